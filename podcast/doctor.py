@@ -1,0 +1,106 @@
+"""``podcast doctor``: what the build will use, and what to do about each problem."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from podcast import toolchain
+from podcast.errors import PodcastError
+from podcast.project import find_project
+
+OK, WARN, FAIL = "ok", "warning", "problem"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
+def _espeak() -> Check:
+    try:
+        espeak = toolchain.find_espeak()
+    except PodcastError as exc:
+        return Check("espeak-ng", FAIL, str(exc), "pip install --force-reinstall espeakng-loader")
+    return Check(
+        "espeak-ng",
+        OK,
+        f"{espeak.version} from the {espeak.origin}: library {espeak.library}, "
+        f"data {espeak.data_dir}",
+    )
+
+
+def _ffmpeg() -> list[Check]:
+    checks = []
+    try:
+        ffmpeg = toolchain.find_ffmpeg()
+        checks.append(Check("ffmpeg", OK, f"{ffmpeg.version} from the {ffmpeg.origin}: {ffmpeg.path}"))
+    except PodcastError as exc:
+        checks.append(Check("ffmpeg", FAIL, str(exc), "pip install --force-reinstall imageio-ffmpeg"))
+    probe = toolchain.find_ffprobe()
+    if probe:
+        checks.append(Check("ffprobe", OK, probe))
+    else:
+        checks.append(Check("ffprobe", WARN, "not installed (optional: only for inspecting files)",
+                            "apt install ffmpeg, if you want ffprobe"))  # fmt: skip
+    return checks
+
+
+def _voices() -> list[Check]:
+    from podcast.synthesize import Synthesizer
+    from podcast.voices import DEFAULT_VOICE_NAME, load_voice
+
+    project = find_project()
+    names = sorted(p.stem for p in project.voices_dir.glob("*.toml"))
+    if DEFAULT_VOICE_NAME not in names:
+        names.insert(0, DEFAULT_VOICE_NAME)
+    checks = []
+    try:
+        with Synthesizer(workers=1) as synth:
+            engine_voices = synth.engine_voices()
+            english = sum(1 for v in engine_voices if any(lang.startswith("en") for lang in v.languages))
+            checks.append(Check("engine voices", OK,
+                                f"{len(engine_voices)} espeak-ng voices ({english} English)"))  # fmt: skip
+            for name in names:
+                try:
+                    voice = load_voice(name, project.voices_dir)
+                    settings = synth.prepare(voice)
+                    checks.append(Check(f"voice '{name}'", OK,
+                                        f"{settings['engine_voice']} at {voice.rate_wpm} wpm ({voice.source})"))  # fmt: skip
+                except PodcastError as exc:
+                    checks.append(Check(f"voice '{name}'", FAIL, str(exc), "fix the voice file"))
+    except PodcastError as exc:
+        checks.append(Check("engine", FAIL, str(exc), "run 'pip install -e .' again"))
+    return checks
+
+
+def _cache() -> Check:
+    from podcast.synthesize import cache_root
+
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        writable = os.access(root, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:
+        return Check("cache", WARN, f"{root} is not writable", "set PODCAST_CACHE_DIR or use --no-cache")
+    return Check("cache", OK, str(root))
+
+
+def run_checks() -> list[Check]:
+    checks = [_espeak(), *_ffmpeg()]
+    if all(c.status != FAIL for c in checks):
+        checks += _voices()
+    checks.append(_cache())
+    project = find_project()
+    checks.append(Check("project", OK, str(Path(project.root))))
+    return checks
+
+
+def build_can_work(checks: list[Check]) -> bool:
+    return all(c.status != FAIL for c in checks)

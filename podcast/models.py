@@ -1,0 +1,160 @@
+"""The immutable values that flow between pipeline stages.
+
+ingest -> Article -> clean -> Article (+ Removal list) -> segment/normalize -> Script
+-> synthesize -> SpokenChunk stream -> assemble -> Timeline + MP3 -> tag -> Episode.
+
+Times are integer milliseconds, always with ``_ms`` in the name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Block kinds produced by ingest.
+HEADING = "heading"
+PARAGRAPH = "paragraph"
+
+# Pause kinds, from shortest to longest; the voice config maps each to milliseconds.
+PAUSE_CLAUSE = "clause"
+PAUSE_SENTENCE = "sentence"
+PAUSE_PARAGRAPH = "paragraph"
+PAUSE_CHAPTER = "chapter"
+PAUSE_END = "end"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One structural piece of an article: a heading (``level`` 1-6) or a paragraph."""
+
+    kind: str
+    text: str
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Something cleaning dropped, and why, so nothing disappears silently."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as read from its source, before narration decisions."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    source: str
+    author: str = ""
+    date: str = ""
+    language: str = "en"
+    url: str = ""
+    removed: tuple[Removal, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One unit handed to the speech engine.
+
+    ``text`` is the article's own words for this chunk, ``spoken`` exactly what the engine is
+    given. ``sentence_id`` groups the chunks of one sentence (a long sentence may be split at
+    clause boundaries) so transcripts can have one cue per sentence. ``pause_after`` names the
+    pause that follows (see the PAUSE_* constants).
+    """
+
+    text: str
+    spoken: str
+    voice: str
+    sentence_id: int
+    pause_after: str = PAUSE_SENTENCE
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    chunks: tuple[Chunk, ...]
+
+
+@dataclass(frozen=True)
+class Script:
+    """What the episode will say, chapter by chapter, in order."""
+
+    title: str
+    slug: str
+    source: str
+    chapters: tuple[Chapter, ...]
+    removed: tuple[Removal, ...] = ()
+    author: str = ""
+    date: str = ""
+    language: str = "en"
+    url: str = ""
+
+    def chunks(self) -> list[Chunk]:
+        return [chunk for chapter in self.chapters for chunk in chapter.chunks]
+
+
+@dataclass(frozen=True)
+class SpokenChunk:
+    """A chunk after synthesis: where its audio is (a WAV file)."""
+
+    chunk: Chunk
+    wav_path: Path
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one chunk's speech sits on the episode timeline."""
+
+    chunk: Chunk
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    title: str
+    start_ms: int
+    end_ms: int
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One transcript cue: a sentence of the article, timed from the rendered audio."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+    speaker: str = ""
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The single plan that the audio, the chapter marks and the transcript all come from."""
+
+    placements: tuple[Placement, ...]
+    chapters: tuple[ChapterMark, ...]
+    cues: tuple[Cue, ...]
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    name: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A built episode on disk."""
+
+    slug: str
+    title: str
+    directory: Path
+    mp3_name: str
+    duration_ms: int
+    chapters: tuple[ChapterMark, ...]
+    files: tuple[OutputFile, ...] = field(default=())

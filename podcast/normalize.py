@@ -1,0 +1,221 @@
+"""Speech normalization (English): turn written text into what a careful narrator says.
+
+``normalize(text)`` rewrites numbers, money, dates, abbreviations, symbols and the like into
+words, so the engine never guesses ("$44 billion" is "forty-four billion dollars", not "dollar
+forty four billion"). Rules run in order; each is a regular expression and a function.
+Number words come from num2words rather than hand-made tables.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+
+from num2words import num2words
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+MONTHS = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "may": "May",
+    "jun": "June", "jul": "July", "aug": "August", "sep": "September", "sept": "September",
+    "oct": "October", "nov": "November", "dec": "December",
+}  # fmt: skip
+MONTH_NAMES = "|".join(
+    sorted({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}, key=len, reverse=True)
+)
+
+TITLES = {
+    "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Dr.": "Doctor", "Gov.": "Governor",
+    "Sen.": "Senator", "Rep.": "Representative", "Gen.": "General", "Lt.": "Lieutenant",
+    "Col.": "Colonel", "Sgt.": "Sergeant", "Capt.": "Captain", "Prof.": "Professor",
+    "Rev.": "Reverend", "Sr.": "Senior", "Jr.": "Junior", "St.": "Saint", "Mt.": "Mount",
+    "vs.": "versus", "etc.": "et cetera", "approx.": "approximately", "No.": "number",
+}  # fmt: skip
+
+# AP-style state abbreviations as they appear after a city ("Butler, Pa.").
+STATES = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California",
+    "Colo.": "Colorado", "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida",
+    "Ga.": "Georgia", "Ill.": "Illinois", "Ind.": "Indiana", "Kan.": "Kansas",
+    "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland", "Mass.": "Massachusetts",
+    "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi", "Mo.": "Missouri",
+    "Mont.": "Montana", "Neb.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire",
+    "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York", "N.C.": "North Carolina",
+    "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania",
+    "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
+    "Tenn.": "Tennessee", "Vt.": "Vermont", "Va.": "Virginia", "Wash.": "Washington",
+    "W.Va.": "West Virginia", "Wis.": "Wisconsin", "Wyo.": "Wyoming",
+}  # fmt: skip
+
+# Acronyms said letter by letter even where espeak would try to pronounce them.
+SPELLED_ACRONYMS = frozenset({"GOP", "FBI", "CEO", "HTTP", "HTTPS", "URL", "USA", "UK", "EU", "TV"})
+
+CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
+              "€": ("euro", "euros", "cent", "cents")}  # fmt: skip
+SCALES = "thousand|million|billion|trillion"
+VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅛": (1, 8)}
+
+
+def _cardinal(number: str) -> str:
+    return num2words(int(number.replace(",", "")))
+
+
+def _number(number: str) -> str:
+    """Cardinal or decimal, with thousands separators allowed."""
+    clean = number.replace(",", "")
+    if "." in clean:
+        whole, frac = clean.split(".", 1)
+        return f"{num2words(int(whole or 0))} point {' '.join(num2words(int(d)) for d in frac)}"
+    return num2words(int(clean))
+
+
+def _year(number: str) -> str:
+    return num2words(int(number), to="year")
+
+
+def _fraction_words(numerator: int, denominator: int) -> str:
+    if (numerator, denominator) == (1, 2):
+        return "a half"
+    if denominator == 4:
+        return f"{'a' if numerator == 1 else num2words(numerator)} quarter{'s' * (numerator > 1)}"
+    ordinal = num2words(denominator, to="ordinal")
+    if numerator == 1:
+        return f"one {ordinal}"
+    return f"{num2words(numerator)} {ordinal}s"
+
+
+def _money(match: re.Match[str]) -> str:
+    symbol, amount, scale = match.group("sym"), match.group("amount"), match.group("scale")
+    one, many, sub_one, sub_many = CURRENCIES[symbol]
+    clean = amount.replace(",", "")
+    if scale:
+        return f"{_number(amount)} {scale.lower()} {many}"
+    whole, _, cents = clean.partition(".")
+    words = f"{num2words(int(whole))} {one if int(whole) == 1 else many}"
+    if cents and int(cents):
+        cents_value = int(cents.ljust(2, "0")[:2])
+        words += f" and {num2words(cents_value)} {sub_one if cents_value == 1 else sub_many}"
+    return words
+
+
+def _date(match: re.Match[str]) -> str:
+    month = match.group("month").rstrip(".")
+    month = MONTHS.get(month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3], month)
+    words = f"{month} {num2words(int(match.group('day')), to='ordinal')}"
+    if match.group("year"):
+        words += f", {_year(match.group('year'))}"
+    return words
+
+
+def _ordinal(match: re.Match[str]) -> str:
+    return num2words(int(match.group(1).replace(",", "")), to="ordinal")
+
+
+def _decade(match: re.Match[str]) -> str:
+    year = _year(match.group(1) + "0")
+    return (year[:-1] + "ies") if year.endswith("y") else year + "s"
+
+
+def _mixed_fraction(match: re.Match[str]) -> str:
+    whole, frac, hyphen = match.group(1), match.group(2), match.group(3) or ""
+    numerator, denominator = VULGAR_FRACTIONS[frac]
+    words = _fraction_words(numerator, denominator)
+    if whole:
+        words = f"{_cardinal(whole)} and {words}"
+    if hyphen:
+        return words.replace(" ", "-") + "-"
+    return words
+
+
+def _spell(letters: str) -> str:
+    return " ".join(letters)
+
+
+def _dotted_acronym(match: re.Match[str]) -> str:
+    return " ".join(match.group(0).replace(".", ""))
+
+
+def _handle(match: re.Match[str]) -> str:
+    name = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", match.group(1)).replace("_", " ")
+    return f"at {name}"
+
+
+def _time(match: re.Match[str]) -> str:
+    hour, minute, meridiem = int(match.group(1)), int(match.group(2)), match.group(3)
+    words = num2words(hour)
+    if minute:
+        words += " " + (f"oh {num2words(minute)}" if minute < 10 else num2words(minute))
+    elif not meridiem:
+        words += " o'clock"
+    if meridiem:
+        words += " " + _spell(meridiem.replace(".", "").upper()).replace(" ", " ")
+    return words
+
+
+def _word_rules() -> list[Rule]:
+    def sub(pattern: str, fn: Callable[[re.Match[str]], str], flags: int = 0) -> Rule:
+        return re.compile(pattern, flags), fn
+
+    def lit(pattern: str, text: str, flags: int = 0) -> Rule:
+        return re.compile(pattern, flags), lambda _m: text
+
+    titles = "|".join(re.escape(k) for k in sorted(TITLES, key=len, reverse=True))
+    states = "|".join(re.escape(k) for k in sorted(STATES, key=len, reverse=True))
+    return [
+        # Web addresses and handles are not read symbol by symbol.
+        sub(r"\bhttps?://(?:www\.)?([\w.-]+)\S*", lambda m: m.group(1).replace(".", " dot ")),
+        sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
+            lambda m: m.group(0).replace("@", " at ").replace(".", " dot ")),
+        sub(r"(?<![\w@])@(\w{2,})", _handle),
+        # Money before plain numbers.
+        sub(rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
+            _money, re.IGNORECASE),
+        sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
+        # Dates: "Jan. 6, 2021", "July 21".
+        sub(rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"(?:,?\s(?P<year>\d{4})\b)?", _date),
+        sub(r"\b(\d{1,2}):(\d{2})\s?([ap]\.?m\.?)?(?=\W|$)", _time, re.IGNORECASE),
+        sub(r"\b(\d{3})0s\b", _decade),
+        sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
+        # Titles and states before acronyms; dotted acronyms ("U.S.") are spelled.
+        sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
+        sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
+        sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
+        sub(r"\b(" + "|".join(sorted(SPELLED_ACRONYMS)) + r")(s?)\b",
+            lambda m: _spell(m.group(1)) + ("'s" if m.group(2) else "")),
+        # Years: four digits between 1100 and 2099 that are not amounts.
+        sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
+        sub(r"(?<![\w.])([+-])(\d[\d,]*(?:\.\d+)?)\b",
+            lambda m: ("plus " if m.group(1) == "+" else "minus ") + _number(m.group(2))),
+        sub(r"\b\d[\d,]*\.\d+\b|\b\d{1,3}(?:,\d{3})+\b|\b\d+\b", lambda m: _number(m.group(0))),
+        lit(r"\s&\s", " and "),
+        lit(r"\s*[—–]\s*", ", "),
+        sub(r"\[([^\]]*)\]", lambda m: m.group(1)),
+        lit(r"[#*_~^`|<>{}\\]+", " "),
+    ]
+
+
+RULES: list[Rule] = _word_rules()
+VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
+
+
+def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
+    """Replace whole words by their lexicon entries (case-sensitive keys first)."""
+    for word, saying in sorted(lexicon.items(), key=lambda kv: -len(kv[0])):
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", saying, text)
+    return text
+
+
+def normalize(text: str, lexicon: Mapping[str, str] | None = None) -> str:
+    """Return ``text`` as it should be spoken by an English voice."""
+    # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
+    text = VULGAR_FRACTION.sub(_mixed_fraction, text)
+    text = unicodedata.normalize("NFKC", text)
+    if lexicon:
+        text = apply_lexicon(text, lexicon)
+    for pattern, fn in RULES:
+        text = pattern.sub(fn, text)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",(\s*,)+", ",", text)
+    return re.sub(r"\s{2,}", " ", text).strip(" ,")

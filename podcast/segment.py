@@ -1,0 +1,165 @@
+"""Turn a cleaned Article into a Script: chapters of bounded narration chunks.
+
+Sentences come from pysbd (it survives "Jan." and "Pa."); a sentence longer than
+``MAX_CHUNK_CHARS`` is split at clause boundaries, never inside a word. Chapters come from the
+article's headings, or from its topics (``podcast.topics``) when it has none. Every word of the
+cleaned article lands in exactly one chunk, in order.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+
+from podcast import topics
+from podcast.models import (
+    HEADING,
+    PAUSE_CHAPTER,
+    PAUSE_CLAUSE,
+    PAUSE_END,
+    PAUSE_PARAGRAPH,
+    PAUSE_SENTENCE,
+    Article,
+    Block,
+    Chapter,
+    Chunk,
+    Script,
+)
+
+MAX_CHUNK_CHARS = 300
+SLUG_MAX_CHARS = 60
+
+Normalizer = Callable[[str], str]
+
+# Where a long sentence may be cut, best first: after a semicolon or colon, a dash, a comma.
+_CLAUSE_BREAKS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"\s+(?=[—–])|(?<=[—–])\s+"),
+                  re.compile(r"(?<=,)\s+"), re.compile(r"\s+"))  # fmt: skip
+
+
+@functools.cache
+def _segmenter():  # type: ignore[no-untyped-def]
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph into sentences; the pieces keep every word, in order."""
+    pieces = [s.strip() for s in _segmenter().segment(paragraph)]
+    return [p for p in pieces if p]
+
+
+def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
+    """Cut a sentence into pieces of at most ``max_chars`` at the best clause boundaries.
+
+    A single word longer than ``max_chars`` stays whole (never cut mid-word).
+    """
+    if len(sentence) <= max_chars:
+        return [sentence]
+    for pattern in _CLAUSE_BREAKS:
+        cuts = [m for m in pattern.finditer(sentence) if 0 < m.start() < len(sentence)]
+        if not cuts:
+            continue
+        middle = len(sentence) / 2
+        best = min(cuts, key=lambda m: abs(m.start() - middle))
+        left, right = sentence[: best.start()].strip(), sentence[best.end() :].strip()
+        if left and right:
+            return split_long(left, max_chars) + split_long(right, max_chars)
+    return [sentence]
+
+
+def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
+    """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names)."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > max_chars:
+            break
+        slug = candidate
+    return slug or (words[0][:max_chars] if words else "episode")
+
+
+def _chunks_of_paragraph(
+    text: str, voice: str, normalize: Normalizer, first_sentence_id: int
+) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for offset, sentence in enumerate(sentences(text)):
+        pieces = split_long(sentence)
+        for i, piece in enumerate(pieces):
+            pause = PAUSE_CLAUSE if i < len(pieces) - 1 else PAUSE_SENTENCE
+            chunks.append(Chunk(piece, normalize(piece), voice, first_sentence_id + offset, pause))
+    return chunks
+
+
+def _with_pause(chunks: list[Chunk], pause: str) -> None:
+    if chunks:
+        last = chunks[-1]
+        chunks[-1] = Chunk(last.text, last.spoken, last.voice, last.sentence_id, pause, last.speaker)
+
+
+def _sections(article: Article) -> list[tuple[str, list[Block]]]:
+    """(chapter title, blocks) pairs: from headings, or from topics when there are none."""
+    blocks = list(article.blocks)
+    if any(b.kind == HEADING for b in blocks):
+        top = min(b.level for b in blocks if b.kind == HEADING)
+        sections: list[tuple[str, list[Block]]] = [("Introduction", [])]
+        for block in blocks:
+            if block.kind == HEADING and block.level <= top + 1:
+                sections.append((block.text, [block]))
+            else:
+                sections[-1][1].append(block)
+        if not sections[0][1]:
+            sections.pop(0)
+        return sections
+    paragraphs = [b.text for b in blocks]
+    return [
+        (title, [blocks[i] for i in indexes])
+        for title, indexes in topics.topical_chapters(paragraphs)
+    ]
+
+
+def build_script(
+    article: Article,
+    voice: str,
+    normalize: Normalizer,
+    slug: str | None = None,
+) -> Script:
+    """Plan the narration of ``article``: the title first, then each chapter's chunks."""
+    sentence_id = 0
+    chapters: list[Chapter] = []
+    title_chunk = Chunk(article.title, normalize(article.title), voice, sentence_id, PAUSE_CHAPTER)
+    sentence_id += 1
+    sections = _sections(article) or [(article.title, [])]
+    for index, (title, blocks) in enumerate(sections):
+        chunks: list[Chunk] = [title_chunk] if index == 0 else []
+        for block in blocks:
+            new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id)
+            sentence_id += len({c.sentence_id for c in new})
+            _with_pause(new, PAUSE_PARAGRAPH)
+            chunks.extend(new)
+        _with_pause(chunks, PAUSE_CHAPTER)
+        chapters.append(Chapter(title, tuple(chunks)))
+    last_chunks = list(chapters[-1].chunks)
+    _with_pause(last_chunks, PAUSE_END)
+    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks))
+    return Script(
+        title=article.title,
+        slug=slug or slugify(article.title),
+        source=article.source,
+        chapters=tuple(c for c in chapters if c.chunks),
+        removed=article.removed,
+        author=article.author,
+        date=article.date,
+        language=article.language,
+        url=article.url,
+    )
+
+
+def words(texts: Iterable[str]) -> list[str]:
+    """The words of ``texts`` in order, for checks that nothing was lost."""
+    return [w for text in texts for w in re.findall(r"\w+", text)]

@@ -1,0 +1,102 @@
+"""ID3v2.3 tags and chapters on the finished MP3, and reading them back.
+
+mutagen lives only here. Traps handled (see PITFALLS.md and podcast-conventions.md §1-2):
+- tags are saved as ID3 **v2.3** (ffmpeg's v2.4 chapter frames are broken);
+- one top-level, ordered CTOC lists every CHAP; TIT2 is each CHAP's first sub-frame;
+- mutagen writes frames sorted by size, so CHAP frames are re-emitted in time order;
+- at most 255 chapters (the CTOC entry count is one byte).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutagen.id3 import (
+    CHAP,
+    COMM,
+    CTOC,
+    ID3,
+    TALB,
+    TCON,
+    TDRC,
+    TIT2,
+    TPE1,
+    TSSE,
+    CTOCFlags,
+)
+from mutagen.id3._tags import save_frame  # private: pinned mutagen<1.49 and covered by tests
+from mutagen.mp3 import MP3, HeaderNotFoundError
+
+from podcast import __version__
+from podcast.errors import OutputError
+from podcast.models import ChapterMark
+
+MAX_CHAPTERS = 255
+TOC_TITLE = "Table of Contents"
+
+
+class ChronologicalID3(ID3):
+    """ID3 that writes CHAP frames last and in time order (mutagen sorts frames by size)."""
+
+    def _write(self, config):  # type: ignore[no-untyped-def]
+        data = super()._write(config)
+        chapters = sorted(self.getall("CHAP"), key=lambda c: (c.start_time, c.element_id))
+        blobs = [save_frame(c, config=config) for c in chapters]
+        for blob in blobs:
+            at = data.find(blob)
+            del data[at : at + len(blob)]
+        return data + bytearray().join(blobs)
+
+
+@dataclass(frozen=True)
+class EpisodeTags:
+    title: str
+    artist: str
+    album: str
+    date: str
+    comment: str
+    genre: str = "Podcast"
+
+
+def mp3_duration_ms(path: Path) -> int:
+    """Duration as players compute it (Xing/Info header, encoder delay and padding removed)."""
+    try:
+        return round(MP3(str(path)).info.length * 1000)
+    except (HeaderNotFoundError, OSError) as exc:
+        raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
+
+
+def write_tags(path: Path, tags: EpisodeTags, chapters: tuple[ChapterMark, ...]) -> None:
+    """Replace the MP3's ID3 tag with ``tags`` and ``chapters`` (v2.3, CHAPs in time order)."""
+    if len(chapters) > MAX_CHAPTERS:
+        raise OutputError(f"{len(chapters)} chapters; ID3 allows at most {MAX_CHAPTERS}")
+    id3 = ChronologicalID3()
+    id3.add(TIT2(encoding=3, text=[tags.title]))
+    id3.add(TPE1(encoding=3, text=[tags.artist]))
+    id3.add(TALB(encoding=3, text=[tags.album]))
+    id3.add(TCON(encoding=3, text=[tags.genre]))
+    if tags.date:
+        id3.add(TDRC(encoding=3, text=[tags.date]))
+    id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
+    id3.add(TSSE(encoding=3, text=[f"podcast {__version__}"]))
+    ids = [f"chp{i}" for i in range(len(chapters))]
+    if chapters:
+        id3.add(
+            CTOC(
+                element_id="toc",
+                flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+                child_element_ids=ids,
+                sub_frames=[TIT2(encoding=3, text=[TOC_TITLE])],
+            )
+        )
+    for element_id, mark in zip(ids, chapters, strict=True):
+        id3.add(
+            CHAP(
+                element_id=element_id,
+                start_time=mark.start_ms,
+                end_time=mark.end_ms,
+                sub_frames=[TIT2(encoding=3, text=[mark.title])],
+            )
+        )
+    id3.save(str(path), v2_version=3)

@@ -1,0 +1,125 @@
+"""Where the native parts come from: espeak-ng (library + data) and ffmpeg.
+
+The system's copies are used when present (a user may have tuned them); otherwise the wheels
+``espeakng-loader`` and ``imageio-ffmpeg`` supply them, so a plain ``pip install`` works on a
+machine with no apt and no root. Nothing here downloads anything.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from podcast.errors import ToolchainError
+
+SYSTEM_ESPEAK_DATA_DIRS = (
+    "/usr/lib/x86_64-linux-gnu/espeak-ng-data",
+    "/usr/lib/aarch64-linux-gnu/espeak-ng-data",
+    "/usr/share/espeak-ng-data",
+    "/usr/local/share/espeak-ng-data",
+)
+
+
+@dataclass(frozen=True)
+class Espeak:
+    library: str
+    data_dir: str
+    version: str
+    origin: str  # "system" or "espeakng-loader wheel"
+
+
+@dataclass(frozen=True)
+class Ffmpeg:
+    path: str
+    version: str
+    origin: str  # "system" or "imageio-ffmpeg wheel"
+
+
+def _espeak_version(library: str) -> str:
+    lib = ctypes.CDLL(library)
+    lib.espeak_Info.restype = ctypes.c_char_p
+    raw = lib.espeak_Info(None)
+    return raw.decode("ascii", "replace") if raw else "unknown"
+
+
+@functools.cache
+def find_espeak() -> Espeak:
+    """Locate libespeak-ng and its data; prefer the system's, fall back to the wheel."""
+    if os.environ.get("PODCAST_ESPEAK") != "wheel":
+        system_lib = ctypes.util.find_library("espeak-ng")
+        data = os.environ.get("ESPEAK_DATA_PATH") or next(
+            (d for d in SYSTEM_ESPEAK_DATA_DIRS if Path(d, "phontab").exists()), None
+        )
+        if system_lib and data:
+            try:
+                return Espeak(system_lib, data, _espeak_version(system_lib), "system")
+            except OSError:
+                pass
+    try:
+        import espeakng_loader
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise ToolchainError(
+            "espeak-ng not found: install it (apt install espeak-ng) or run "
+            "'pip install espeakng-loader'"
+        ) from exc
+    library = str(espeakng_loader.get_library_path())
+    data = str(espeakng_loader.get_data_path())
+    if not Path(library).exists() or not Path(data, "phontab").exists():
+        raise ToolchainError(
+            f"the espeakng-loader wheel is incomplete ({library}): reinstall it with "
+            "'pip install --force-reinstall espeakng-loader'"
+        )
+    return Espeak(library, data, _espeak_version(library), "espeakng-loader wheel")
+
+
+def load_espeak() -> Espeak:
+    """Make libespeak-ng loadable by pyttsx3 in this process (call before importing pyttsx3).
+
+    pyttsx3 dlopens ``libespeak-ng.so.1`` by name; loading our copy first with RTLD_GLOBAL makes
+    that lookup resolve to it, and ESPEAK_DATA_PATH points the library at the matching data.
+    """
+    espeak = find_espeak()
+    os.environ["ESPEAK_DATA_PATH"] = espeak.data_dir
+    ctypes.CDLL(espeak.library, mode=ctypes.RTLD_GLOBAL)
+    return espeak
+
+
+def _ffmpeg_version(path: str) -> str:
+    try:
+        out = subprocess.run(
+            [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolchainError(f"ffmpeg at {path} does not run ({exc}): reinstall it") from exc
+    first = out.splitlines()[0] if out else ""
+    parts = first.split()
+    return parts[2] if len(parts) > 2 and parts[0] == "ffmpeg" else "unknown"
+
+
+@functools.cache
+def find_ffmpeg() -> Ffmpeg:
+    """Locate an ffmpeg binary; prefer the system's, fall back to the imageio-ffmpeg wheel."""
+    if os.environ.get("PODCAST_FFMPEG") != "wheel":
+        system = shutil.which("ffmpeg")
+        if system:
+            return Ffmpeg(system, _ffmpeg_version(system), "system")
+    try:
+        import imageio_ffmpeg
+
+        path = imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError) as exc:
+        raise ToolchainError(
+            "ffmpeg not found: install it (apt install ffmpeg) or run 'pip install imageio-ffmpeg'"
+        ) from exc
+    return Ffmpeg(path, _ffmpeg_version(path), "imageio-ffmpeg wheel")
+
+
+def find_ffprobe() -> str | None:
+    """ffprobe is optional (the wheel has none); readers fall back to ffmpeg's ffmetadata."""
+    return shutil.which("ffprobe")

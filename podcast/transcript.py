@@ -1,0 +1,42 @@
+"""Transcripts from the timeline: WebVTT and SRT, one cue per sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from podcast.models import Cue
+
+
+def _clock(ms: int, separator: str) -> str:
+    hours, rest = divmod(max(0, ms), 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def _vtt_text(text: str) -> str:
+    # "-->" may not appear in a payload; & and < must be escaped.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def webvtt(cues: Iterable[Cue]) -> str:
+    lines = ["WEBVTT", ""]
+    for cue in cues:
+        payload = _vtt_text(cue.text)
+        if cue.speaker:
+            payload = f"<v {_vtt_text(cue.speaker)}>{payload}"
+        lines += [f"{_clock(cue.start_ms, '.')} --> {_clock(cue.end_ms, '.')}", payload, ""]
+    return "\n".join(lines)
+
+
+def srt(cues: Iterable[Cue]) -> str:
+    lines: list[str] = []
+    for number, cue in enumerate(cues, start=1):
+        payload = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
+        lines += [
+            str(number),
+            f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}",
+            payload.replace("-->", "->"),
+            "",
+        ]
+    return "\n".join(lines)
