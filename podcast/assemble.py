@@ -11,6 +11,7 @@ bounded by one chapter, and the episode is never grown by repeated ``+``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import subprocess
 import warnings
@@ -113,10 +114,8 @@ class Mp3Encoder:
     def close(self) -> None:
         assert self._proc.stdin is not None
         if not self._proc.stdin.closed:
-            try:
+            with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
-            except BrokenPipeError:
-                pass
         err = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
         if self._proc.wait() != 0:
             raise OutputError(f"ffmpeg could not encode {self.out_path.name}: {err.strip()[:300]}")
@@ -179,7 +178,9 @@ def cues_from(placements: list[Placement]) -> Iterator[Cue]:
     """One cue per sentence: from its first chunk's speech to its last chunk's."""
     group: list[Placement] = []
     for placement in [*placements, None]:
-        if group and (placement is None or placement.chunk.sentence_id != group[0].chunk.sentence_id):
+        if group and (
+            placement is None or placement.chunk.sentence_id != group[0].chunk.sentence_id
+        ):
             yield Cue(
                 group[0].start_ms,
                 group[-1].end_ms,

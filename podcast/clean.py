@@ -15,8 +15,10 @@ from podcast.models import PARAGRAPH, Article, Block, Removal
 FURNITURE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), reason)
     for pattern, reason in (
-        (r"^[-•*·]?\s*share( (via|this( article| story| page)?|on [\w ]{1,20}))?\s*:?$",
-         "share widget"),
+        (
+            r"^[-•*·]?\s*share( (via|this( article| story| page)?|on [\w ]{1,20}))?\s*:?$",
+            "share widget",
+        ),
         (r"^[-•*·]?\s*(tweet|email|print|copy link|facebook|linkedin|reddit)\s*$", "share widget"),
         (r"^[-•*·]?\s*(follow|like) us\b.{0,60}$", "social media prompt"),
         (r"^(get|sign up for|subscribe to)\b.{0,80}\bnewsletters?\b.{0,40}$", "newsletter sign-up"),
@@ -36,9 +38,7 @@ RELATED_HEADER = re.compile(
 )
 
 FOOTNOTE_MARKER = re.compile(r"\[(\d{1,3}|[a-z]|note \d+)\]", re.IGNORECASE)
-EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\ufe0f\u200d]+"
-)
+EMOJI = re.compile("[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff\ufe0f\u200d]+")
 
 
 def _looks_like_headline(text: str) -> bool:

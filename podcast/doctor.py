@@ -38,9 +38,13 @@ def _ffmpeg() -> list[Check]:
     checks = []
     try:
         ffmpeg = toolchain.find_ffmpeg()
-        checks.append(Check("ffmpeg", OK, f"{ffmpeg.version} from the {ffmpeg.origin}: {ffmpeg.path}"))
+        checks.append(
+            Check("ffmpeg", OK, f"{ffmpeg.version} from the {ffmpeg.origin}: {ffmpeg.path}")
+        )
     except PodcastError as exc:
-        checks.append(Check("ffmpeg", FAIL, str(exc), "pip install --force-reinstall imageio-ffmpeg"))
+        checks.append(
+            Check("ffmpeg", FAIL, str(exc), "pip install --force-reinstall imageio-ffmpeg")
+        )
     probe = toolchain.find_ffprobe()
     if probe:
         checks.append(Check("ffprobe", OK, probe))
@@ -62,7 +66,9 @@ def _voices() -> list[Check]:
     try:
         with Synthesizer(workers=1) as synth:
             engine_voices = synth.engine_voices()
-            english = sum(1 for v in engine_voices if any(lang.startswith("en") for lang in v.languages))
+            english = sum(
+                1 for v in engine_voices if any(lang.startswith("en") for lang in v.languages)
+            )
             checks.append(Check("engine voices", OK,
                                 f"{len(engine_voices)} espeak-ng voices ({english} English)"))  # fmt: skip
             for name in names:
@@ -88,7 +94,9 @@ def _cache() -> Check:
     except OSError:
         writable = False
     if not writable:
-        return Check("cache", WARN, f"{root} is not writable", "set PODCAST_CACHE_DIR or use --no-cache")
+        return Check(
+            "cache", WARN, f"{root} is not writable", "set PODCAST_CACHE_DIR or use --no-cache"
+        )
     return Check("cache", OK, str(root))
 
 

@@ -32,7 +32,9 @@ def read_source(source: str) -> tuple[str, str]:
         with path.open("rb") as fh:
             raw = fh.read(MAX_INPUT_BYTES + 1)
     except OSError as exc:
-        raise InputError(f"{source}: cannot be read ({exc.strerror}); check its permissions")
+        raise InputError(
+            f"{source}: cannot be read ({exc.strerror}); check its permissions"
+        ) from exc
     return decode(raw, source), str(path)
 
 
@@ -53,8 +55,7 @@ def decode(raw: bytes, name: str) -> str:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"{name}: not valid {encoding.upper()} (byte {exc.start}); "
-            "re-save the file as UTF-8"
+            f"{name}: not valid {encoding.upper()} (byte {exc.start}); re-save the file as UTF-8"
         ) from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

@@ -101,7 +101,9 @@ def _money(match: re.Match[str]) -> str:
 
 def _date(match: re.Match[str]) -> str:
     month = match.group("month").rstrip(".")
-    month = MONTHS.get(month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3], month)
+    month = MONTHS.get(
+        month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3], month
+    )
     words = f"{month} {num2words(int(match.group('day')), to='ordinal')}"
     if match.group("year"):
         words += f", {_year(match.group('year'))}"
@@ -165,16 +167,24 @@ def _word_rules() -> list[Rule]:
     return [
         # Web addresses and handles are not read symbol by symbol.
         sub(r"\bhttps?://(?:www\.)?([\w.-]+)\S*", lambda m: m.group(1).replace(".", " dot ")),
-        sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
-            lambda m: m.group(0).replace("@", " at ").replace(".", " dot ")),
+        sub(
+            r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
+            lambda m: m.group(0).replace("@", " at ").replace(".", " dot "),
+        ),
         sub(r"(?<![\w@])@(\w{2,})", _handle),
         # Money before plain numbers.
-        sub(rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
-            _money, re.IGNORECASE),
+        sub(
+            rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
+            _money,
+            re.IGNORECASE,
+        ),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
         # Dates: "Jan. 6, 2021", "July 21".
-        sub(rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
-            r"(?:,?\s(?P<year>\d{4})\b)?", _date),
+        sub(
+            rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            r"(?:,?\s(?P<year>\d{4})\b)?",
+            _date,
+        ),
         sub(r"\b(\d{1,2}):(\d{2})\s?([ap]\.?m\.?)?(?=\W|$)", _time, re.IGNORECASE),
         sub(r"\b(\d{3})0s\b", _decade),
         sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
@@ -182,12 +192,16 @@ def _word_rules() -> list[Rule]:
         sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
         sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
         sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
-        sub(r"\b(" + "|".join(sorted(SPELLED_ACRONYMS)) + r")(s?)\b",
-            lambda m: _spell(m.group(1)) + ("'s" if m.group(2) else "")),
+        sub(
+            r"\b(" + "|".join(sorted(SPELLED_ACRONYMS)) + r")(s?)\b",
+            lambda m: _spell(m.group(1)) + ("'s" if m.group(2) else ""),
+        ),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
-        sub(r"(?<![\w.])([+-])(\d[\d,]*(?:\.\d+)?)\b",
-            lambda m: ("plus " if m.group(1) == "+" else "minus ") + _number(m.group(2))),
+        sub(
+            r"(?<![\w.])([+-])(\d[\d,]*(?:\.\d+)?)\b",
+            lambda m: ("plus " if m.group(1) == "+" else "minus ") + _number(m.group(2)),
+        ),
         sub(r"\b\d[\d,]*\.\d+\b|\b\d{1,3}(?:,\d{3})+\b|\b\d+\b", lambda m: _number(m.group(0))),
         lit(r"\s&\s", " and "),
         lit(r"\s*[—–]\s*", ", "),

@@ -99,7 +99,9 @@ def _chunks_of_paragraph(
 def _with_pause(chunks: list[Chunk], pause: str) -> None:
     if chunks:
         last = chunks[-1]
-        chunks[-1] = Chunk(last.text, last.spoken, last.voice, last.sentence_id, pause, last.speaker)
+        chunks[-1] = Chunk(
+            last.text, last.spoken, last.voice, last.sentence_id, pause, last.speaker
+        )
 
 
 def _sections(article: Article) -> list[tuple[str, list[Block]]]:

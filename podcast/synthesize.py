@@ -50,8 +50,9 @@ def cache_root() -> Path:
 
 
 def engine_version() -> str:
-    import pyttsx3  # noqa: F401  (version only; the engine is never started in this process)
     from importlib.metadata import version
+
+    import pyttsx3  # noqa: F401  (version only; the engine is never started in this process)
 
     espeak = toolchain.find_espeak()
     return f"pyttsx3 {version('pyttsx3')}; espeak-ng {espeak.version} ({espeak.origin})"
@@ -139,7 +140,9 @@ def _render(spoken: str, settings: dict[str, Any], out_path: str) -> int:
     words = len(spoken.split())
     if duration_ms <= 0 or duration_ms < words * MIN_SECONDS_PER_WORD * 1000:
         tmp.unlink(missing_ok=True)
-        raise SynthesisError(f"the engine's audio is too short ({duration_ms} ms for {words} words)")
+        raise SynthesisError(
+            f"the engine's audio is too short ({duration_ms} ms for {words} words)"
+        )
     os.replace(tmp, target)
     return duration_ms
 
@@ -226,7 +229,9 @@ class Synthesizer:
         """Engine settings for ``voice`` with its id checked and made canonical."""
         settings = voice.engine_settings()
         try:
-            settings["engine_voice"] = resolve_engine_voice(voice.engine_voice, self.engine_voices())
+            settings["engine_voice"] = resolve_engine_voice(
+                voice.engine_voice, self.engine_voices()
+            )
         except ConfigError as exc:
             raise ConfigError(f"voice '{voice.name}' ({voice.source}): {exc}") from None
         return settings

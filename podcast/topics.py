@@ -9,6 +9,7 @@ names and multi-word phrases, so titles say what the chapter is about.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -21,20 +22,23 @@ WINDOW_WORDS = 120
 SIZE_PENALTY = 0.15
 
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can cannot could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just last let like made make many may me might more most much must
-    my myself new no nor not now of off on once one only or other our ours out over own per same
-    she should since so some such than that the their theirs them themselves then there these
-    they this those through to too two under until up upon us very was we were what when where
-    which while who whom why will with would you your yours yourself ago already although
-    among another around away back became become even ever every first get got however
-    instead later least less made mostly much near never next often once rather really said
-    say says see seem since still take told tell though three time times toward until
-    well went whether within without yet year years month months day days week weeks monday
-    tuesday wednesday thursday friday saturday sunday s t don didn doesn isn wasn won according
-    called known including used using way ways part lot lots thing things""".split()
+    """
+    a about above after again against all also am an and any are as at be because been
+    before being below between both but by can cannot could did do does doing down during
+    each few for from further had has have having he her here hers herself him himself his
+    how i if in into is it its itself just last let like made make many may me might more
+    most much must my myself new no nor not now of off on once one only or other our ours
+    out over own per same she should since so some such than that the their theirs them
+    themselves then there these they this those through to too two under until up upon us
+    very was we were what when where which while who whom why will with would you your yours
+    yourself ago already although among another around away back became become even ever
+    every first get got however instead later least less made mostly much near never next
+    often once rather really said say says see seem since still take told tell though three
+    time times toward until well went whether within without yet year years month months day
+    days week weeks monday tuesday wednesday thursday friday saturday sunday s t don didn
+    doesn isn wasn won according called known including used using way ways part lot lots
+    thing things
+    """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
@@ -99,7 +103,9 @@ def boundaries(paragraphs: list[str]) -> list[int]:
     total = sum(sizes)
     if total < MIN_WORDS_FOR_CHAPTERS or len(paragraphs) < MIN_CHAPTERS * 2:
         return []
-    wanted = max(MIN_CHAPTERS, min(MAX_CHAPTERS, round(total / WORDS_PER_CHAPTER), len(paragraphs) // 2))
+    wanted = max(
+        MIN_CHAPTERS, min(MAX_CHAPTERS, round(total / WORDS_PER_CHAPTER), len(paragraphs) // 2)
+    )
     target = total / wanted
     depths = depth_scores(paragraphs)
     prefix = [0]
@@ -168,6 +174,7 @@ def chapter_titles(sections: list[str]) -> list[str]:
     titles: list[str] = []
     used: set[str] = set()
     for counts in per_section:
+
         def score(key: str, counts: Counter[str] = counts) -> float:
             surface = surfaces[key].most_common(1)[0][0]
             n_words = len(key.split())
@@ -195,7 +202,7 @@ def topical_chapters(paragraphs: list[str]) -> list[tuple[str, list[int]]]:
     if not paragraphs:
         return []
     starts = [0, *boundaries(paragraphs), len(paragraphs)]
-    groups = [list(range(a, b)) for a, b in zip(starts, starts[1:], strict=False)]
+    groups = [list(range(a, b)) for a, b in itertools.pairwise(starts)]
     if len(groups) == 1:
         return [("", groups[0])]
     titles = chapter_titles([" ".join(paragraphs[i] for i in group) for group in groups])
