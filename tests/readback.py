@@ -32,8 +32,10 @@ def ffprobe_chapters(path: Path) -> list[Chapter]:
     if ffprobe:
         out = subprocess.run(
             [ffprobe, "-v", "error", "-show_chapters", "-of", "json", str(path)],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return [
             Chapter(
                 round(float(c["start_time"]) * 1000),
@@ -44,8 +46,10 @@ def ffprobe_chapters(path: Path) -> list[Chapter]:
         ]
     out = subprocess.run(
         [find_ffmpeg().path, "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return parse_ffmetadata(out)
 
 
@@ -68,8 +72,9 @@ def parse_ffmetadata(text: str) -> list[Chapter]:
 def ffmpeg_duration_ms(path: Path) -> int:
     err = subprocess.run(
         [find_ffmpeg().path, "-hide_banner", "-i", str(path), "-f", "null", "-"],
-        capture_output=True, text=True,
-    ).stderr  # fmt: skip
+        capture_output=True,
+        text=True,
+    ).stderr
     times = re.findall(r"time=(\d+):(\d+):(\d+\.\d+)", err)
     h, m, s = times[-1]
     return round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)
@@ -78,10 +83,23 @@ def ffmpeg_duration_ms(path: Path) -> int:
 def decode_pcm(path: Path, rate: int = 8000) -> bytes:
     """The MP3 decoded to mono 16-bit PCM at ``rate`` by ffmpeg."""
     return subprocess.run(
-        [find_ffmpeg().path, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
-         "-ar", str(rate), "-"],
-        capture_output=True, check=True,
-    ).stdout  # fmt: skip
+        [
+            find_ffmpeg().path,
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
 
 
 @dataclass

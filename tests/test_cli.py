@@ -47,24 +47,26 @@ def test_script_text_output_lists_removed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("make_args", "message"),
+    ("args", "message"),
     [
-        (lambda tmp: ["build", str(tmp / "nope.txt")], "no such file"),
-        (lambda tmp: ["build", str(tmp / "empty.txt")], "is empty"),
-        (lambda tmp: ["build", str(SEED), "--voice", "nosuchvoice"], "unknown voice 'nosuchvoice'"),
-        (lambda tmp: ["script", str(tmp)], "is a folder"),
+        (["build", "{tmp}/nope.txt", "--out", "{tmp}/out"], "no such file"),
+        (["build", "{tmp}/empty.txt", "--out", "{tmp}/out"], "is empty"),
+        (["build", str(SEED), "--voice", "nosuchvoice", "--out", "{tmp}/out"], "unknown voice"),
+        (["script", "{tmp}"], "is a folder"),
     ],
     ids=["missing-file", "empty-file", "unknown-voice", "folder"],
 )
-def test_bad_input_gives_one_clear_line_and_exit_1(tmp_path: Path, make_args, message) -> None:
+def test_bad_input_gives_one_clear_line_and_exit_1(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
-    result = runner.invoke(app, [*make_args(tmp_path), "--out", str(tmp_path / "out")]
-                           if make_args(tmp_path)[0] == "build" else make_args(tmp_path))  # fmt: skip
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert "Traceback" not in result.output
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    out = tmp_path / "out"
+    assert not out.exists() or not any(out.iterdir()), "nothing may be written"
 
 
 def test_usage_error_exits_2() -> None:

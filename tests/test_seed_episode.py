@@ -124,8 +124,13 @@ def test_transcript_covers_the_article_in_order(seed_episode: dict) -> None:
 def test_page_furniture_is_removed_and_listed(seed_episode: dict) -> None:
     transcript = (seed_episode["dir"] / "transcript.vtt").read_text()
     removed = " ".join(r["text"] for r in seed_episode["manifest"]["removed"])
-    for furniture in ("Share via", "More to Read", "Politics newsletter",
-                      "In your inbox three times per week", "promotional content"):  # fmt: skip
+    for furniture in (
+        "Share via",
+        "More to Read",
+        "Politics newsletter",
+        "In your inbox three times per week",
+        "promotional content",
+    ):
         assert furniture not in transcript
         assert furniture in removed
 

@@ -77,7 +77,7 @@ def test_split_long_never_cuts_words() -> None:
         ("../../etc/passwd", "etc-passwd"),
         ("Überraschung!", "uberraschung"),
         ("", "episode"),
-    ],  # fmt: skip
+    ],
 )
 def test_slugify_is_ascii_and_safe(title: str, slug: str) -> None:
     assert slugify(title) == slug
