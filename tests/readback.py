@@ -213,15 +213,20 @@ _BITRATES_V1_L3 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 
 _RATES_V1 = [44100, 48000, 32000]
 
 
+def _audio_start(raw: bytes) -> int:
+    """Offset of the first byte after the ID3v2 tag (0 without one)."""
+    if raw[:3] != b"ID3":
+        return 0
+    size = 0
+    for byte in raw[6:10]:
+        size = (size << 7) | byte
+    return 10 + size
+
+
 def mp3_stream(path: Path) -> StreamInfo:
     """Read the first audio frame header after the ID3 tag, and its Xing/Info tag name."""
     raw = path.read_bytes()
-    pos = 0
-    if raw[:3] == b"ID3":
-        size = 0
-        for byte in raw[6:10]:
-            size = (size << 7) | byte
-        pos = 10 + size
+    pos = _audio_start(raw)
     while not (raw[pos] == 0xFF and raw[pos + 1] & 0xE0 == 0xE0):
         pos += 1
     header = struct.unpack(">I", raw[pos : pos + 4])[0]
@@ -247,12 +252,7 @@ def mp3_stream(path: Path) -> StreamInfo:
 def all_frame_bitrates(path: Path) -> set[int]:
     """Bitrates of every audio frame (CBR means one value); skips the Xing/Info frame."""
     raw = path.read_bytes()
-    pos = 0
-    if raw[:3] == b"ID3":
-        size = 0
-        for byte in raw[6:10]:
-            size = (size << 7) | byte
-        pos = 10 + size
+    pos = _audio_start(raw)
     rates: set[int] = set()
     first = True
     while pos + 4 <= len(raw):
