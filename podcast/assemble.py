@@ -331,6 +331,19 @@ def join_parts(parts: Sequence[EncodedPart], out_path: Path) -> None:
         ) from exc
 
 
+def mp3_duration_ms(path: Path) -> int:
+    """Duration of an untagged MP3 we joined, as players with gapless support compute it:
+    frames in its Info header times 1152, less the encoder delay and padding."""
+    with path.open("rb") as fh:
+        first = fh.read(4096)
+    try:
+        info = mpeg.read_info(first[: mpeg.frame_size(struct.unpack(">I", first[:4])[0])])
+    except (mpeg.MpegError, struct.error) as exc:
+        raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
+    samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
+    return _ms44(samples)
+
+
 def _ms44(samples: int) -> int:
     return round(samples * 1000 / OUTPUT_SAMPLE_RATE)
 
@@ -375,13 +388,14 @@ def render(
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
+    part_min_words: int = PART_MIN_WORDS,
 ) -> Timeline:
     """Encode the whole episode into ``out_path`` in one go (no cache); return its timeline.
 
     ``spoken`` yields the script's chunks in order. The pipeline uses the parts directly (in
     parallel, cached); this is the simple serial path for callers that have the WAVs.
     """
-    parts = plan_parts(script, voices)
+    parts = plan_parts(script, voices, part_min_words)
     encoded = []
     with tempfile.TemporaryDirectory(prefix=".parts.", dir=out_path.parent) as scratch:
         for number, part in enumerate(parts):

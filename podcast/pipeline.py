@@ -184,7 +184,8 @@ def _finish_episode(pending: _Pending) -> Episode:
         mp3 = work / f"{script.slug}.mp3"
         assemble.join_parts(encoded, mp3)
         timeline = assemble.timeline(script, pending.parts, encoded)
-        duration_ms = tag.mp3_duration_ms(mp3)
+        # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
+        duration_ms = assemble.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
         tag.write_tags(
             mp3,
