@@ -26,10 +26,15 @@ import struct
 import subprocess
 import tempfile
 import warnings
+import wave
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel replaces it later
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from podcast import mpeg, toolchain
 from podcast.errors import OutputError, ToolchainError
@@ -52,7 +57,7 @@ DEFAULT_BITRATE_KBPS = 96
 LAME_QUALITY = 7  # LAME -q 7: twice as fast as the default, no audible loss for speech
 SILENCE_THRESHOLD_DBFS = -50.0
 TRIM_MARGIN_MS = 15
-PART_MIN_WORDS = 120  # about 45 s of speech: small enough that an edit re-encodes little
+PART_MIN_WORDS = 200  # about 75 s of speech: an edit re-encodes little, few ffmpeg starts
 PART_FORMAT = 1
 _PART_MAGIC = b"PODPART1"
 
@@ -78,20 +83,46 @@ def _pydub() -> Any:
 
 
 def load_speech(path: Path) -> bytes:
-    """A chunk's PCM (16-bit mono 22.05 kHz) without the engine's silence at either end."""
-    pydub = _pydub()
-    detect_leading_silence = pydub.silence.detect_leading_silence
-    segment = pydub.AudioSegment.from_wav(str(path))
-    if segment.frame_rate != SAMPLE_RATE or segment.channels != 1:
+    """A chunk's PCM (16-bit mono 22.05 kHz) without the engine's silence at either end.
+
+    Silence is what pydub's ``detect_leading_silence`` calls silence (5 ms windows under
+    ``SILENCE_THRESHOLD_DBFS``); ``TRIM_MARGIN_MS`` of it is kept at each end. WAVs in our
+    format are read and measured directly (this runs for every chunk of a cold build); others
+    are converted with pydub first.
+    """
+    with wave.open(str(path), "rb") as wav:
+        native = (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (
+            SAMPLE_RATE, 1, SAMPLE_WIDTH,
+        )  # fmt: skip
+        pcm = wav.readframes(wav.getnframes()) if native else b""
+    if not native:
+        pydub = _pydub()
+        segment = pydub.AudioSegment.from_wav(str(path))
         segment = segment.set_frame_rate(SAMPLE_RATE).set_channels(1)
-    segment = segment.set_sample_width(SAMPLE_WIDTH)
-    lead = detect_leading_silence(segment, SILENCE_THRESHOLD_DBFS, chunk_size=5)
-    trail = detect_leading_silence(segment.reverse(), SILENCE_THRESHOLD_DBFS, chunk_size=5)
-    start = max(0, lead - TRIM_MARGIN_MS)
-    end = min(len(segment), len(segment) - trail + TRIM_MARGIN_MS)
-    if end <= start:  # all silence: keep it as it is rather than lose the chunk
-        return bytes(segment.raw_data)
-    return bytes(segment[start:end].raw_data)
+        pcm = bytes(segment.set_sample_width(SAMPLE_WIDTH).raw_data)
+    length_ms = len(pcm) // SAMPLE_WIDTH * 1000 // SAMPLE_RATE
+    lead = _silent_ms(pcm, range(0, length_ms, _SILENCE_WINDOW_MS))
+    trail = _silent_ms(pcm, range(length_ms - _SILENCE_WINDOW_MS, -1, -_SILENCE_WINDOW_MS))
+    start_ms = max(0, lead - TRIM_MARGIN_MS)
+    end_ms = min(length_ms, length_ms - trail + TRIM_MARGIN_MS)
+    if end_ms <= start_ms:  # all silence: keep it as it is rather than lose the chunk
+        return pcm
+    return pcm[_samples(start_ms) * SAMPLE_WIDTH : _samples(end_ms) * SAMPLE_WIDTH]
+
+
+_SILENCE_WINDOW_MS = 5
+_SILENCE_RMS = 32768 * 10 ** (SILENCE_THRESHOLD_DBFS / 20)
+
+
+def _silent_ms(pcm: bytes, windows: range) -> int:
+    """How many ms of ``windows`` (5 ms steps, from one end) pass before the first sound."""
+    silent = 0
+    for ms in windows:
+        window = pcm[_samples(ms) * SAMPLE_WIDTH : _samples(ms + _SILENCE_WINDOW_MS) * SAMPLE_WIDTH]
+        if window and audioop.rms(window, SAMPLE_WIDTH) >= _SILENCE_RMS:
+            break
+        silent += _SILENCE_WINDOW_MS
+    return silent
 
 
 def _silence(ms: int) -> bytes:

@@ -118,6 +118,7 @@ def worker_main(conn: Connection) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _init_worker()
+    conn.send((-1, True, "ready"))
     while True:
         try:
             message = conn.recv()
@@ -292,6 +293,8 @@ class _Worker:
     process: BaseProcess
     conn: Connection
     task: _Task | None = None
+    ready: bool = False  # its engine is up (time limits count from then)
+    spawned: float = 0.0
 
 
 class WorkerPool:
@@ -316,6 +319,7 @@ class WorkerPool:
         self._wake_r, self._wake_w = os.pipe()
         self._closed = False
         self.replaced = 0  # workers replaced after dying or hanging
+        self._start_failures = 0
         self._thread = threading.Thread(target=self._run, name="synthesis-watchdog", daemon=True)
         self._thread.start()
 
@@ -353,7 +357,7 @@ class WorkerPool:
         )
         process.start()
         child.close()
-        worker = _Worker(process, parent)
+        worker = _Worker(process, parent, spawned=time.monotonic())
         self._workers.append(worker)
         return worker
 
@@ -369,12 +373,14 @@ class WorkerPool:
 
     def _assign(self) -> None:
         with self._lock:
+            free = sum(1 for w in self._workers if w.task is None)  # idle or starting
+            while len(self._workers) < self.size and free < len(self._queue):
+                self._spawn()
+                free += 1
             while self._queue:
-                idle = next((w for w in self._workers if w.task is None), None)
+                idle = next((w for w in self._workers if w.ready and w.task is None), None)
                 if idle is None:
-                    if len(self._workers) >= self.size:
-                        return
-                    idle = self._spawn()
+                    return
                 task = self._queue.popleft()
                 if task.future.cancelled():
                     continue
@@ -393,10 +399,20 @@ class WorkerPool:
         self._workers.remove(worker)
         self.replaced += 1
         if task is None:
+            if not worker.ready:
+                self._start_failures += 1
+                if self._start_failures >= self.MAX_ATTEMPTS:
+                    self._fail_all(f"{reason} twice; run 'podcast doctor'")
             return
         if task.kind == "render":  # what the dead worker left half-written
             _tmp_path(Path(task.args[2]), worker.process.pid or 0).unlink(missing_ok=True)
         self._retry_or_fail(task, reason)
+
+    def _fail_all(self, message: str) -> None:
+        with self._lock:
+            queued, self._queue = list(self._queue), collections.deque()
+        for task in queued:
+            task.future.set_exception(SynthesisError(message))
 
     def _retry_or_fail(self, task: _Task, reason: str) -> None:
         if task.attempt < self.MAX_ATTEMPTS:
@@ -416,37 +432,48 @@ class WorkerPool:
                 if self._closed:
                     return
             self._assign()
-            busy = [w for w in self._workers if w.task is not None]
             now = time.monotonic()
-            deadline = min(
-                (w.task.started + self.timeout_s for w in busy if w.task), default=now + 3600
-            )
+            deadlines = [
+                w.task.started + self.timeout_s if w.task else w.spawned + self.timeout_s
+                for w in self._workers
+                if w.task or not w.ready
+            ]
             waitables: list[Any] = [self._wake_r]
-            for w in busy:
+            for w in self._workers:
                 waitables += [w.conn, w.process.sentinel]
-            ready = mp_connection.wait(waitables, timeout=max(0.0, deadline - now))
+            timeout = max(0.0, min(deadlines) - now) if deadlines else None
+            ready = mp_connection.wait(waitables, timeout=timeout)
             if self._wake_r in ready:
                 os.read(self._wake_r, 4096)
-            for worker in busy:
+            for worker in list(self._workers):
                 if worker.conn in ready:
-                    try:
-                        task_id, ok, value = worker.conn.recv()
-                    except (EOFError, OSError):
-                        self._failed(worker, "the synthesis process died")
-                        continue
-                    task = worker.task
-                    worker.task = None
-                    if task is None or task.task_id != task_id:
-                        continue
-                    if ok:
-                        task.future.set_result(value)
-                    else:
-                        self._retry_or_fail(task, f"the engine failed ({value})")
+                    self._receive(worker)
                 elif worker.process.sentinel in ready:
                     code = worker.process.exitcode
                     self._failed(worker, f"the synthesis process died (exit code {code})")
                 elif worker.task and time.monotonic() > worker.task.started + self.timeout_s:
                     self._failed(worker, f"the engine hung (no audio after {self.timeout_s:g} s)")
+                elif not worker.ready and time.monotonic() > worker.spawned + self.timeout_s:
+                    self._failed(worker, "the engine did not start")
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            task_id, ok, value = worker.conn.recv()
+        except (EOFError, OSError):
+            self._failed(worker, "the synthesis process died")
+            return
+        if task_id == -1:
+            worker.ready = True
+            self._start_failures = 0
+            return
+        task = worker.task
+        worker.task = None
+        if task is None or task.task_id != task_id:
+            return
+        if ok:
+            task.future.set_result(value)
+        else:
+            self._retry_or_fail(task, f"the engine failed ({value})")
 
 
 class Synthesizer:

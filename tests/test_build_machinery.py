@@ -83,7 +83,7 @@ def test_build_succeeds_although_a_worker_dies(tmp_path, monkeypatch) -> None:
 def test_hung_worker_is_killed_and_its_chunk_retried(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PODCAST_TEST_FAULT", "hang:zebra")
     script, voice = _script_chunks(_article(tmp_path))
-    with Synthesizer(workers=1, use_cache=False, timeout_s=3) as synth:
+    with Synthesizer(workers=1, use_cache=False, timeout_s=5) as synth:
         items = list(synth.synthesize(script.chunks(), {voice.name: voice}, tmp_path / "w"))
         assert synth.replaced_workers == 1
     assert all(i.wav_path.stat().st_size > 1000 for i in items)
