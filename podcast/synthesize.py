@@ -10,6 +10,10 @@ pyttsx3 lives only here. Its traps (see PITFALLS.md) are handled in one place:
 
 Rendered chunks are kept in a content-addressed cache (key: spoken text + voice settings +
 engine and library versions) so a rebuild re-renders only what changed.
+
+Workers are spawned processes under a watchdog (``WorkerPool``): one that dies or hangs is
+replaced and its chunk retried; a chunk that fails twice fails the build naming its text.
+``worker_main`` is the worker's entry point and ``render_chunk`` the one function that speaks.
 """
 
 from __future__ import annotations
