@@ -68,7 +68,9 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None, watch_rss: bool = False) -> tuple[float, int]:
+def run(
+    cmd: list[str], env: dict[str, str] | None = None, watch_rss: bool = False
+) -> tuple[float, int]:
     """Wall seconds and peak resident bytes of the whole process tree (when watched)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -107,7 +109,9 @@ def words_in(path: Path) -> int:
 
 def report(name: str, ratio: float, target: float, detail: str) -> bool:
     ok = ratio <= target
-    print(f"{name:8} ratio {ratio:5.2f} (target <= {target:g}) {'PASS' if ok else 'FAIL'}  {detail}")
+    print(
+        f"{name:8} ratio {ratio:5.2f} (target <= {target:g}) {'PASS' if ok else 'FAIL'}  {detail}"
+    )
     sys.stdout.flush()
     return ok
 
@@ -179,7 +183,9 @@ class Bench:
         seed_per_word = cold / words_in(SEED)
         per_word = wall / n
         mb = peak / 1e6
-        ok_rss = report("book-rss", mb / 250, 1.0, f"peak RSS {mb:.0f} MB (process tree) for {n} words")
+        ok_rss = report(
+            "book-rss", mb / 250, 1.0, f"peak RSS {mb:.0f} MB (process tree) for {n} words"
+        )
         ok_time = report("book", per_word / seed_per_word, 1.10,
                          f"{per_word * 1000:.2f} ms/word ({wall:.1f} s) vs seed "
                          f"{seed_per_word * 1000:.2f} ms/word")  # fmt: skip

@@ -31,9 +31,7 @@ def speak_to_wav(text: str, out_path: Path, voice: str = "en-us", rate_wpm: int 
     espeak = toolchain.find_espeak()
     lib = ctypes.CDLL(espeak.library)
     lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-    sample_rate = lib.espeak_Initialize(
-        AUDIO_OUTPUT_SYNCHRONOUS, 0, espeak.data_dir.encode(), 0
-    )
+    sample_rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, espeak.data_dir.encode(), 0)
     if sample_rate <= 0:
         raise SystemExit(f"espeak-ng failed to initialise ({sample_rate})")
     with wave.open(str(out_path), "wb") as wav:

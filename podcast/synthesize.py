@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import wave
@@ -276,6 +277,23 @@ def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> st
     return full
 
 
+def _write_silence(path: Path) -> None:
+    """An empty WAV in the engine's format, for a chunk with no words to speak."""
+    with (
+        tempfile.NamedTemporaryFile(dir=_parent(path), suffix=".tmp.wav", delete=False) as fh,
+        wave.open(fh, "wb") as wav,
+    ):
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+    os.replace(fh.name, path)
+
+
+def _parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.parent
+
+
 def _tmp_path(target: Path, pid: int) -> Path:
     """Where process ``pid`` writes ``target`` before moving it into place (same folder)."""
     return target.with_name(f".{target.stem}.{pid}.tmp.wav")
@@ -347,6 +365,8 @@ class WorkerPool:
         os.write(self._wake_w, b"x")
         self._thread.join(timeout=10)
         for worker in self._workers:
+            if worker.task is not None:  # nobody may wait forever on a chunk never finished
+                worker.task.future.cancel()
             self._stop(worker)
         self._workers.clear()
         os.close(self._wake_r)
@@ -584,6 +604,10 @@ class Synthesizer:
                     job = Future()
                     job.set_result(None)
                     self.reused += 1
+                elif not item.chunk.spoken.strip():  # nothing to say (e.g. a scene break)
+                    _write_silence(path)
+                    job = Future()
+                    job.set_result(None)
                 else:
                     settings = self._settings[item.chunk.voice]
                     job = self._workers().submit(
