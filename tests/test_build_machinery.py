@@ -274,3 +274,27 @@ def test_crc16_of_joined_streams_combines_without_rereading() -> None:
 def test_encode_args_take_extra_filters_before_resampling(tmp_path) -> None:
     args = assemble.encode_args(tmp_path / "x.mp3", 96, ["volume=2dB", "alimiter=limit=0.9"])
     assert args[args.index("-af") + 1] == "volume=2dB,alimiter=limit=0.9,aresample=44100"
+
+
+@pytest.mark.slow
+def test_closing_the_pool_releases_whoever_waits_on_a_chunk(monkeypatch) -> None:
+    from concurrent.futures import CancelledError
+
+    from podcast.synthesize import WorkerPool
+
+    monkeypatch.setenv("PODCAST_TEST_FAULT", "hang-always:zebra")
+    pool = WorkerPool(1, timeout_s=60)
+    settings = {"engine_voice": "gmw/en-us", "rate_wpm": 165, "volume": 1.0, "pitch": 50}
+    future = pool.submit("render", ("zebra", settings, "/nonexistent/x.wav"), "zebra")
+    pool.close()
+    with pytest.raises(CancelledError):
+        future.result(timeout=30)
+
+
+@pytest.mark.slow
+def test_a_chunk_with_nothing_to_say_is_silence_not_an_engine_failure(tmp_path) -> None:
+    voice = Voice(name="v")
+    chunk = Chunk("* * *", "", "v", 0, PAUSE_END)
+    with Synthesizer(workers=1, use_cache=False) as synth:
+        (item,) = list(synth.synthesize([chunk], {"v": voice}, tmp_path))
+    assert assemble.load_speech(item.wav_path) == b""
