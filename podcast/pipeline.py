@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import assemble, manifest, tag, transcript
-from podcast.cache import cache_root
+from podcast.cache import cache_root, remove_stale_temporaries
 from podcast.clean import clean
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
@@ -183,6 +183,8 @@ def _finish_episode(pending: _Pending) -> Episode:
         encoded = [future.result() for future in pending.encoded]
         mp3 = work / f"{script.slug}.mp3"
         assemble.join_parts(encoded, mp3)
+        for folder in {part.path.parent for part in encoded}:  # what killed builds left behind
+            remove_stale_temporaries(folder)
         timeline = assemble.timeline(script, pending.parts, encoded)
         # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
         duration_ms = assemble.mp3_duration_ms(mp3)
@@ -271,7 +273,6 @@ def build(
     project = find_project()
     voice = load_voice(options.voice, project.voices_dir)
     targets = list(sources) or default_sources(project)
-    scripts = [load_script(source, voice) for source in targets]
     out_dir = options.out_dir or project.episodes_dir
     progress = progress or Progress()
     with Synthesizer(
@@ -279,6 +280,8 @@ def build(
         use_cache=options.use_cache,
         on_rendered=lambda: progress.advance(SYNTHESIS),
     ) as synthesizer:
+        synthesizer.warm_up()  # the engine starts while the articles are read
+        scripts = [load_script(source, voice) for source in targets]
         synthesizer.prepare(voice)  # an unknown engine voice fails before any work
         with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
             pending: list[_Pending] = []

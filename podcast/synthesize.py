@@ -385,7 +385,16 @@ class WorkerPool:
         self._workers.append(worker)
         return worker
 
+    def prestart(self) -> None:
+        """Start one worker now, so that its engine is ready when the first chunk comes."""
+        with self._lock:
+            if not self._workers and not self._closed:
+                self._spawn()
+        os.write(self._wake_w, b"x")
+
     def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        if not worker.ready:  # still starting: nothing of value to wait for
+            kill = True
         if not kill and worker.process.is_alive():
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
@@ -539,6 +548,12 @@ class Synthesizer:
     @property
     def replaced_workers(self) -> int:
         return self._pool.replaced if self._pool else 0
+
+    def warm_up(self) -> None:
+        """Start one worker in the background (a build calls this before its text stages, so
+        the engine starts while the article is read; a build with nothing to render pays for
+        it only on the other core)."""
+        self._workers().prestart()
 
     def _workers(self) -> WorkerPool:
         if self._pool is None:
