@@ -37,6 +37,7 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
     import audioop
 
 from podcast import mpeg, toolchain
+from podcast.cache import publish
 from podcast.errors import OutputError, ToolchainError
 from podcast.models import (
     PAUSE_PARAGRAPH,
@@ -341,7 +342,12 @@ def encode_part(
         except mpeg.MpegError as exc:
             raise OutputError(f"ffmpeg wrote an unexpected MP3 stream ({exc})") from exc
         tmp.write_bytes(packed)
-        os.replace(tmp, out_path)
+        if not publish(tmp, out_path):  # another build encoded it first: use theirs
+            theirs = load_part(out_path)
+            if theirs is not None:
+                return theirs
+            tmp.write_bytes(packed)  # theirs is damaged: replace it with ours
+            os.replace(tmp, out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

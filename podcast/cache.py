@@ -2,9 +2,9 @@
 
 Entries are content-addressed (the file name is a hash of everything that decides the
 content), so two builds that want the same entry want the same bytes, and an entry never
-changes once written. Each entry is written to a temporary file in the same folder and moved
-into place with ``os.replace``, which is atomic: a reader sees the old file, the new one, or
-none, never half of one, even when two builds run at once.
+changes once written. Each entry is written to a temporary file in the same folder and then
+linked into place (``publish``), which is atomic: a reader sees the entry whole or not at
+all, even when two builds run at once, and the first build to finish an entry wins.
 """
 
 from __future__ import annotations
@@ -41,6 +41,28 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def publish(tmp: Path, target: Path) -> bool:
+    """Move the finished file ``tmp`` to ``target`` unless another build got there first.
+
+    The first writer wins (a hard link cannot replace an existing name) and ``tmp`` is
+    removed either way. Two builds that render the same entry at once then both use the same
+    bytes, so their outputs agree exactly; the engine's audio for one text differs slightly
+    from process to process, which ``os.replace`` (last writer wins) would expose.
+    Returns True if ``tmp`` became ``target``.
+    """
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        return False
+    except OSError:  # a filesystem without hard links: last writer wins
+        os.replace(tmp, target)
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    return True
 
 
 def remove_stale_temporaries(folder: Path, older_than_s: float = STALE_TMP_S) -> int:

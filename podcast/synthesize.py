@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import toolchain
-from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
+from podcast.cache import atomic_write, cache_root, publish, remove_stale_temporaries
 from podcast.errors import ConfigError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
 from podcast.voices import Voice
@@ -233,7 +233,8 @@ def render_chunk(spoken: str, settings: dict[str, Any], out_path: str) -> int:
         raise SynthesisError(
             f"the engine's audio is too short ({duration_ms} ms for {words} words)"
         )
-    os.replace(tmp, target)
+    if not publish(tmp, target):  # another build rendered it first: use theirs
+        return wav_duration_ms(target)
     return duration_ms
 
 
@@ -286,7 +287,7 @@ def _write_silence(path: Path) -> None:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
-    os.replace(fh.name, path)
+    publish(Path(fh.name), path)
 
 
 def _parent(path: Path) -> Path:

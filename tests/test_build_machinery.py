@@ -126,6 +126,8 @@ def test_two_concurrent_builds_share_the_cache_and_agree(tmp_path) -> None:
         json.loads(next((tmp_path / n).glob("*/chapters.json")).read_text()) for n in ("a", "b")
     ]
     assert chapters[0] == chapters[1]
+    vtts = [next((tmp_path / n).glob("*/transcript.vtt")).read_text() for n in ("a", "b")]
+    assert vtts[0] == vtts[1]
     leftovers = [p for p in (tmp_path / "cache").rglob("*") if ".tmp" in p.name]
     assert leftovers == []
 
