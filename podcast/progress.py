@@ -55,18 +55,18 @@ class RichProgress(Progress):
     def __exit__(self, *exc: object) -> None:
         self._bars.stop()
 
+    def _task(self, stage: str) -> Any:
+        # a stage may report work done before its total is known (workers are fast)
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bars.add_task(stage, total=0)
+        return self._tasks[stage]
+
     def add(self, stage: str, total: int, done: int = 0) -> None:
-        task = self._tasks.get(stage)
-        if task is None:
-            self._tasks[stage] = self._bars.add_task(stage, total=total, completed=done)
-        else:
-            self._bars.update(task, total=self._bars.tasks[task].total + total)
-            self._bars.advance(task, done)
+        task = self._task(stage)
+        self._bars.update(task, total=(self._bars.tasks[task].total or 0) + total, advance=done)
 
     def advance(self, stage: str, amount: int = 1) -> None:
-        task = self._tasks.get(stage)
-        if task is not None:
-            self._bars.advance(task, amount)
+        self._bars.advance(self._task(stage), amount)
 
 
 def for_stderr(stream: TextIO | None = None) -> Progress:

@@ -300,3 +300,22 @@ def test_a_chunk_with_nothing_to_say_is_silence_not_an_engine_failure(tmp_path) 
     with Synthesizer(workers=1, use_cache=False) as synth:
         (item,) = list(synth.synthesize([chunk], {"v": voice}, tmp_path))
     assert assemble.load_speech(item.wav_path) == b""
+
+
+def test_progress_bars_count_work_reported_before_its_total() -> None:
+    import io
+
+    from podcast.progress import RichProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    bars = RichProgress(Terminal())
+    with bars:
+        bars.advance("speaking chunks")  # a worker may finish before the total is known
+        bars.add("speaking chunks", 5)
+        bars.advance("speaking chunks", 4)
+        bars.add("encoding parts", 2, done=1)
+    counts = {t.description: (t.completed, t.total) for t in bars._bars.tasks}
+    assert counts == {"speaking chunks": (5, 5), "encoding parts": (1, 2)}
