@@ -319,3 +319,17 @@ def test_progress_bars_count_work_reported_before_its_total() -> None:
         bars.add("encoding parts", 2, done=1)
     counts = {t.description: (t.completed, t.total) for t in bars._bars.tasks}
     assert counts == {"speaking chunks": (5, 5), "encoding parts": (1, 2)}
+
+
+@pytest.mark.slow
+def test_one_build_of_several_articles_shares_the_workers(tmp_path) -> None:
+    from podcast.pipeline import BuildOptions, build
+
+    first = _article(tmp_path)
+    second = tmp_path / "second.md"
+    second.write_text(ARTICLE.replace("Watchdog test", "Second article"), encoding="utf-8")
+    episodes = build([str(first), str(second)], BuildOptions(out_dir=tmp_path / "out"))
+    assert [e.title for e in episodes] == ["Watchdog test", "Second article"]
+    for episode in episodes:
+        assert "zebra crossing" in (episode.directory / "transcript.vtt").read_text()
+        assert readback.ffmpeg_duration_ms(episode.directory / episode.mp3_name) > 5000
