@@ -172,6 +172,8 @@ class Mp3Encoder:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                # Ctrl-C is the build's to handle (exit 130), not a reason for ffmpeg to fail
+                process_group=0,
             )
         except OSError as exc:
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc

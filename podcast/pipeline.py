@@ -247,8 +247,7 @@ def build_episode(
         try:
             return _finish_episode(pending)
         except BaseException:
-            for future in pending.encoded:
-                future.cancel()
+            encoders.shutdown(wait=False, cancel_futures=True)
             raise
 
 
@@ -292,14 +291,14 @@ def build(
                                        options.bitrate_kbps, options.filters, progress)
                     )  # fmt: skip
                 episodes = []
-                while pending:
-                    episodes.append(_finish_episode(pending.pop(0)))
+                for job in pending:
+                    episodes.append(_finish_episode(job))
                 return episodes
             except BaseException:
-                for job in pending:
-                    for future in job.encoded:
-                        future.cancel()
-                synthesizer.close()  # stop rendering before waiting for the encoders
+                # stop everything queued (Ctrl-C, or one episode failed): no part is encoded
+                # after this, and only the encodes already running are waited for
+                encoders.shutdown(wait=False, cancel_futures=True)
+                synthesizer.close()
                 for job in pending:
                     shutil.rmtree(job.work, ignore_errors=True)
                 raise
