@@ -15,7 +15,7 @@ import contextlib
 import functools
 import subprocess
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -84,15 +84,22 @@ def _silence(ms: int) -> bytes:
 class Mp3Encoder:
     """An ffmpeg process that turns a stream of PCM into a CBR 44.1 kHz mono MP3."""
 
-    def __init__(self, out_path: Path, bitrate_kbps: int = DEFAULT_BITRATE_KBPS) -> None:
+    def __init__(
+        self,
+        out_path: Path,
+        bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+        filters: Sequence[str] = (),
+    ) -> None:
+        """``filters``: ffmpeg audio filters applied before encoding (e.g. loudness gain)."""
         ffmpeg = toolchain.find_ffmpeg().path
         self.out_path = out_path
+        filter_args = ["-af", ",".join(filters)] if filters else []
         # No ID3 tag from ffmpeg (the tag stage writes v2.3); keep the Xing/Info header so
         # players know the exact duration.
         args = [
             ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
             "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
-            "-ar", str(OUTPUT_SAMPLE_RATE), "-ac", "1",
+            *filter_args, "-ar", str(OUTPUT_SAMPLE_RATE), "-ac", "1",
             "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
             "-compression_level", str(LAME_QUALITY),
             "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(out_path),
@@ -131,13 +138,14 @@ def render(
     voices: dict[str, Voice],
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+    filters: Sequence[str] = (),
 ) -> Timeline:
     """Stream the episode into ``out_path`` and return the timeline it follows.
 
     ``spoken`` yields the script's chunks in order. Chapter marks sit in the middle of the
     pause before each chapter's first word; cues span each sentence's speech.
     """
-    encoder = Mp3Encoder(out_path, bitrate_kbps)
+    encoder = Mp3Encoder(out_path, bitrate_kbps, filters)
     placements: list[Placement] = []
     chapter_starts: list[int] = []
     position = 0  # samples written so far

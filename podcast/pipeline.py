@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from podcast import assemble, manifest, tag, transcript
+from podcast import assemble, loudness, manifest, tag, transcript
 from podcast.clean import clean
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
@@ -32,6 +32,7 @@ from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 DEFAULT_SHOW_TITLE = "Articles, Read Aloud"
 PARTIAL_SUFFIX = ".partial"
 PREVIOUS_SUFFIX = ".previous"
+MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 
 
 @dataclass(frozen=True)
@@ -106,8 +107,20 @@ def build_episode(
     work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
     try:
         mp3 = work / f"{script.slug}.mp3"
-        spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")
-        timeline = assemble.render(script, spoken, {voice.name: voice}, mp3, bitrate_kbps)
+        spoken = list(synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks"))
+        with loudness.Stopwatch() as loudness_time:
+            level = loudness.plan(loudness.measure_wavs(s.wav_path for s in spoken))
+        encodes = 0
+        while True:
+            timeline = assemble.render(
+                script, iter(spoken), {voice.name: voice}, mp3, bitrate_kbps, level.filters()
+            )
+            encodes += 1
+            with loudness_time:
+                verified = loudness.measure_file(mp3)
+            if verified.within_spec() or encodes == MAX_ENCODES:
+                break
+            level = loudness.corrected(level, verified)
         duration_ms = tag.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
         tag.write_tags(
@@ -133,7 +146,14 @@ def build_episode(
         ]
         _write_text(
             work / "episode.json",
-            manifest.episode_json(script, voice.name, duration_ms, marks, files),
+            manifest.episode_json(
+                script,
+                voice.name,
+                duration_ms,
+                marks,
+                files,
+                {"loudness": loudness.report(level, verified, loudness_time.seconds, encodes)},
+            ),
         )
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
         _swap_into_place(work, final)
