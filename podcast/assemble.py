@@ -174,7 +174,7 @@ def render(
     duration_ms = _ms(position)
     starts_ms = [_ms(s) for s in chapter_starts]
     marks = tuple(
-        ChapterMark(chapter.title, start, end)
+        ChapterMark(chapter.title, start, end, chapter.url)
         for chapter, start, end in zip(
             script.chapters, starts_ms, [*starts_ms[1:], duration_ms], strict=True
         )

@@ -64,7 +64,10 @@ def build(
         list[str] | None,
         typer.Argument(help="Article files (.txt, .md, .html) or '-' for stdin. Default: seeds/."),
     ] = None,
-    voice: VoiceOption = "default",
+    voice: Annotated[
+        str | None,
+        typer.Option("--voice", "-v", help="Voice config name. Default: the show's, or 'default'."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for episodes. Default: episodes/.")
     ] = None,
@@ -77,13 +80,22 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
+    show: Annotated[
+        Path | None,
+        typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
 
     options = BuildOptions(
-        voice=voice, out_dir=out, bitrate_kbps=bitrate, use_cache=not no_cache, workers=workers
+        voice=voice,
+        out_dir=out,
+        bitrate_kbps=bitrate,
+        use_cache=not no_cache,
+        workers=workers,
+        show=show,
     )
     for episode in run_build(sources or [], options):
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
@@ -132,6 +144,28 @@ def script(
         typer.echo("\n## Removed (not spoken)\n")
         for removal in plan.removed:
             typer.echo(f"- [{removal.reason}] {removal.text}")
+
+
+@app.command()
+@user_errors
+def info(
+    mp3: Annotated[Path, typer.Argument(help="An episode MP3.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    no_loudness: Annotated[
+        bool, typer.Option("--no-loudness", help="Skip the loudness measurement (faster).")
+    ] = False,
+) -> None:
+    """Read an episode back as players do: tags, cover, chapters, duration, loudness."""
+    from podcast.errors import InputError
+    from podcast.info import read_episode
+
+    if not mp3.is_file():
+        raise InputError(f"{mp3}: no such file; give an episode MP3")
+    found = read_episode(mp3, measure=not no_loudness)
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(found.lines()))
 
 
 @app.command()

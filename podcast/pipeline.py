@@ -18,18 +18,20 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from podcast import assemble, loudness, manifest, tag, transcript
+from podcast import assemble, loudness, manifest, shownotes, structure, tag, transcript
 from podcast.clean import clean
+from podcast.cover import image_info
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
 from podcast.models import ChapterMark, Episode, OutputFile, Script
 from podcast.normalize import normalize
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script
+from podcast.show import Show, load_show
 from podcast.synthesize import Synthesizer
 from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
-DEFAULT_SHOW_TITLE = "Articles, Read Aloud"
+NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 PARTIAL_SUFFIX = ".partial"
 PREVIOUS_SUFFIX = ".previous"
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
@@ -37,11 +39,12 @@ MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 
 @dataclass(frozen=True)
 class BuildOptions:
-    voice: str = DEFAULT_VOICE_NAME
+    voice: str | None = None  # None: the show's voice, else the default voice
     out_dir: Path | None = None
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS
     use_cache: bool = True
     workers: int | None = None
+    show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
 
 
 def load_script(source: str, voice: Voice) -> Script:
@@ -98,8 +101,18 @@ def build_episode(
     synthesizer: Synthesizer,
     out_dir: Path,
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
+    show: Show | None = None,
 ) -> Episode:
-    """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
+    """Render ``script`` into ``out_dir/<slug>/`` and return what was written.
+
+    ``show`` adds the intro, outro and between-chapter parts, and names the show in the tags.
+    """
+    show = show or Show()
+    article_script = script
+    produced = structure.add_structure(
+        script, show, voice.name, partial(normalize, lexicon=voice.lexicon)
+    )
+    script = produced.script
     _make_dir(out_dir)
     final = out_dir / script.slug
     _recover(final)
@@ -107,7 +120,10 @@ def build_episode(
     work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
     try:
         mp3 = work / f"{script.slug}.mp3"
-        spoken = list(synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks"))
+        speech = synthesizer.synthesize(
+            produced.speech_chunks(), {voice.name: voice}, work / "chunks"
+        )
+        spoken = list(structure.in_order(produced, speech, work / "chunks" / "parts"))
         with loudness.Stopwatch() as loudness_time:
             level = loudness.plan(loudness.measure_wavs(s.wav_path for s in spoken))
         encodes = 0
@@ -123,36 +139,62 @@ def build_episode(
             level = loudness.corrected(level, verified)
         duration_ms = tag.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
+        cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
+        cover_bytes, cover_mime = b"", ""
+        if show.cover:
+            cover_bytes = show.cover.read_bytes()
+            info = image_info(cover_bytes)
+            cover_mime = info.mime if info else "image/png"
+        source = script.url or script.source
         tag.write_tags(
             mp3,
             tag.EpisodeTags(
                 title=script.title,
-                artist=script.author or DEFAULT_SHOW_TITLE,
-                album=DEFAULT_SHOW_TITLE,
+                artist=script.author or show.author,
+                album=show.title,
                 date=script.date or dt.date.today().isoformat(),
-                comment=f"Source: {script.url or script.source}",
+                comment=f"Source: {source}",
+                cover=cover_bytes,
+                cover_mime=cover_mime or "image/png",
             ),
             marks,
         )
         shutil.rmtree(work / "chunks", ignore_errors=True)
+        notes = shownotes.Notes(
+            title=script.title,
+            show=show.title,
+            source=source,
+            author=script.author,
+            date=script.date,
+        )
         files = [
             OutputFile(mp3.name, mp3.stat().st_size),
             _write_text(
                 work / "chapters.json",
-                manifest.chapters_json(script.title, DEFAULT_SHOW_TITLE, mp3.name, marks),
+                manifest.chapters_json(script.title, show.title, mp3.name, marks),
             ),
-            _write_text(work / "transcript.vtt", transcript.webvtt(timeline.cues)),
-            _write_text(work / "transcript.srt", transcript.srt(timeline.cues)),
+            _write_text(work / "transcript.vtt", transcript.webvtt(cues)),
+            _write_text(work / "transcript.srt", transcript.srt(cues)),
+            _write_text(
+                work / "transcript.json", transcript.podcasting20_json(cues, NARRATOR_SPEAKER)
+            ),
+            _write_text(work / "shownotes.md", shownotes.markdown(notes, marks)),
+            _write_text(work / "shownotes.html", shownotes.html_fragment(notes, marks)),
         ]
         _write_text(
             work / "episode.json",
             manifest.episode_json(
-                script,
+                article_script,
                 voice.name,
                 duration_ms,
                 marks,
                 files,
-                {"loudness": loudness.report(level, verified, loudness_time.seconds, encodes)},
+                {
+                    "show": show.title,
+                    "source_url": script.url,
+                    "bitrate_kbps": bitrate_kbps,
+                    "loudness": loudness.report(level, verified, loudness_time.seconds, encodes),
+                },
             ),
         )
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
@@ -183,13 +225,14 @@ def _fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[Chapte
 def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
     """Build one episode per source (default: every article in the project's seeds/)."""
     project = find_project()
-    voice = load_voice(options.voice, project.voices_dir)
+    show = load_show(options.show, project.root)
+    voice = load_voice(options.voice or show.voice or DEFAULT_VOICE_NAME, project.voices_dir)
     targets = list(sources) or default_sources(project)
     scripts = [load_script(source, voice) for source in targets]
     out_dir = options.out_dir or project.episodes_dir
     with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
         synthesizer.prepare(voice)  # an unknown engine voice fails before any work
         return [
-            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps)
+            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps, show)
             for script in scripts
         ]
