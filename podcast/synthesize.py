@@ -80,7 +80,28 @@ def _init_worker() -> None:
     toolchain.load_espeak()
     import pyttsx3
 
+    _allow_phoneme_input()
     _ENGINE = pyttsx3.init("espeak")
+
+
+def _allow_phoneme_input() -> None:
+    """Let lexicon entries use espeak phoneme input ``[[...]]``.
+
+    pyttsx3 calls ``espeak_Synth`` without the espeakPHONEMES flag, so ``[[m'Vsk]]`` would be
+    read out as letters; normalization removes brackets from article text, so only the
+    lexicon's phonemes ever reach the engine in brackets.
+    """
+    from pyttsx3.drivers import _espeak
+
+    synth = _espeak.Synth
+    if getattr(synth, "_podcast_phonemes", False):
+        return
+
+    def synth_with_phonemes(text: bytes, *args: Any, flags: int = 0, **kwargs: Any) -> Any:
+        return synth(text, *args, flags=flags | _espeak.PHONEMES, **kwargs)
+
+    synth_with_phonemes._podcast_phonemes = True  # type: ignore[attr-defined]
+    _espeak.Synth = synth_with_phonemes
 
 
 def _wait_for_espeak() -> None:
