@@ -135,7 +135,10 @@ _BETWEEN_KEYS = {"sting", "pause_ms"}
 
 
 def _did_you_mean(key: str, options: set[str] | list[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(options), n=1)
+    ordered = sorted(options)
+    close = difflib.get_close_matches(key, ordered, n=1) or [
+        o for o in ordered if o.lower().startswith(key.lower()[:4]) and len(key) >= 3
+    ]
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
