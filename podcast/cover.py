@@ -152,8 +152,11 @@ def draw_default_cover(size: int = DEFAULT_COVER_PX) -> bytes:
         if abs(dy) < radius_out:
             outer = math.sqrt(radius_out**2 - dy**2)
             inner = math.sqrt(radius_in**2 - dy**2) if abs(dy) < radius_in else 0.0
-            for x0, x1 in ((centre - outer, centre - inner), (centre + inner, centre + outer)):
-                a, b = max(0, int(x0)), min(size, math.ceil(x1))
+            for left_x, right_x in (
+                (centre - outer, centre - inner),
+                (centre + inner, centre + outer),
+            ):
+                a, b = max(0, int(left_x)), min(size, math.ceil(right_x))
                 if b > a:
                     row[a * 3 : b * 3] = ring * (b - a)
         for x, half in columns.items():

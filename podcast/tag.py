@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from mutagen.id3 import (
@@ -181,7 +182,7 @@ def read_tags(path: Path) -> ReadTags:
     tocs = id3.getall("CTOC")
     pictures = id3.getall("APIC")
     comments = id3.getall("COMM")
-    info = audio.info
+    info: Any = audio.info
     return ReadTags(
         version=f"2.{id3.version[1]}" if id3.version else "",
         title=_text(id3, "TIT2"),
