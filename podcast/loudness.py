@@ -53,6 +53,9 @@ LIMITER_RELEASE_MS = 50
 # Gain is never raised beyond this: a near-silent input is a bug to show, not to amplify.
 MAX_GAIN_DB = 30.0
 EBUR128 = "ebur128=peak=true:dualmono=true:framelog=verbose"
+# Before encoding only the integrated loudness matters; true-peak metering (4x oversampling)
+# costs three times as much as the rest, so the pre-pass reads sample peaks.
+EBUR128_SAMPLE_PEAK = "ebur128=peak=sample:dualmono=true:framelog=verbose"
 PCM_SAMPLE_RATE = 22_050
 READ_FRAMES = 1 << 16
 
@@ -110,10 +113,14 @@ def parse_summary(log: str) -> Loudness:
     return Loudness(**values)
 
 
-def _run_ebur128(input_args: list[str], stdin_chunks: Iterable[bytes] | None = None) -> Loudness:
+def _run_ebur128(
+    input_args: list[str],
+    stdin_chunks: Iterable[bytes] | None = None,
+    meter: str = EBUR128,
+) -> Loudness:
     ffmpeg = toolchain.find_ffmpeg().path
     args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *input_args,
-            "-af", EBUR128, "-f", "null", "-"]  # fmt: skip
+            "-af", meter, "-f", "null", "-"]  # fmt: skip
     # stderr goes to a file: ffmpeg may write more than a pipe holds while we feed its stdin.
     with tempfile.TemporaryFile() as log:
         try:
@@ -170,9 +177,9 @@ def measure_wavs(paths: Iterable[Path]) -> Loudness:
 
 
 def measure_pcm(chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE) -> Loudness:
-    """Loudness of a stream of 16-bit mono PCM."""
+    """Loudness of a stream of 16-bit mono PCM (``true_peak_dbtp`` holds the *sample* peak)."""
     input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    return _run_ebur128(input_args, chunks)
+    return _run_ebur128(input_args, chunks, EBUR128_SAMPLE_PEAK)
 
 
 def measure_file(path: Path) -> Loudness:
@@ -234,7 +241,11 @@ def report(
     return {
         "target_lufs": TARGET_LUFS,
         "measurement": "ITU BS.1770 / EBU R128, dual-mono (ffmpeg ebur128)",
-        "before": plan_used.measured.as_dict(),
+        "before": {
+            "integrated_lufs": plan_used.measured.integrated_lufs,
+            "sample_peak_dbfs": plan_used.measured.true_peak_dbtp,
+            "lra_lu": plan_used.measured.lra_lu,
+        },
         "gain_db": plan_used.gain_db,
         "encodes": encodes,
         "limiter_ceiling_dbtp": plan_used.ceiling_dbtp,
