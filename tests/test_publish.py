@@ -1,5 +1,10 @@
 """Publishing: the feed read back by podcast clients and by namespace-aware XML, the site, serve.
 
+The last test loads an episode page in a real headless browser (Debian chromium + chromedriver
+via selenium) from ``podcast serve``: the audio source resolves, chapter buttons seek, captions
+appear. It is skipped, with the reason, when chromium or chromedriver is missing
+(``.ci/browser-deps`` installs them).
+
 The seed episode (session fixture) and a second, short article whose title needs escaping are
 published into one site; re-publishing must keep every GUID and pubDate.
 """
@@ -11,7 +16,10 @@ import email.utils
 import http.client
 import json
 import shutil
+import time
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import feedparser
 import podcastparser
@@ -240,3 +248,103 @@ def test_serve_answers_head_and_byte_ranges(site: dict) -> None:
         assert hidden.status == 404
         vtt, _ = _request(base, f"/{slug}/transcript.vtt", "HEAD")
         assert vtt.getheader("Content-Type").startswith("text/vtt")
+
+
+# --- a real browser ---------------------------------------------------------------------------
+
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+DRIVER_CANDIDATES = ("chromedriver",)
+
+
+def _which(names: tuple[str, ...]) -> str | None:
+    for name in names:
+        found = shutil.which(name) or shutil.which(name, path="/usr/bin:/usr/lib/chromium")
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    chromium = _which(CHROMIUM_CANDIDATES)
+    driver_path = _which(DRIVER_CANDIDATES)
+    if not chromium or not driver_path:
+        pytest.skip(
+            "chromium and chromedriver are not installed (run .ci/browser-deps as root: "
+            "apt-get install chromium chromium-driver)"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--mute-audio",
+        "--autoplay-policy=no-user-gesture-required",
+    ):
+        options.add_argument(flag)
+    service = webdriver.ChromeService(executable_path=driver_path)
+    driver = webdriver.Chrome(options=options, service=service)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver: Any, script: str, timeout_s: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    value = None
+    while time.monotonic() < deadline:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for: {script} (last value {value!r})")
+
+
+def test_browser_page_plays_seeks_by_chapter_and_shows_captions(browser: Any, site: dict) -> None:
+    from selenium.webdriver.common.by import By
+
+    slug = site["seed_slug"]
+    chapters = json.loads((site["public"] / slug / "chapters.json").read_text())["chapters"]
+    with serving(site["public"]) as base:
+        browser.get(f"{base}{slug}/")
+        # the audio element's source resolves: metadata loads and the duration matches
+        _wait(browser, "return document.getElementById('player').readyState >= 1")
+        duration = browser.execute_script("return document.getElementById('player').duration")
+        src = browser.execute_script("return document.getElementById('player').currentSrc")
+        assert src == f"{base}{slug}/{slug}.mp3"
+        assert abs(duration - chapters[-1]["endTime"]) < 1.0
+        buttons = browser.find_elements(By.CSS_SELECTOR, "#chapters button")
+        assert len(buttons) == len(chapters)
+        seen = []
+        for index in (3, 1):
+            target = chapters[index]["startTime"]
+            buttons[index].click()
+            current = _wait(
+                browser,
+                "var t = document.getElementById('player').currentTime;"
+                f"return Math.abs(t - {target}) < 1.5 ? t : 0",
+            )
+            caption = _wait(browser, "return document.getElementById('caption').textContent")
+            seen.append((chapters[index]["title"], target, round(current, 2), caption[:50]))
+            assert caption.strip()
+        # a #t= deep link seeks on load
+        deep = chapters[2]["startTime"] + 5
+        browser.get(f"{base}{slug}/#t={deep:g}")
+        at = _wait(
+            browser,
+            "var a = document.getElementById('player');"
+            f"return a.readyState >= 1 && Math.abs(a.currentTime - {deep}) < 1.5 ? a.currentTime : 0",
+        )
+        feed_link = browser.find_element(By.CSS_SELECTOR, "a[href='../feed.xml']")
+        assert feed_link.get_attribute("href") == f"{base}feed.xml"
+    print(f"\nbrowser saw: src={src} duration={duration:.2f}s seeks={seen} deep-link={at:.2f}s")
