@@ -74,7 +74,7 @@ def ascii_slug(text: str) -> str:
 # --- the podcast: namespace as a feedgen extension --------------------------------------------
 
 
-class PodcastNamespace(BaseExtension):  # type: ignore[misc]
+class PodcastNamespace(BaseExtension):
     """Channel tags: podcast:guid, podcast:locked, podcast:medium, itunes:explicit true/false."""
 
     def __init__(self) -> None:
@@ -94,7 +94,7 @@ class PodcastNamespace(BaseExtension):  # type: ignore[misc]
         return rss
 
 
-class PodcastEntryNamespace(BaseEntryExtension):  # type: ignore[misc]
+class PodcastEntryNamespace(BaseEntryExtension):
     """Item tags: podcast:chapters, podcast:transcript (several), itunes:explicit."""
 
     def __init__(self) -> None:

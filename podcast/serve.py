@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from podcast.errors import InputError, OutputError
 
@@ -83,7 +83,7 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(end - start + 1))
         self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
         self.end_headers()
-        self._range_left = end - start + 1
+        self._range_left: int | None = end - start + 1
         return handle
 
     def copyfile(self, source: Any, outputfile: Any) -> None:
