@@ -39,7 +39,7 @@ EXTRA_TYPES = {
 class RangeRequestHandler(SimpleHTTPRequestHandler):
     """Static files with single byte ranges, HEAD, and no dot files."""
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 - the stdlib's instance attribute, replaced per class
         **SimpleHTTPRequestHandler.extensions_map,
         **EXTRA_TYPES,
     }
