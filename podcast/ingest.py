@@ -110,6 +110,13 @@ def parse_text(text: str, name: str) -> Article:
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?(https?://[^\s)>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+
+def _heading_link(text: str) -> tuple[str, str]:
+    """A heading's text without Markdown link syntax, and its first link's URL."""
+    found = _MD_LINK.search(text)
+    return _MD_LINK.sub(r"\1", text), found.group(2) if found else ""
 
 
 def parse_markdown(text: str, name: str) -> Article:
@@ -131,7 +138,8 @@ def parse_markdown(text: str, name: str) -> Article:
             if level == 1 and not title:
                 title = heading_text
             else:
-                blocks.append(Block(HEADING, heading_text, level))
+                heading_text, url = _heading_link(heading_text)
+                blocks.append(Block(HEADING, heading_text, level, url))
         elif line.strip():
             paragraph.append(line.strip())
         else:

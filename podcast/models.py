@@ -30,6 +30,7 @@ class Block:
     kind: str
     text: str
     level: int = 0
+    url: str = ""  # a heading's link, if it has one (becomes the chapter's URL)
 
 
 @dataclass(frozen=True)

@@ -145,10 +145,11 @@ def build_script(
             _with_pause(new, PAUSE_PARAGRAPH)
             chunks.extend(new)
         _with_pause(chunks, PAUSE_CHAPTER)
-        chapters.append(Chapter(title, tuple(chunks)))
+        url = blocks[0].url if blocks and blocks[0].kind == HEADING else ""
+        chapters.append(Chapter(title, tuple(chunks), url))
     last_chunks = list(chapters[-1].chunks)
     _with_pause(last_chunks, PAUSE_END)
-    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks))
+    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks), chapters[-1].url)
     return Script(
         title=article.title,
         slug=slug or slugify(article.title),

@@ -7,6 +7,7 @@ through the package; chapters by ffprobe/ffmpeg, ``podcast info`` and chapters.j
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -84,7 +85,9 @@ def test_mp3_is_cbr_44k_mono_with_info_header(built: dict) -> None:
     assert readback.all_frame_bitrates(built["mp3"]) == {96}
 
 
+@functools.cache
 def _info(mp3: Path) -> dict:
+    """``podcast info --json`` (once per file: the loudness pass takes seconds)."""
     result = CliRunner().invoke(app, ["info", str(mp3), "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)

@@ -132,7 +132,7 @@ ARTICLE = """# Short & <sweet>
 
 The first part has two sentences. Here is the second one.
 
-## Second part
+## [Second part](https://example.org/second?a=1&b=2)
 
 Another chapter with some words in it. And more words.
 
@@ -214,6 +214,20 @@ def test_jingle_bed_and_stings_are_heard_where_the_timeline_says(produced: dict)
     # marks still sit in silence
     for chapter in chapters[1:]:
         assert _rms(pcm, chapter["start_ms"] - 80, chapter["start_ms"] + 80) < 200
+
+
+@pytest.mark.slow
+def test_a_linked_heading_gives_its_chapter_a_url_everywhere(produced: dict) -> None:
+    url = "https://example.org/second?a=1&b=2"
+    folder = produced["mp3"].parent
+    chapters = json.loads((folder / "chapters.json").read_text())["chapters"]
+    assert [c.get("url", "") for c in chapters] == ["", "", url, "", ""]
+    result = CliRunner().invoke(app, ["info", str(produced["mp3"]), "--json", "--no-loudness"])
+    assert [c["url"] for c in json.loads(result.stdout)["chapters"]] == ["", "", url, "", ""]
+    assert f"[Second part](<{url}>)" in (folder / "shownotes.md").read_text()
+    assert (
+        'href="https://example.org/second?a=1&amp;b=2"' in (folder / "shownotes.html").read_text()
+    )
 
 
 @pytest.mark.slow
