@@ -36,7 +36,7 @@ def parse_html(text: str, name: str) -> Article:
     root = ElementTree.fromstring(xml)
     main = root.find("main")
     blocks: list[Block] = []
-    title = root.get("title") or ""
+    title = ""
     for element in main.iter() if main is not None else ():
         if element.tag == "head":
             level = int((element.get("rend") or "h2").lstrip("h") or 2)
@@ -53,7 +53,7 @@ def parse_html(text: str, name: str) -> Article:
                 blocks.append(Block(PARAGRAPH, paragraph))
     lang = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", text, re.IGNORECASE)
     return Article(
-        title=title or name,
+        title=title or root.get("title") or name,
         blocks=tuple(blocks),
         source=name,
         author=root.get("author") or "",

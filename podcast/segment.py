@@ -31,6 +31,7 @@ from podcast.models import (
 
 MAX_CHUNK_CHARS = 300
 SLUG_MAX_CHARS = 60
+UNTITLED = "Untitled"
 
 Normalizer = Callable[[str], str]
 
@@ -160,7 +161,10 @@ def build_script(
     sentence_id = 0
     removed: list[Removal] = list(article.removed)
     chapters: list[Chapter] = []
-    title_chunk = Chunk(article.title, normalize(article.title), voice, sentence_id, PAUSE_CHAPTER)
+    spoken_title = normalize(article.title)
+    if not speakable(spoken_title):
+        spoken_title = UNTITLED
+    title_chunk = Chunk(article.title, spoken_title, voice, sentence_id, PAUSE_CHAPTER)
     sentence_id += 1
     sections = _sections(article) or [(article.title, [])]
     for index, (title, blocks) in enumerate(sections):
