@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import statistics
 from collections import Counter
 
 WORDS_PER_CHAPTER = 230
@@ -19,7 +20,10 @@ MIN_CHAPTERS = 3
 MAX_CHAPTERS = 8
 MIN_WORDS_FOR_CHAPTERS = 450
 WINDOW_WORDS = 90
-SIZE_PENALTY = 0.15
+SIZE_PENALTY = 0.05
+THRESHOLD_SD = 0.5
+MIN_CHAPTER_WORDS = 80
+MIN_SHARE = 0.25
 
 STOPWORDS = frozenset(
     """
@@ -112,43 +116,51 @@ def _cue(paragraph: str) -> float:
 def boundaries(paragraphs: list[str]) -> list[int]:
     """Indexes of paragraphs that start a new chapter (never 0), in order.
 
-    Chooses the chapter count from the length, then the boundaries that maximise the summed
-    valley depth minus a penalty for chapters far from the average size (dynamic programming).
+    Dynamic programming over the paragraph gaps: each boundary earns its valley depth minus a
+    threshold (so only real vocabulary shifts pay for a chapter), chapters far from the average
+    size pay a small penalty, and very short chapters are not allowed. The chapter count is
+    the best one between ``MIN_CHAPTERS`` and what the length allows (``MAX_CHAPTERS`` at most).
     """
     sizes = [len(p.split()) for p in paragraphs]
     total = sum(sizes)
     if total < MIN_WORDS_FOR_CHAPTERS or len(paragraphs) < MIN_CHAPTERS * 2:
         return []
-    wanted = max(
+    most = max(
         MIN_CHAPTERS, min(MAX_CHAPTERS, round(total / WORDS_PER_CHAPTER), len(paragraphs) // 2)
     )
-    target = total / wanted
     depths = [d + _cue(paragraphs[i + 1]) for i, d in enumerate(depth_scores(paragraphs))]
+    threshold = statistics.mean(depths) + THRESHOLD_SD * statistics.pstdev(depths)
     prefix = [0]
     for size in sizes:
         prefix.append(prefix[-1] + size)
-
-    def cost(a: int, b: int) -> float:  # a chapter of paragraphs a..b-1
-        size = prefix[b] - prefix[a]
-        if size < target * 0.4:
-            return math.inf
-        return SIZE_PENALTY * ((size - target) / target) ** 2
-
     n = len(paragraphs)
-    best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-    for k in range(1, wanted + 1):
-        for end in range(1, n + 1):
-            options = []
-            for start in range(k - 1, end):
-                prev = best.get((k - 1, start))
-                if prev is None:
-                    continue
-                gain = depths[start - 1] if start > 0 else 0.0
-                options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
-            if options:
-                best[(k, end)] = min(options, key=lambda o: o[0])
-    score, starts = best.get((wanted, n), (math.inf, [0]))
-    return starts[1:] if score < math.inf else []
+    results = []
+    for wanted in range(MIN_CHAPTERS, most + 1):
+        target = total / wanted
+        shortest = max(MIN_CHAPTER_WORDS, target * MIN_SHARE)
+
+        def cost(a: int, b: int, target: float = target, shortest: float = shortest) -> float:
+            size = prefix[b] - prefix[a]
+            if size < shortest:
+                return math.inf
+            return SIZE_PENALTY * ((size - target) / target) ** 2
+
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+        for k in range(1, wanted + 1):
+            for end in range(1, n + 1):
+                options = []
+                for start in range(k - 1, end):
+                    prev = best.get((k - 1, start))
+                    if prev is None:
+                        continue
+                    gain = depths[start - 1] - threshold if start > 0 else 0.0
+                    options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
+                if options:
+                    best[(k, end)] = min(options, key=lambda o: o[0])
+        score, starts = best.get((wanted, n), (math.inf, [0]))
+        if score < math.inf:
+            results.append((score, starts[1:]))
+    return min(results)[1] if results else []
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’]?\s+|[;:()—–“”\"]|,\s")
