@@ -58,6 +58,6 @@ def parse_html(text: str, name: str) -> Article:
         source=name,
         author=root.get("author") or "",
         date=root.get("date") or "",
-        language=(lang.group(1).lower() if lang else "en"),
+        language=(lang.group(1).lower() if lang else ""),
         url=root.get("url") or "",
     )

@@ -183,7 +183,9 @@ def parse_text(text: str, name: str) -> Article:
         else:
             blocks.append(Block(PARAGRAPH, " ".join(group)))
         i += 1
-    return Article(title=title, blocks=tuple(blocks), source=name, removed=tuple(removed))
+    return Article(
+        title=title, blocks=tuple(blocks), source=name, language="", removed=tuple(removed)
+    )
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -301,6 +303,6 @@ def parse_markdown(text: str, name: str) -> Article:
         source=name,
         author=meta.get("author", ""),
         date=meta.get("date", ""),
-        language=meta.get("lang", meta.get("language", "en"))[:2].lower() or "en",
+        language=meta.get("lang", meta.get("language", "")).lower(),
         removed=tuple(removed),
     )

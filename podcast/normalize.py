@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from num2words import num2words
 
@@ -374,7 +375,35 @@ def _word_rules() -> list[Rule]:
 
 
 RULES: list[Rule] = _word_rules()
+# For other languages: addresses are still not spelled out, markup is still not read.
+NEUTRAL_RULES: list[Rule] = [
+    (re.compile(r"\bhttps?://(?:www\.)?([\w.-]+)\S*"), lambda m: m.group(1)),
+    (re.compile(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*"), lambda m: m.group(1)),
+    *RULES[-2:],
+]
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
+
+
+def load_lexicon(path: Path) -> dict[str, str]:
+    """A lexicon file (TOML: ``word = "how to say it"``, optionally under ``[lexicon]``).
+
+    A missing file is an empty lexicon; a broken one is a ConfigError naming the file.
+    """
+    import tomllib
+
+    from podcast.errors import ConfigError
+
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+    entries = data.get("lexicon", data)
+    bad = [k for k, v in entries.items() if not isinstance(v, str)]
+    if bad:
+        raise ConfigError(f"{path}: {', '.join(bad)} must map to a string (how to say it)")
+    return dict(entries)
 
 
 def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
@@ -384,14 +413,21 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
     return text
 
 
-def normalize(text: str, lexicon: Mapping[str, str] | None = None) -> str:
-    """Return ``text`` as it should be spoken by an English voice."""
-    # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
-    text = VULGAR_FRACTION.sub(_mixed_fraction, text)
+def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str = "en") -> str:
+    """Return ``text`` as it should be spoken by a voice of ``language``.
+
+    English gets every rule. Any other language gets only what is language-neutral (Unicode
+    folding, the lexicon, web addresses, markup symbols): its espeak-ng voice reads numbers
+    and dates in its own language, which English rules would only spoil.
+    """
+    english = not language or language.lower().split("-")[0] == "en"
+    if english:
+        # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
+        text = VULGAR_FRACTION.sub(_mixed_fraction, text)
     text = unicodedata.normalize("NFKC", text)
     if lexicon:
         text = apply_lexicon(text, lexicon)
-    for pattern, fn in RULES:
+    for pattern, fn in RULES if english else NEUTRAL_RULES:
         text = pattern.sub(fn, text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)

@@ -146,7 +146,7 @@ def _sections(article: Article) -> list[tuple[str, list[Block]]]:
         return sections
     paragraphs = [b.text for b in blocks]
     return [
-        (title, [blocks[i] for i in indexes])
+        (title or article.title, [blocks[i] for i in indexes])
         for title, indexes in topics.topical_chapters(paragraphs, article.title)
     ]
 
@@ -187,7 +187,7 @@ def build_script(
         removed=tuple(removed),
         author=article.author,
         date=article.date,
-        language=article.language,
+        language=article.language or "en",
         url=article.url,
     )
 

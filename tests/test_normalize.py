@@ -216,3 +216,29 @@ def test_normalize_leaves_no_digits_in_the_seed() -> None:
     spoken = normalize(seed.read_text(encoding="utf-8"))
     assert not any(ch.isdigit() for ch in spoken)
     assert "$" not in spoken and "%" not in spoken
+
+
+def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from podcast.errors import ConfigError
+    from podcast.normalize import load_lexicon
+
+    path = tmp_path / "lexicon.toml"
+    assert load_lexicon(path) == {}
+    path.write_text('[lexicon]\nDeSantis = "dee SAN tiss"\n', encoding="utf-8")
+    assert load_lexicon(path) == {"DeSantis": "dee SAN tiss"}
+    path.write_text("DeSantis = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="lexicon.toml"):
+        load_lexicon(path)
+
+
+def test_script_uses_project_lexicon_under_voice_lexicon(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from podcast.pipeline import load_script
+    from podcast.voices import Voice
+
+    (tmp_path / "voices").mkdir()
+    (tmp_path / "lexicon.toml").write_text('Musk = "Musky"\nX = "ex"\n', encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text("Musk and X\n\nMusk posted on X.\n", encoding="utf-8")
+    monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
+    script = load_script(str(article), Voice(lexicon={"X": "the X platform"}))
+    assert script.chunks()[-1].spoken == "Musky posted on the X platform."
