@@ -227,7 +227,7 @@ def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path.write_text('[lexicon]\nDeSantis = "dee SAN tiss"\n', encoding="utf-8")
     assert load_lexicon(path) == {"DeSantis": "dee SAN tiss"}
     path.write_text("DeSantis = 3\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="lexicon.toml"):
+    with pytest.raises(ConfigError, match=r"lexicon\.toml"):
         load_lexicon(path)
 
 
