@@ -108,6 +108,11 @@ _TEXT_HEADING = re.compile(
     r"|[IVXLCDM]+\.\s+[A-Z][A-Z’' ,.!?-]{2,78})$",
     re.IGNORECASE,
 )
+_DATELINE = re.compile(
+    r"^(?:(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}"
+    r"|\d{4}-\d{2}-\d{2})$",
+    re.IGNORECASE,
+)
 _CONTENTS = re.compile(r"^(table of )?contents\.?$", re.IGNORECASE)
 _ILLUSTRATION = re.compile(r"\[(?:illustration|picture|image)[^\]]*\]", re.IGNORECASE)
 
@@ -120,7 +125,22 @@ def _blocks(text: str) -> list[list[str]]:
             groups[-1].append(line.strip())
         elif groups[-1]:
             groups.append([])
-    return [g for g in groups if g]
+    return [piece for g in groups if g for piece in _unwrap(g)]
+
+
+def _unwrap(lines: list[str]) -> list[list[str]]:
+    """Split a group where a line ends well short of the wrapping width: there the writer
+    broke the line on purpose (a headline, a dateline), it was not wrapped."""
+    if len(lines) < 2:
+        return [lines]
+    width = max(len(line) for line in lines)
+    pieces: list[list[str]] = [[]]
+    for index, line in enumerate(lines):
+        pieces[-1].append(line)
+        last = index == len(lines) - 1
+        if not last and len(line) < 0.6 * width and width > 60:
+            pieces.append([])
+    return [p for p in pieces if p]
 
 
 def _is_heading(line: str) -> bool:
@@ -146,8 +166,22 @@ def parse_text(text: str, name: str) -> Article:
     if not groups:
         raise InputError(f"{name}: is empty; give an article with some text")
     title = " ".join(groups[0])
-    blocks: list[Block] = []
     i = 1
+    # A section label above the headline ("STATEMENTS & REMARKS") is not the title.
+    if (
+        len(groups) > 1
+        and title.isupper()
+        and len(title.split()) <= 5
+        and len(" ".join(groups[1]).split()) <= 40
+    ):
+        removed.append(Removal(title, "section label"))
+        title, i = " ".join(groups[1]), 2
+    date = ""
+    if i < len(groups) and _DATELINE.match(" ".join(groups[i])):
+        date = " ".join(groups[i])
+        removed.append(Removal(date, "dateline (kept as the episode date)"))
+        i += 1
+    blocks: list[Block] = []
     while i < len(groups):
         group = groups[i]
         if _CONTENTS.match(group[0]) or (
@@ -157,9 +191,7 @@ def parse_text(text: str, name: str) -> Article:
             if not entries and i + 1 < len(groups):
                 i += 1
                 entries = groups[i]
-            removed.append(
-                Removal(" / ".join([group[0], *entries][:4]) + " ...", "table of contents")
-            )
+            removed.append(Removal(" / ".join([group[0], *entries]), "table of contents"))
             i += 1
             continue
         if has_blank_separators and _is_heading(group[0]):
@@ -184,7 +216,12 @@ def parse_text(text: str, name: str) -> Article:
             blocks.append(Block(PARAGRAPH, " ".join(group)))
         i += 1
     return Article(
-        title=title, blocks=tuple(blocks), source=name, language="", removed=tuple(removed)
+        title=title,
+        blocks=tuple(blocks),
+        source=name,
+        date=date,
+        language="",
+        removed=tuple(removed),
     )
 
 

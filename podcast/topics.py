@@ -196,7 +196,10 @@ _NOT_NOUNS = frozenset(
     gave took made found kept left showed offered faced described dismissed received
     added noted urged sought skipped appeared stayed tune pitch hear read run press sell
     shut keep hope think need pretend avoid comment describe provide revive bolster halt
-    support launch show shows say says accurate immediately typical whole entire only certain sure likely new
+    support launch show shows say says accurate billion million trillion thousand hundred
+    percent higher lower larger smaller greater fewer bigger federal national total general
+    several annual final fiscal economic political legal illegal public local global central
+    potential significant strong weak respectively immediately typical whole entire only certain sure likely new
     old big small high low large great good bad best worst recent former latter last
     early earlier late later able unable close open possible real clear unclear loyal
     """.split()  # noqa: SIM905 - a word list reads better as prose
@@ -220,6 +223,7 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
     never end a phrase or start a lower-case one.
     """
     verbs = set(_VERB_CUE.findall(text))
+    lower_vocab = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     # Quoted speech is what someone said, rarely what the section is about: drop it.
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ; ", text)
     found = []
@@ -240,6 +244,7 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
                 while run and (
                     run[0].lower() in _NAME_TITLES
                     or (start == 0 and _stem(run[0]) in STOPWORDS)
+                    or (start == 0 and run[0].lower() in lower_vocab)
                     or run[0].lower()[:3] in _MONTHS
                 ):
                     run, start = run[1:], start + 1
@@ -250,6 +255,7 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
                     and (start > 0 or len(run) > 1)
                     and all(len(t) > 1 for t in run)
                     and _stem(run[-1]) not in STOPWORDS
+                    and run[-1].lower() not in _NOT_NOUNS
                 ):
                     found.append((" ".join(_stem(t) for t in run), " ".join(run), index))
                 i = j
@@ -294,7 +300,7 @@ def chapter_titles(sections: list[str]) -> list[str]:
     for phrases in found:
         for key, surface, _ in phrases:
             surfaces.setdefault(key, Counter())[surface] += 1
-    doc_freq = Counter(key for phrases in found for key in {k for k, _, _ in phrases})
+    total = Counter(key for phrases in found for key, _, _ in phrases)
     word_freq = Counter(
         word for phrases in found for word in {w for k, _, _ in phrases for w in k.split()}
     )
@@ -302,12 +308,14 @@ def chapter_titles(sections: list[str]) -> list[str]:
     used: set[str] = set()
     for phrases in found:
         weight: Counter[str] = Counter()
+        here = Counter(key for key, _, _ in phrases)
         for key, _, index in phrases:
             weight[key] += 1.0 + 3.0 / (1 + index)
 
-        def score(key: str, weight: Counter[str] = weight) -> float:
+        def score(key: str, weight: Counter[str] = weight, here: Counter[str] = here) -> float:
             n_words = len(key.split())
-            idf = math.log((1 + len(sections)) / doc_freq[key])
+            # how much of the phrase's use is in this section (1 = only here)
+            idf = math.log(1 + len(sections) * here[key] / total[key])
             spread = sum(math.log((1 + len(sections)) / word_freq[w]) for w in key.split())
             is_name = key != key.lower() or surfaces[key].most_common(1)[0][0][0].isupper()
             return (
