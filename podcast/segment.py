@@ -50,7 +50,21 @@ def _segmenter():  # type: ignore[no-untyped-def]
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences; the pieces keep every word, in order."""
     pieces = [s.strip() for s in _segmenter().segment(paragraph)]
-    return [p for p in pieces if p]
+    return [part for p in pieces if p for part in _split_after_letter(p)]
+
+
+# pysbd takes any "X." for an initial; after a lower-case word ("posted on X. A year ago")
+# it ends a sentence (initials follow a capitalised name: "Janet L. Yellen").
+_LETTER_END = re.compile(r"\b[a-z]+ [A-Z]\.(?=\s+[A-Z][a-z]*\b)")
+
+
+def _split_after_letter(sentence: str) -> list[str]:
+    parts, start = [], 0
+    for match in _LETTER_END.finditer(sentence):
+        parts.append(sentence[start : match.end()].strip())
+        start = match.end()
+    parts.append(sentence[start:].strip())
+    return [p for p in parts if p]
 
 
 def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:

@@ -84,6 +84,11 @@ def test_sentences_survive_abbreviations() -> None:
     ]
 
 
+def test_a_capital_letter_after_a_lower_case_word_ends_a_sentence() -> None:
+    text = "Biden posted a letter on X. A year ago, Janet L. Yellen spoke."
+    assert sentences(text) == ["Biden posted a letter on X.", "A year ago, Janet L. Yellen spoke."]
+
+
 def test_long_sentences_split_at_clause_boundaries_never_mid_word() -> None:
     clause = "the committee met again to talk about the budget and the schedule"
     sentence = "; ".join([clause] * 8) + "."
