@@ -335,8 +335,13 @@ def _word_rules() -> list[Rule]:
         sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
         # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above).
         sub(rf"(?<![\d.,-])\b(\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])", _range),
-        # Fractions: "3/4".
+        # Fractions: "3/4"; other numbers around a slash ("24/7", "9/11") are read as pairs.
         sub(r"(?<![\d/])\b(\d)/(\d{1,2})\b(?![\d/])", _fraction),
+        sub(r"\b(\d+)/(\d+)\b(?!/)", lambda m: f"{_number(m.group(1))} {_number(m.group(2))}"),
+        # A version or a model after a slash ("HTTP/1.1", "and/or"): the slash is not read.
+        sub(r"(?<=[A-Za-z])/(?=[A-Za-z\d])", lambda _m: " "),
+        # A number fused to a capital ("3D", "5G", "4K"): the letter is spelled.
+        sub(r"\b(\d+)([A-Z])\b", lambda m: f"{_number(m.group(1))} {m.group(2)}"),
         # Temperatures and units after a number.
         sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
         sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),

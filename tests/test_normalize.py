@@ -125,6 +125,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Tom & Jerry.", "Tom and Jerry."),
         ("A #1 hit.", "A number one hit."),
         ("So 5 + 3 = 8.", "So five plus three equals eight."),
+        ("It speaks HTTP/1.1 and/or HTTP/2.", "It speaks H T T P one point one and or H T T P two."),
+        ("Open 24/7 in 3D.", "Open twenty-four seven in three D."),
         ("It — the site — fell.", "It, the site, fell."),
     ],
 }  # fmt: skip
