@@ -31,7 +31,7 @@ TITLES = {
     "Sen.": "Senator", "Rep.": "Representative", "Gen.": "General", "Lt.": "Lieutenant",
     "Col.": "Colonel", "Sgt.": "Sergeant", "Capt.": "Captain", "Prof.": "Professor",
     "Rev.": "Reverend", "Sr.": "Senior", "Jr.": "Junior", "St.": "Saint", "Mt.": "Mount",
-    "vs.": "versus", "etc.": "et cetera", "approx.": "approximately", "No.": "number",
+    "vs.": "versus", "etc.": "et cetera", "approx.": "approximately",
 }  # fmt: skip
 
 # AP-style state abbreviations as they appear after a city ("Butler, Pa.").
@@ -112,6 +112,15 @@ def _date(match: re.Match[str]) -> str:
         month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3], month
     )
     words = f"{month} {num2words(int(match.group('day')), to='ordinal')}"
+    if match.group("year"):
+        words += f", {_year(match.group('year'))}"
+    return words
+
+
+def _day_month(match: re.Match[str]) -> str:
+    """British order: "6 January 2021" is "the sixth of January, twenty twenty-one"."""
+    words = f"the {num2words(int(match.group('day')), to='ordinal')} of "
+    words += _month_name(match.group("month"))
     if match.group("year"):
         words += f", {_year(match.group('year'))}"
     return words
@@ -315,6 +324,11 @@ def _word_rules() -> list[Rule]:
             _date_range,
         ),
         sub(
+            rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s(?P<month>{MONTH_NAMES})\b\.?"
+            r"(?:,?\s(?P<year>\d{4})\b)?",
+            _day_month,
+        ),
+        sub(
             rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
             r"(?:,?\s(?P<year>\d{4})\b)?",
             _date,
@@ -352,6 +366,11 @@ def _word_rules() -> list[Rule]:
             _regnal,
         ),
         # Titles and states before acronyms; dotted acronyms ("U.S.") are spelled.
+        # "No. 5" but "he said No."; "St. Louis" but "Main St."; "Dr. Smith" but "Elm Dr."
+        sub(r"(?<!\w)No\.(?=\s?\d)", lambda _m: "number"),
+        sub(r"\b([A-Z][a-z]+\s)St\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Street"),
+        sub(r"\b([A-Z][a-z]+\s)Dr\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Drive"),
+        sub(r"\b([A-Z][a-z]+\s)Ave\.", lambda m: f"{m.group(1)}Avenue"),
         sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
         sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
         sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
@@ -429,7 +448,7 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
     if english:
         # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
         text = VULGAR_FRACTION.sub(_mixed_fraction, text)
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
     if lexicon:
         text = apply_lexicon(text, lexicon)
     for pattern, fn in RULES if english else NEUTRAL_RULES:

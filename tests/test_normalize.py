@@ -25,6 +25,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("It is .75 wide.", "It is point seven five wide."),
         ("Some 7.5 million followers.", "Some seven point five million followers."),
         ("It fell to -4 overnight.", "It fell to minus four overnight."),
+        ("It fell to −4 overnight.", "It fell to minus four overnight."),
     ],
     "money": [
         ("It cost $44 billion.", "It cost forty-four billion dollars."),
@@ -44,6 +45,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Biden left July 21.", "Biden left July twenty-first."),
         ("It was March 11.", "It was March eleventh."),
         ("From Sept. 3 on.", "From September third on."),
+        ("On 6 January 2021 they came.", "On the sixth of January, twenty twenty-one they came."),
     ],
     "years and decades": [
         ("In 1888 it rained.", "In eighteen eighty-eight it rained."),
@@ -86,6 +88,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("He lives in St. Louis.", "He lives in Saint Louis."),
         ("Mrs. Jones spoke.", "Missus Jones spoke."),
         ("He is No. 5.", "He is number five."),
+        ("He said No.", "He said No."),
+        ("It is on Main St. now.", "It is on Main Street now."),
         ("Trump vs. Biden.", "Trump versus Biden."),
         ("A rally in Butler, Pa., ended.", "A rally in Butler, Pennsylvania, ended."),
     ],
