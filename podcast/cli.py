@@ -55,6 +55,10 @@ def user_errors(command: F) -> F:
 VoiceOption = Annotated[
     str, typer.Option("--voice", "-v", help="Voice config name (voices/NAME.toml).")
 ]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="Article language (e.g. en, fr). Default: metadata or detected."),
+]
 
 
 @app.command()
@@ -77,13 +81,19 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
+    language: LangOption = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
 
     options = BuildOptions(
-        voice=voice, out_dir=out, bitrate_kbps=bitrate, use_cache=not no_cache, workers=workers
+        voice=voice,
+        out_dir=out,
+        bitrate_kbps=bitrate,
+        use_cache=not no_cache,
+        workers=workers,
+        language=language,
     )
     for episode in run_build(sources or [], options):
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
@@ -99,16 +109,18 @@ def script(
     source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
     voice: VoiceOption = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    language: LangOption = None,
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
     from podcast.pipeline import load_script
     from podcast.project import find_project
     from podcast.voices import load_voice
 
-    plan = load_script(source, load_voice(voice, find_project().voices_dir))
+    plan = load_script(source, load_voice(voice, find_project().voices_dir), language)
     if as_json:
         document = {
             "title": plan.title,
+            "language": plan.language,
             "chapters": [
                 {
                     "title": chapter.title,

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from podcast import assemble, manifest, tag, transcript
+from podcast import assemble, lang, manifest, tag, transcript
 from podcast.clean import clean
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
 from podcast.models import ChapterMark, Episode, OutputFile, Script
-from podcast.normalize import normalize
+from podcast.normalize import load_lexicon, normalize
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script
 from podcast.synthesize import Synthesizer
@@ -31,6 +31,7 @@ from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
 DEFAULT_SHOW_TITLE = "Articles, Read Aloud"
 PARTIAL_SUFFIX = ".partial"
+LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
 
 
@@ -41,14 +42,26 @@ class BuildOptions:
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS
     use_cache: bool = True
     workers: int | None = None
+    language: str | None = None
 
 
-def load_script(source: str, voice: Voice) -> Script:
-    """Read, clean and plan the narration of ``source`` for ``voice``."""
-    article = clean(ingest(source))
+def load_script(source: str, voice: Voice, language: str | None = None) -> Script:
+    """Read, clean and plan the narration of ``source`` for ``voice``.
+
+    ``language`` overrides the article's own (metadata, else detected); a non-English article
+    is normalized without the English rules. The project's ``lexicon.toml`` applies under the
+    voice's own lexicon.
+    """
+    article = lang.resolve(clean(ingest(source)), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
-    return build_script(article, voice.name, partial(normalize, lexicon=voice.lexicon))
+    speaker = lang.voice_for(voice, article.language)
+    lexicon = {**load_lexicon(find_project().root / LEXICON_FILE), **speaker.lexicon}
+    return build_script(
+        article,
+        speaker.name,
+        partial(normalize, lexicon=lexicon, language=article.language),
+    )
 
 
 def default_sources(project: Project) -> list[str]:
@@ -165,11 +178,13 @@ def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
     project = find_project()
     voice = load_voice(options.voice, project.voices_dir)
     targets = list(sources) or default_sources(project)
-    scripts = [load_script(source, voice) for source in targets]
+    scripts = [load_script(source, voice, options.language) for source in targets]
+    speakers = [lang.voice_for(voice, script.language) for script in scripts]
     out_dir = options.out_dir or project.episodes_dir
     with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
-        synthesizer.prepare(voice)  # an unknown engine voice fails before any work
+        for speaker in {s.engine_voice: s for s in speakers}.values():
+            synthesizer.prepare(speaker)  # an unknown engine voice fails before any work
         return [
-            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps)
-            for script in scripts
+            build_episode(script, speaker, synthesizer, out_dir, options.bitrate_kbps)
+            for script, speaker in zip(scripts, speakers, strict=True)
         ]
