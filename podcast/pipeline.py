@@ -15,15 +15,14 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from podcast import assemble, manifest, tag, transcript
+from podcast import assemble, lexicon, manifest, tag, transcript
+from podcast.cast import Cast, apply_cast, parse_cast
 from podcast.clean import clean
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
 from podcast.models import ChapterMark, Episode, OutputFile, Script
-from podcast.normalize import normalize
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script
 from podcast.synthesize import Synthesizer
@@ -41,14 +40,41 @@ class BuildOptions:
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS
     use_cache: bool = True
     workers: int | None = None
+    cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
+    rate_wpm: int | None = None  # command-line override of the narrator's rate
 
 
-def load_script(source: str, voice: Voice) -> Script:
-    """Read, clean and plan the narration of ``source`` for ``voice``."""
+def load_script(
+    source: str,
+    voice: Voice,
+    cast: Cast | None = None,
+    voices: dict[str, Voice] | None = None,
+) -> Script:
+    """Read, clean and plan the narration of ``source`` for ``voice``.
+
+    With a ``cast``, quotations are then given to their voices (``voices`` holds each cast
+    voice by name).
+    """
     article = clean(ingest(source))
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
-    return build_script(article, voice.name, partial(normalize, lexicon=voice.lexicon))
+    script = build_script(article, voice.name, lexicon.speaker(voice.lexicon))
+    if cast is None or not cast.active:
+        return script
+    cast_voices = {voice.name: voice, **(voices or {})}
+    return apply_cast(script, cast, {n: lexicon.speaker(v.lexicon) for n, v in cast_voices.items()})
+
+
+def load_cast(
+    entries: Sequence[str], narrator: Voice, voices_dir: Path
+) -> tuple[Cast, dict[str, Voice]]:
+    """The cast named by ``entries`` and every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name)
+    voices = {narrator.name: narrator}
+    for name in cast.voices():
+        if name not in voices:
+            voices[name] = load_voice(name, voices_dir)
+    return cast, voices
 
 
 def default_sources(project: Project) -> list[str]:
@@ -97,6 +123,7 @@ def build_episode(
     synthesizer: Synthesizer,
     out_dir: Path,
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
+    voices: dict[str, Voice] | None = None,
 ) -> Episode:
     """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
     _make_dir(out_dir)
@@ -106,8 +133,9 @@ def build_episode(
     work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
     try:
         mp3 = work / f"{script.slug}.mp3"
-        spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")
-        timeline = assemble.render(script, spoken, {voice.name: voice}, mp3, bitrate_kbps)
+        cast_voices = {voice.name: voice, **(voices or {})}
+        spoken = synthesizer.synthesize(script.chunks(), cast_voices, work / "chunks")
+        timeline = assemble.render(script, spoken, cast_voices, mp3, bitrate_kbps)
         duration_ms = tag.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
         tag.write_tags(
@@ -163,13 +191,15 @@ def _fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[Chapte
 def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
     """Build one episode per source (default: every article in the project's seeds/)."""
     project = find_project()
-    voice = load_voice(options.voice, project.voices_dir)
+    voice = load_voice(options.voice, project.voices_dir, rate_wpm=options.rate_wpm)
+    cast, voices = load_cast(options.cast, voice, project.voices_dir)
     targets = list(sources) or default_sources(project)
-    scripts = [load_script(source, voice) for source in targets]
+    scripts = [load_script(source, voice, cast, voices) for source in targets]
     out_dir = options.out_dir or project.episodes_dir
     with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
-        synthesizer.prepare(voice)  # an unknown engine voice fails before any work
+        for each in voices.values():
+            synthesizer.prepare(each)  # an unknown engine voice fails before any work
         return [
-            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps)
+            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps, voices)
             for script in scripts
         ]
