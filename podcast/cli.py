@@ -77,14 +77,22 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
+    cast: Annotated[
+        list[str] | None,
+        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
 
     options = BuildOptions(
-        voice=voice, out_dir=out, bitrate_kbps=bitrate, use_cache=not no_cache, workers=workers
-    )
+        voice=voice, out_dir=out, bitrate_kbps=bitrate, use_cache=not no_cache, workers=workers,
+        cast=tuple(cast or ()), rate_wpm=rate,
+    )  # fmt: skip
     for episode in run_build(sources or [], options):
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         typer.echo(
@@ -148,6 +156,12 @@ def doctor() -> None:
     if not build_can_work(checks):
         problems = sum(c.status == FAIL for c in checks)
         fail(f"{problems} problem(s) stop a build; see above")
+
+
+# The voices command group lives in its own module; it imports fail/user_errors from here.
+from podcast.cli_voices import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:
