@@ -55,9 +55,10 @@ def list_command(
                     "name": c.name,
                     "source": c.source,
                     "ok": c.ok,
+                    "unavailable": c.unavailable or None,
                     "engine_voice": c.engine_voice,
-                    "language": listing.configured[c.name].language
-                    if c.name in listing.configured
+                    "language": listing.configured_voices[c.name].language
+                    if c.name in listing.configured_voices
                     else None,
                     "problems": [str(p) for p in c.problems],
                 }
@@ -66,19 +67,20 @@ def list_command(
             "engine": [
                 {"id": v.id, "name": v.name, "languages": list(v.languages)} for v in listing.engine
             ],
+            "piper": listing.piper,
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     typer.echo("Configured voices:")
     for check in listing.configured:
-        voice = listing.configured.get(check.name)
-        if voice is None:
+        voice = listing.configured_voices.get(check.name)
+        if check.unavailable:
+            typer.echo(f"  {check.name:<12} UNAVAILABLE  {check.unavailable}")
+        elif voice is None:
             typer.echo(f"  {check.name:<12} PROBLEM  {check.problems[0]}")
         else:
-            typer.echo(
-                f"  {check.name:<12} {check.engine_voice:<22} {voice.rate_wpm} wpm, "
-                f"pitch {voice.pitch}  ({check.source})"
-            )
+            typer.echo(f"  {check.name:<12} {check.engine_voice:<22} ({check.source})")
+    typer.echo(f"\nPiper voices installed: {', '.join(listing.piper) or 'none'}")
     typer.echo(f"\nEngine voices ({len(listing.engine)}):")
     for engine_voice in listing.engine:
         typer.echo(
@@ -126,6 +128,8 @@ def check_command(
     for result in results:
         if result.ok:
             typer.echo(f"ok       {result.name}: {result.engine_voice} ({result.source})")
+        elif result.unavailable:
+            typer.echo(f"unavailable  {result.name}: {result.unavailable}")
         for problem in result.problems:
             problems += 1
             typer.echo(f"problem  {result.name}: {problem}", err=True)

@@ -18,8 +18,10 @@ from podcast import lexicon
 from podcast.errors import ConfigError, OutputError, PodcastError
 from podcast.models import PAUSE_END, PAUSE_SENTENCE, Chapter, Chunk, Script
 from podcast.voices import (
+    DEFAULT_ENGINE,
     DEFAULT_VOICE_NAME,
     ORIGIN_DEFAULT,
+    PIPER_ENGINE,
     Problem,
     Voice,
     VoiceConfigError,
@@ -44,10 +46,11 @@ class VoiceCheck:
     source: str
     problems: tuple[Problem, ...]
     engine_voice: str = ""  # the engine's full id when it resolved
+    unavailable: str = ""  # why a valid voice cannot be used here (an optional engine)
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.unavailable
 
 
 def _synthesizer() -> Any:
@@ -57,8 +60,21 @@ def _synthesizer() -> Any:
 
 
 def _engine_problem(voice: Voice, synthesizer: Any) -> tuple[str, Problem | None]:
+    """(the engine's id for the voice, or the problem with it)."""
     from podcast.synthesize import resolve_engine_voice
 
+    if voice.engine == PIPER_ENGINE:
+        from podcast import piper_engine
+
+        source = Path(voice.source)
+        base_dir = source.parent if source.is_file() else None
+        try:
+            settings = piper_engine.prepare(voice.engine_settings(), voice.lexicon, base_dir)
+        except piper_engine.EngineUnavailable:
+            raise
+        except ConfigError as exc:
+            return "", Problem(voice.source, "voice", str(exc))
+        return f"piper:{Path(settings['model']).name}", None
     try:
         return resolve_engine_voice(voice.engine_voice, synthesizer.engine_voices()), None
     except ConfigError as exc:
@@ -70,6 +86,8 @@ def _raw_engine_problem(path: Path, problems: list[Problem], synthesizer: Any) -
     if any(p.key in ("", "voice", "engine") for p in problems):
         return None
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("engine", DEFAULT_ENGINE) != DEFAULT_ENGINE:
+        return None
     requested = data.get("voice", Voice().engine_voice)
     _, problem = _engine_problem(
         Voice(engine_voice=requested, origins={"voice": str(path)}), synthesizer
@@ -112,7 +130,11 @@ def check_voices(
         except ConfigError as exc:
             results.append(VoiceCheck(name, source, (Problem(source, "", str(exc)),)))
             continue
-        full_id, problem = _engine_problem(voice, synthesizer)
+        try:
+            full_id, problem = _engine_problem(voice, synthesizer)
+        except ConfigError as exc:  # piper_engine.EngineUnavailable: an optional extra
+            results.append(VoiceCheck(name, source, (), unavailable=str(exc)))
+            continue
         results.append(VoiceCheck(name, source, (problem,) if problem else (), full_id))
     return results
 
@@ -122,6 +144,7 @@ class VoiceListing:
     configured: list[VoiceCheck]
     configured_voices: dict[str, Voice]
     engine: list[Any]  # synthesize.EngineVoice
+    piper: list[str]  # installed Piper voice packages
 
 
 def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
@@ -143,7 +166,10 @@ def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
             or configured[c.name].language.lower().startswith(want)
         ]  # fmt: skip
         engine = [v for v in engine if any(lang.lower().startswith(want) for lang in v.languages)]
-    return VoiceListing(checks, configured, engine)
+    from podcast import piper_engine
+
+    piper = sorted(piper_engine.packaged_voices()) if piper_engine.installed() else []
+    return VoiceListing(checks, configured, engine, piper)
 
 
 def effective_settings(voice: Voice) -> list[tuple[str, Any, str]]:
