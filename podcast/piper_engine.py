@@ -40,6 +40,15 @@ class EngineUnavailable(ConfigError):
     """The voice's engine (or its model package) is not installed: an optional extra."""
 
 
+class SettingError(ConfigError):
+    """One setting of a Piper voice does not fit its model; ``key`` names the setting."""
+
+    def __init__(self, key: str, detail: str) -> None:
+        self.key = key
+        self.detail = detail
+        super().__init__(f"{key}: {detail}")
+
+
 @dataclass(frozen=True)
 class PiperModel:
     name: str
@@ -126,18 +135,20 @@ def prepare(settings: dict[str, Any], lexicon: dict[str, str], base_dir: Path | 
     model = find_model(settings["engine_voice"], settings.get("model", ""), base_dir)
     speaker = settings.get("speaker_id")
     if speaker is not None and speaker >= model.num_speakers:
-        raise ConfigError(
-            f"speaker_id {speaker} is out of range: {model.name} has {model.num_speakers} "
-            f"speaker(s) (0 to {model.num_speakers - 1})"
+        raise SettingError(
+            "speaker_id",
+            f"{speaker} is out of range: {model.name} has {model.num_speakers} speaker(s) "
+            f"(0 to {model.num_speakers - 1})",
         )
     for word, saying in lexicon.items():
         unknown = sorted(
             {ch for part in _phoneme_parts(saying) for ch in part if ch not in model.phonemes}
         )
         if unknown:
-            raise ConfigError(
-                f"lexicon.{word}: {model.name} has no phoneme(s) {' '.join(unknown)}; Piper "
-                "phonemes are IPA inside [[ ]] (see 'espeak-ng -q --ipa WORD')"
+            raise SettingError(
+                f"lexicon.{word}",
+                f"{model.name} has no phoneme(s) {' '.join(unknown)}; Piper phonemes are IPA "
+                "inside [[ ]] (see 'espeak-ng -q --ipa WORD')",
             )
     return {
         **settings,

@@ -72,6 +72,8 @@ def _engine_problem(voice: Voice, synthesizer: Any) -> tuple[str, Problem | None
             settings = piper_engine.prepare(voice.engine_settings(), voice.lexicon, base_dir)
         except piper_engine.EngineUnavailable:
             raise
+        except piper_engine.SettingError as exc:
+            return "", Problem(voice.origin(exc.key), exc.key, exc.detail)
         except ConfigError as exc:
             return "", Problem(voice.source, "voice", str(exc))
         return f"piper:{Path(settings['model']).name}", None

@@ -143,3 +143,28 @@ def test_changing_pauses_or_lexicon_does_not_change_engine_settings() -> None:
     other = parse_voice("x", {"pauses": {"sentence": 900}, "lexicon": {"a": "b"}}, WHERE)
     assert base.engine_settings() == other.engine_settings()
     assert parse_voice("x", {"pitch": 10}, WHERE).engine_settings() != base.engine_settings()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"engine": "piper", "rate": 170}, "voices/x.toml: rate: not a Piper setting; use length_scale"),
+        ({"engine": "piper", "pitch": 50}, "voices/x.toml: pitch: not a Piper setting"),
+        ({"engine": "piper", "length_scale": 9}, "voices/x.toml: length_scale: 9 is out of range (0.25 to 4.0)"),
+        ({"engine": "piper", "noise_scale": -1}, "voices/x.toml: noise_scale: -1 is out of range"),
+        ({"engine": "piper", "noise_w": "a"}, "voices/x.toml: noise_w: must be a number"),
+        ({"engine": "piper", "sentence_silence_ms": 0.5}, "voices/x.toml: sentence_silence_ms: must be a whole number"),
+        ({"engine": "piper", "speaker_id": -2}, "voices/x.toml: speaker_id: -2 is out of range"),
+        ({"length_scale": 1.0}, 'voices/x.toml: length_scale: only for engine = "piper"'),
+    ],
+)  # fmt: skip
+def test_piper_settings_are_validated_like_the_others(data: dict, expected: str) -> None:
+    (problem,) = problems_of(data)
+    assert problem.startswith(expected)
+
+
+def test_piper_voice_defaults_to_the_packaged_model() -> None:
+    voice = parse_voice("n", {"engine": "piper", "length_scale": 1.1}, WHERE)
+    assert (voice.engine_voice, voice.length_scale) == ("en_US-joe-medium", 1.1)
+    assert voice.engine_settings()["engine"] == "piper"
+    assert "rate" not in voice.settings() and "length_scale" in voice.settings()
