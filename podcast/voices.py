@@ -253,7 +253,7 @@ def _check_pauses(data: Any, where: str, problems: list[Problem]) -> dict[str, i
     low, high = PAUSE_RANGE_MS
     for written, ms in data.items():
         key = f"pauses.{written}"
-        kind = PAUSE_ALIASES.get(written, written)
+        kind: str = PAUSE_ALIASES.get(written) or written
         if kind not in DEFAULT_PAUSES_MS:
             hint = did_you_mean(kind, (*DEFAULT_PAUSES_MS, *PAUSE_ALIASES))
             problems.append(Problem(where, key, f"unknown pause{hint}; pauses are "
