@@ -82,6 +82,13 @@ def build(
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
     language: LangOption = None,
+    cast: Annotated[
+        list[str] | None,
+        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
@@ -94,6 +101,8 @@ def build(
         use_cache=not no_cache,
         workers=workers,
         language=language,
+        cast=tuple(cast or ()),
+        rate_wpm=rate,
     )
     for episode in run_build(sources or [], options):
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
@@ -160,6 +169,12 @@ def doctor() -> None:
     if not build_can_work(checks):
         problems = sum(c.status == FAIL for c in checks)
         fail(f"{problems} problem(s) stop a build; see above")
+
+
+# The voices command group lives in its own module; it imports fail/user_errors from here.
+from podcast.cli_voices import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:

@@ -13,17 +13,17 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from podcast import assemble, lang, manifest, tag, transcript
+from podcast import assemble, lang, lexicon, manifest, tag, transcript
+from podcast.cast import Cast, apply_cast, parse_cast
 from podcast.clean import clean
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
 from podcast.models import ChapterMark, Episode, OutputFile, Script
-from podcast.normalize import load_lexicon, normalize
+from podcast.normalize import load_lexicon
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script
 from podcast.synthesize import Synthesizer
@@ -43,25 +43,50 @@ class BuildOptions:
     use_cache: bool = True
     workers: int | None = None
     language: str | None = None
+    cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
+    rate_wpm: int | None = None  # command-line override of the narrator's rate
 
 
-def load_script(source: str, voice: Voice, language: str | None = None) -> Script:
+def load_script(
+    source: str,
+    voice: Voice,
+    language: str | None = None,
+    cast: Cast | None = None,
+    voices: dict[str, Voice] | None = None,
+) -> Script:
     """Read, clean and plan the narration of ``source`` for ``voice``.
 
     ``language`` overrides the article's own (metadata, else detected); a non-English article
-    is normalized without the English rules. The project's ``lexicon.toml`` applies under the
-    voice's own lexicon.
+    is normalized without the English rules. The project's ``lexicon.toml`` applies under each
+    voice's own lexicon. With a ``cast``, quotations are then given to their voices
+    (``voices`` holds each cast voice by name).
     """
     article = lang.resolve(clean(ingest(source)), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
-    speaker = lang.voice_for(voice, article.language)
-    lexicon = {**load_lexicon(find_project().root / LEXICON_FILE), **speaker.lexicon}
-    return build_script(
-        article,
-        speaker.name,
-        partial(normalize, lexicon=lexicon, language=article.language),
-    )
+    project_lexicon = load_lexicon(find_project().root / LEXICON_FILE)
+
+    def say_for(each: Voice) -> Callable[[str], str]:
+        return lexicon.speaker({**project_lexicon, **each.lexicon}, article.language)
+
+    narrator = lang.voice_for(voice, article.language)
+    script = build_script(article, narrator.name, say_for(narrator))
+    if cast is None or not cast.active:
+        return script
+    cast_voices = {**(voices or {}), narrator.name: narrator}
+    return apply_cast(script, cast, {n: say_for(v) for n, v in cast_voices.items()})
+
+
+def load_cast(
+    entries: Sequence[str], narrator: Voice, voices_dir: Path
+) -> tuple[Cast, dict[str, Voice]]:
+    """The cast named by ``entries`` and every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name)
+    voices = {narrator.name: narrator}
+    for name in cast.voices():
+        if name not in voices:
+            voices[name] = load_voice(name, voices_dir)
+    return cast, voices
 
 
 def default_sources(project: Project) -> list[str]:
@@ -110,6 +135,7 @@ def build_episode(
     synthesizer: Synthesizer,
     out_dir: Path,
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
+    voices: dict[str, Voice] | None = None,
 ) -> Episode:
     """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
     _make_dir(out_dir)
@@ -119,8 +145,9 @@ def build_episode(
     work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
     try:
         mp3 = work / f"{script.slug}.mp3"
-        spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")
-        timeline = assemble.render(script, spoken, {voice.name: voice}, mp3, bitrate_kbps)
+        cast_voices = {voice.name: voice, **(voices or {})}
+        spoken = synthesizer.synthesize(script.chunks(), cast_voices, work / "chunks")
+        timeline = assemble.render(script, spoken, cast_voices, mp3, bitrate_kbps)
         duration_ms = tag.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
         tag.write_tags(
@@ -176,15 +203,19 @@ def _fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[Chapte
 def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
     """Build one episode per source (default: every article in the project's seeds/)."""
     project = find_project()
-    voice = load_voice(options.voice, project.voices_dir)
+    voice = load_voice(options.voice, project.voices_dir, rate_wpm=options.rate_wpm)
+    cast, voices = load_cast(options.cast, voice, project.voices_dir)
     targets = list(sources) or default_sources(project)
-    scripts = [load_script(source, voice, options.language) for source in targets]
+    scripts = [load_script(source, voice, options.language, cast, voices) for source in targets]
     speakers = [lang.voice_for(voice, script.language) for script in scripts]
     out_dir = options.out_dir or project.episodes_dir
     with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
-        for speaker in {s.engine_voice: s for s in speakers}.values():
-            synthesizer.prepare(speaker)  # an unknown engine voice fails before any work
+        for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
+            synthesizer.prepare(each)  # an unknown engine voice fails before any work
         return [
-            build_episode(script, speaker, synthesizer, out_dir, options.bitrate_kbps)
+            build_episode(
+                script, speaker, synthesizer, out_dir, options.bitrate_kbps,
+                {**voices, speaker.name: speaker},
+            )
             for script, speaker in zip(scripts, speakers, strict=True)
         ]

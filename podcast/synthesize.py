@@ -30,6 +30,7 @@ from typing import Any
 from podcast import toolchain
 from podcast.errors import ConfigError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
+from podcast.voices import PIPER_ENGINE as PIPER
 from podcast.voices import Voice
 
 ENGINE_NAME = "pyttsx3+espeak-ng"
@@ -216,6 +217,7 @@ class Synthesizer:
         self.use_cache = use_cache
         self.version = engine_version()
         self._pool: ProcessPoolExecutor | None = None
+        self._piper_pool: ProcessPoolExecutor | None = None  # Piper never shares a process
         self._voices: list[EngineVoice] | None = None
         self.rendered = 0
         self.reused = 0
@@ -230,6 +232,23 @@ class Synthesizer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+        if self._piper_pool is not None:
+            self._piper_pool.shutdown(wait=True, cancel_futures=True)
+            self._piper_pool = None
+
+    def _submit(self, spoken: str, settings: dict[str, Any], path: Path) -> Future[int]:
+        """Send one chunk to the worker pool of its engine."""
+        if settings["engine"] != PIPER:
+            return self._executor().submit(_render, spoken, settings, str(path))
+        from podcast import piper_engine
+
+        if self._piper_pool is None:
+            self._piper_pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=piper_engine.init_worker,
+            )
+        return self._piper_pool.submit(piper_engine.render, spoken, settings, str(path))
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -249,6 +268,16 @@ class Synthesizer:
     def prepare(self, voice: Voice) -> dict[str, Any]:
         """Engine settings for ``voice`` with its id checked and made canonical."""
         settings = voice.engine_settings()
+        if voice.engine == PIPER:
+            from podcast import piper_engine
+
+            source = Path(voice.source)
+            try:
+                return piper_engine.prepare(
+                    settings, voice.lexicon, source.parent if source.is_file() else None
+                )
+            except ConfigError as exc:
+                raise type(exc)(f"voice '{voice.name}' ({voice.source}): {exc}") from None
         try:
             settings["engine_voice"] = resolve_engine_voice(
                 voice.engine_voice, self.engine_voices()
@@ -272,9 +301,7 @@ class Synthesizer:
         for chunk, path in zip(chunks, paths, strict=True):
             if path in pending or (self.use_cache and path.exists()):
                 continue
-            pending[path] = self._executor().submit(
-                _render, chunk.spoken, settings[chunk.voice], str(path)
-            )
+            pending[path] = self._submit(chunk.spoken, settings[chunk.voice], path)
         self.rendered += len(pending)
         self.reused += len(chunks) - len(pending)
         for chunk, path in zip(chunks, paths, strict=True):
