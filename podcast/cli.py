@@ -93,6 +93,7 @@ def build(
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
+    from podcast.progress import for_stderr
 
     options = BuildOptions(
         voice=voice,
@@ -104,7 +105,9 @@ def build(
         cast=tuple(cast or ()),
         rate_wpm=rate,
     )
-    for episode in run_build(sources or [], options):
+    with for_stderr() as progress:
+        episodes = run_build(sources or [], options, progress)
+    for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         typer.echo(
             f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
