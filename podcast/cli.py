@@ -55,6 +55,10 @@ def user_errors(command: F) -> F:
 VoiceOption = Annotated[
     str, typer.Option("--voice", "-v", help="Voice config name (voices/NAME.toml).")
 ]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="Article language (e.g. en, fr). Default: metadata or detected."),
+]
 
 
 @app.command()
@@ -80,6 +84,14 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
+    language: LangOption = None,
+    cast: Annotated[
+        list[str] | None,
+        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+    ] = None,
     show: Annotated[
         Path | None,
         typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
@@ -88,6 +100,7 @@ def build(
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
+    from podcast.progress import for_stderr
 
     options = BuildOptions(
         voice=voice,
@@ -95,9 +108,14 @@ def build(
         bitrate_kbps=bitrate,
         use_cache=not no_cache,
         workers=workers,
+        language=language,
+        cast=tuple(cast or ()),
+        rate_wpm=rate,
         show=show,
     )
-    for episode in run_build(sources or [], options):
+    with for_stderr() as progress:
+        episodes = run_build(sources or [], options, progress)
+    for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         typer.echo(
             f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
@@ -111,16 +129,18 @@ def script(
     source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
     voice: VoiceOption = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    language: LangOption = None,
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
     from podcast.pipeline import load_script
     from podcast.project import find_project
     from podcast.voices import load_voice
 
-    plan = load_script(source, load_voice(voice, find_project().voices_dir))
+    plan = load_script(source, load_voice(voice, find_project().voices_dir), language)
     if as_json:
         document = {
             "title": plan.title,
+            "language": plan.language,
             "chapters": [
                 {
                     "title": chapter.title,
@@ -247,6 +267,12 @@ def doctor() -> None:
     if not build_can_work(checks):
         problems = sum(c.status == FAIL for c in checks)
         fail(f"{problems} problem(s) stop a build; see above")
+
+
+# The voices command group lives in its own module; it imports fail/user_errors from here.
+from podcast.cli_voices import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ assemble reads for speech) with ffmpeg.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import subprocess
 import wave
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -201,7 +204,7 @@ def _bed_wav(part: Part, line_wavs: list[Path], out: Path) -> None:
     lead = bytes(round(BED_LEAD_IN_MS * SAMPLE_RATE / 1000) * 2)
     tail = bytes(round(BED_TAIL_MS * SAMPLE_RATE / 1000) * 2)
     voice = lead + gap.join(_pcm(p) for p in line_wavs) + tail
-    voice_path = out.with_suffix(".voice.wav")
+    voice_path = out.with_name(f"{out.stem}.voice.wav")
     with wave.open(str(voice_path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
@@ -251,13 +254,38 @@ def in_order(
             continue
         if chunk.audio not in made:
             part = structure.parts[chunk.audio]
-            out = scratch / f"part-{chunk.audio}.wav"
-            if part.kind == FILE:
-                assert part.path is not None
-                _to_wav(part.path, out)
-            elif part.kind == SILENCE:
-                _silence_wav(part.ms, out)
-            else:
-                _bed_wav(part, [spoken[c].wav_path for c in part.lines], out)
+            lines = [spoken[c].wav_path for c in part.lines]
+            # content-addressed, so encoded parts that contain it can be cached safely
+            out = scratch / f"{_part_key(part, lines)}.wav"
+            if not out.is_file():
+                tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.wav")
+                try:
+                    if part.kind == FILE:
+                        assert part.path is not None
+                        _to_wav(part.path, tmp)
+                    elif part.kind == SILENCE:
+                        _silence_wav(part.ms, tmp)
+                    else:
+                        _bed_wav(part, lines, tmp)
+                    os.replace(tmp, out)
+                finally:
+                    tmp.unlink(missing_ok=True)
             made[chunk.audio] = out
         yield SpokenChunk(chunk, made[chunk.audio])
+
+
+def _part_key(part: Part, line_wavs: list[Path]) -> str:
+    digest = hashlib.sha256(part.path.read_bytes()).hexdigest() if part.path else ""
+    payload = json.dumps(
+        {
+            "kind": part.kind,
+            "file": digest,
+            "ms": part.ms,
+            "lines": [p.stem for p in line_wavs],
+            "music_db": part.music_db,
+            "bed": [BED_LEAD_IN_MS, BED_TAIL_MS, BED_FADE_MS, LINE_GAP_MS, DUCK],
+            "rate": SAMPLE_RATE,
+        },
+        sort_keys=True,
+    )
+    return "produced-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
