@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import loudness, tag
+from podcast import loudness, mpeg, tag
 from podcast.cover import image_info
 from podcast.shownotes import clock
 
@@ -87,9 +89,31 @@ class EpisodeInfo:
         return out
 
 
+def gapless_duration_ms(path: Path) -> int | None:
+    """Duration from the Info header less encoder delay and padding (as gapless players and
+    the build compute it); None when the file has no such header."""
+    with path.open("rb") as fh:
+        head = fh.read(10)
+        start = 0
+        if head[:3] == b"ID3":
+            start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+        fh.seek(start)
+        first = fh.read(4096)
+    try:
+        size = mpeg.frame_size(struct.unpack(">I", first[:4])[0])
+        info = mpeg.read_info(first[:size])
+    except (mpeg.MpegError, struct.error):
+        return None
+    samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
+    return round(samples * 1000 / 44_100)
+
+
 def read_episode(path: Path, measure: bool = True) -> EpisodeInfo:
     """Everything a player would show about ``path``; ``measure`` adds a loudness pass."""
     tags = tag.read_tags(path)
+    exact = gapless_duration_ms(path)
+    if exact is not None and tags.sample_rate == 44_100:
+        tags = dataclasses.replace(tags, duration_ms=exact)
     picture = image_info(tags.cover) if tags.cover else None
     return EpisodeInfo(
         path=path,
