@@ -126,7 +126,7 @@ def test_gain_plan_targets_minus_16_and_limits_peaks() -> None:
 
 # --- episode structure with a jingle, a music bed and stings (real audio) ---------------------
 
-ARTICLE = """# Short & <sweet>
+ARTICLE = """# Short & sweet, 1 < 2
 
 ## First part
 
@@ -185,7 +185,7 @@ def test_intro_and_outro_are_chapters_around_the_article(produced: dict) -> None
     assert titles == ["Intro", "First part", "Second part", "Third", "Outro"]
     assert produced["manifest"]["chapters"][0]["start_ms"] == 0
     bodies = [c["body"] for c in produced["cues"]]
-    assert bodies[0] == "Welcome to Test & <Show>. This is Short & <sweet>."
+    assert bodies[0] == "Welcome to Test & <Show>. This is Short & sweet, 1 < 2."
     assert bodies[-1] == "Goodbye."
 
 
