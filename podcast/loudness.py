@@ -50,6 +50,8 @@ LIMITER_CEILING_DBTP = -1.5
 PAUSE_ALLOWANCE_LU = 0.5
 LIMITER_ATTACK_MS = 5
 LIMITER_RELEASE_MS = 50
+# The gain moves in steps this size (at most ±0.25 dB off, well inside the ±1 LU tolerance).
+GAIN_STEP_DB = 0.5
 # Gain is never raised beyond this: a near-silent input is a bug to show, not to amplify.
 MAX_GAIN_DB = 30.0
 EBUR128 = "ebur128=peak=true:dualmono=true:framelog=verbose"
@@ -192,7 +194,8 @@ def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
     if math.isinf(measured.integrated_lufs):
         raise OutputError("the episode is silent (no measurable loudness); check the voice")
     gain = target_lufs - measured.integrated_lufs + PAUSE_ALLOWANCE_LU
-    return round(min(MAX_GAIN_DB, gain), 2)
+    # whole steps: a small edit to an article keeps its gain, so its cached parts stay valid
+    return min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
 
 
 def plan(measured: Loudness, output_sample_rate: int = 44_100) -> LoudnessPlan:
