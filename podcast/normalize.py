@@ -269,6 +269,41 @@ def _fraction(match: re.Match[str]) -> str:
     return _fraction_words(numerator, denominator)
 
 
+# Said as words although short or odd-looking.
+SAID_ACRONYMS = frozenset(
+    {"NASA", "NATO", "FEMA", "OPEC", "UEFA", "FIFA", "UNICEF", "UNESCO", "NAFTA", "ICE", "AIM",
+     "NOW", "LAN", "RAM", "ROM", "GIF", "SIM", "PIN", "SWAT", "RADAR", "LASER", "SCUBA", "COVID",
+     "AIDS", "OK", "DARPA", "ASAP", "TED", "CAPTCHA", "POTUS", "SCOTUS", "WASP", "NIMBY"}
+)  # fmt: skip
+_ONSETS = frozenset(
+    "bl br cl cr dr fl fr gl gr pl pr sc sk sl sm sn sp st sw tr tw th sh ch wh ph qu wr kn".split()  # noqa: SIM905
+)
+_ROMAN_ONLY = re.compile(r"^[IVX]+$")
+
+
+def sayable(word: str) -> bool:
+    """Whether an all-capital word can be said as a word (NASA) rather than spelled (OMB)."""
+    if word in SAID_ACRONYMS:
+        return True
+    if word in SPELLED_ACRONYMS or len(word) <= 3:
+        return False
+    lower = word.lower()
+    if not re.search("[aeiouy]", lower) or re.search("[^aeiouy]{3}", lower):
+        return False
+    if re.match("[^aeiouy]{2}", lower) and lower[:2] not in _ONSETS:
+        return False
+    return not re.search("(aa|ii|uu|[^aeiouy]{2}$)", lower)
+
+
+def _acronym(match: re.Match[str]) -> str:
+    word = match.group(1)
+    text = match.string
+    shouting = not re.search("[a-z]", text)
+    if shouting or _ROMAN_ONLY.match(word) or sayable(word):
+        return match.group(0)
+    return _spell_acronym(match)
+
+
 def _spell_acronym(match: re.Match[str]) -> str:
     word, plural = match.group(1), match.group(2)
     return _spell(word) + ("'s" if plural else "")
@@ -378,8 +413,9 @@ def _word_rules() -> list[Rule]:
             r"\b(" + "|".join(sorted(SPELLED_ACRONYMS | TIME_ZONES)) + r")(s?)\b",
             _spell_acronym,
         ),
-        # An all-capital word without vowels cannot be said as a word: spell it ("HTML").
-        sub(r"\b([B-DF-HJ-NP-TV-Z]{2,5})(s?)\b", _spell_acronym),
+        # An all-capital word that cannot be said as a word is spelled ("HTML", "OMB"), in
+        # mixed-case text only (an all-capital headline is not a row of acronyms).
+        sub(r"\b([A-Z]{2,5})(s?)\b", _acronym),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
         sub(r"#\s?(\d+)", lambda m: f"number {_number(m.group(1))}"),
@@ -449,10 +485,19 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
         # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
         text = VULGAR_FRACTION.sub(_mixed_fraction, text)
     text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
+    # Lexicon entries are final: they stand in as placeholders while the rules run.
+    sayings: list[str] = []
     if lexicon:
-        text = apply_lexicon(text, lexicon)
+
+        def hold(saying: str) -> str:
+            sayings.append(saying)
+            return chr(0xE000 + len(sayings) - 1)
+
+        text = apply_lexicon(text, {w: hold(s) for w, s in lexicon.items()})
     for pattern, fn in RULES if english else NEUTRAL_RULES:
         text = pattern.sub(fn, text)
+    for index, saying in enumerate(sayings):
+        text = text.replace(chr(0xE000 + index), saying)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
     return re.sub(r"\s{2,}", " ", text).strip(" ,")

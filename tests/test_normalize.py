@@ -100,6 +100,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("NASA launched.", "NASA launched."),
         ("The U.S. Capitol.", "The U S Capitol."),
         ("NATO met.", "NATO met."),
+        ("The OMB and the FY budget.", "The O M B and the F Y budget."),
+        ("The NCAA and FEMA met.", "The N C A A and FEMA met."),
+        ("US officials met the UN.", "U S officials met the U N."),
+        ("THE MILLENNIUM FULCRUM EDITION", "THE MILLENNIUM FULCRUM EDITION"),
     ],
     "roman numerals": [
         ("Amendment XXV applies.", "Amendment twenty-five applies."),
