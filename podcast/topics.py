@@ -307,12 +307,12 @@ def chapter_titles(sections: list[str]) -> list[str]:
     titles: list[str] = []
     used: set[str] = set()
     for phrases in found:
-        weight: Counter[str] = Counter()
+        weight: dict[str, float] = {}
         here = Counter(key for key, _, _ in phrases)
         for key, _, index in phrases:
-            weight[key] += 1.0 + 3.0 / (1 + index)
+            weight[key] = weight.get(key, 0.0) + 1.0 + 3.0 / (1 + index)
 
-        def score(key: str, weight: Counter[str] = weight, here: Counter[str] = here) -> float:
+        def score(key: str, weight: dict[str, float] = weight, here: Counter[str] = here) -> float:
             n_words = len(key.split())
             # how much of the phrase's use is in this section (1 = only here)
             idf = math.log(1 + len(sections) * here[key] / total[key])
@@ -327,9 +327,9 @@ def chapter_titles(sections: list[str]) -> list[str]:
 
         ranked = sorted(weight, key=lambda k: (-score(k), k))
         # Prefer a phrase; a lone word only when no phrase says anything distinctive.
-        phrases = [k for k in ranked if " " in k and k not in used and score(k) > 0]
+        multi = [k for k in ranked if " " in k and k not in used and score(k) > 0]
         singles = [k for k in ranked if " " not in k and k not in used and score(k) > 0]
-        picked = phrases[:1] or singles[:1]
+        picked = multi[:1] or singles[:1]
         used.update(picked)
         words = [_title_case(surfaces[k].most_common(1)[0][0]) for k in picked]
         titles.append(" and ".join(words) if words else "")

@@ -148,9 +148,19 @@ def test_utf16_with_bom_is_detected() -> None:
     assert decode("Café €5".encode("utf-16"), "x") == "Café €5"
 
 
+def test_utf16_without_bom_is_detected() -> None:
+    assert decode("Plain text, no mark.".encode("utf-16-le"), "x") == "Plain text, no mark."
+    assert decode("Plain text, no mark.".encode("utf-16-be"), "x") == "Plain text, no mark."
+
+
 def test_latin1_is_refused_clearly_never_mojibake() -> None:
-    with pytest.raises(InputError, match="UTF-8"):
+    with pytest.raises(InputError, match=r"re-save the file as UTF-8.*Latin-1"):
         decode("Café crème".encode("latin-1"), "x.txt")
+
+
+def test_binary_is_refused() -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode(bytes(range(256)) * 4, "x.bin")
 
 
 @pytest.mark.parametrize(
