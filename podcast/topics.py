@@ -23,6 +23,7 @@ WINDOW_WORDS = 90
 SIZE_PENALTY = 0.05
 THRESHOLD_SD = 1.0
 MIN_CHAPTER_WORDS = 80
+TOPIC_SENTENCE_WORDS = 14
 MIN_SHARE = 0.25
 
 STOPWORDS = frozenset(
@@ -227,7 +228,11 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
     # Quoted speech is what someone said, rarely what the section is about: drop it.
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ; ", text)
     found = []
-    for index, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+    for position, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+        # A short plain sentence ("Musk was an obsequious interviewer.") states a topic the
+        # way an opening sentence does: it weighs as much.
+        short = len(sentence.split()) <= TOPIC_SENTENCE_WORDS and ";" not in sentence
+        index = 0 if short else position
         for clause in _SENTENCE_SPLIT.split(sentence):
             # A word fused to a number ("2½-minute") is not a title word.
             tokens = [t for t in _TOKEN.findall(re.sub(r"\S*\d\S*", " ", clause or ""))]
