@@ -143,6 +143,8 @@ _DATELINE = re.compile(
     r"|\d{4}-\d{2}-\d{2})$",
     re.IGNORECASE,
 )
+_GUTENBERG_START = re.compile(r"^\*{3} ?START OF (THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE)
+_GUTENBERG_END = re.compile(r"^\*{3} ?END OF (THE|THIS) PROJECT GUTENBERG", re.MULTILINE)
 _CONTENTS = re.compile(r"^(table of )?contents\.?$", re.IGNORECASE)
 _ILLUSTRATION = re.compile(r"\[(?:illustration|picture|image)[^\]]*\]", re.IGNORECASE)
 
@@ -186,6 +188,14 @@ def parse_text(text: str, name: str) -> Article:
     ``[Illustration]`` marks; ``_italics_`` lose their underscores.
     """
     removed: list[Removal] = []
+    start = _GUTENBERG_START.search(text)
+    if start:
+        removed.append(Removal(text[: start.end()].strip()[:300], "Project Gutenberg header"))
+        text = text[start.end() :]
+    end = _GUTENBERG_END.search(text)
+    if end:
+        removed.append(Removal(text[end.start() :].strip()[:300], "Project Gutenberg licence"))
+        text = text[: end.start()]
     for match in _ILLUSTRATION.finditer(text):
         removed.append(Removal(match.group(0), "illustration mark"))
     text = _ILLUSTRATION.sub("", text)
