@@ -32,6 +32,8 @@ TITLES = {
     "Col.": "Colonel", "Sgt.": "Sergeant", "Capt.": "Captain", "Prof.": "Professor",
     "Rev.": "Reverend", "Sr.": "Senior", "Jr.": "Junior", "St.": "Saint", "Mt.": "Mount",
     "vs.": "versus", "etc.": "et cetera", "approx.": "approximately",
+    "e.g.": "for example", "i.e.": "that is", "Vol.": "volume", "vol.": "volume",
+    "pp.": "pages", "Ave.": "Avenue", "WWI": "World War One", "WWII": "World War Two",
 }  # fmt: skip
 
 # AP-style state abbreviations as they appear after a city ("Butler, Pa.").
@@ -266,7 +268,33 @@ def _signed(number: str) -> str:
 
 def _fraction(match: re.Match[str]) -> str:
     numerator, denominator = int(match.group(1)), int(match.group(2))
+    if denominator not in FRACTION_DENOMINATORS or numerator >= denominator:
+        return f"{num2words(numerator)} {num2words(denominator)}"
     return _fraction_words(numerator, denominator)
+
+
+FRACTION_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 10, 12, 16})
+PARTIES = {"D": "Democrat", "R": "Republican", "I": "Independent"}
+POSTAL = {
+    "NY": "New York",
+    "CA": "California",
+    "TX": "Texas",
+    "FL": "Florida",
+    "PA": "Pennsylvania",
+}
+SCALE_ABBREVIATIONS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion",
+                       "bn": "billion", "tn": "trillion"}  # fmt: skip
+
+
+def _party_state(match: re.Match[str]) -> str:
+    state = match.group(2)
+    state = STATES.get(state, POSTAL.get(state.replace(".", ""), state))
+    return f"({PARTIES[match.group(1)]} of {state})"
+
+
+def _money_scaled(match: re.Match[str]) -> str:
+    many = CURRENCIES[match.group("sym")][1]
+    return f"{_number(match.group('amount'))} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
 
 
 # Said as words although short or odd-looking.
@@ -348,10 +376,16 @@ def _word_rules() -> list[Rule]:
         sub(r"(?:\+1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[.-])\d{3}[.-]\d{4}\b", _phone),
         # Money before plain numbers.
         sub(
+            r"(?P<sym>[$£€])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
+            _money_scaled,
+        ),
+        sub(
             rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
             _money,
             re.IGNORECASE,
         ),
+        # Party and state after a lawmaker: "(D-N.Y.)" is "Democrat of New York".
+        sub(r"\((D|R|I)-([A-Z][\w.]*(?: [A-Z][\w.]*)?)\)", _party_state),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
         # Dates: "May 3–9", "Jan. 6, 2021", "July 21".
         sub(
@@ -406,7 +440,7 @@ def _word_rules() -> list[Rule]:
         sub(r"\b([A-Z][a-z]+\s)St\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Street"),
         sub(r"\b([A-Z][a-z]+\s)Dr\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Drive"),
         sub(r"\b([A-Z][a-z]+\s)Ave\.", lambda m: f"{m.group(1)}Avenue"),
-        sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
+        sub(rf"(?<!\w)({titles})(?=[\s,;]|$)", lambda m: TITLES[m.group(1)]),
         sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
         sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
         sub(
@@ -416,6 +450,13 @@ def _word_rules() -> list[Rule]:
         # An all-capital word that cannot be said as a word is spelled ("HTML", "OMB"), in
         # mixed-case text only (an all-capital headline is not a row of acronyms).
         sub(r"\b([A-Z]{2,5})(s?)\b", _acronym),
+        sub(r"\b(\d+(?:\.\d+)?)x\b", lambda m: f"{_number(m.group(1))} times"),
+        sub(r"\b(\d[\d,]*)\+(?=\s|$|[,.;])", lambda m: f"{_number(m.group(1))} plus"),
+        sub(r"\b([A-Z])(\d{1,2})\b", lambda m: f"{m.group(1)} {_number(m.group(2))}"),
+        sub(
+            r"\b(in|In|year|since|by) (1[0-9]\d\d)\b(?![\d,.]\d)",
+            lambda m: f"{m.group(1)} {_year(m.group(2))}",
+        ),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
         sub(r"#\s?(\d+)", lambda m: f"number {_number(m.group(1))}"),

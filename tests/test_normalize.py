@@ -35,6 +35,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("It cost £250.", "It cost two hundred and fifty pounds."),
         ("It cost €30.", "It cost thirty euros."),
         ("A $1.2 trillion deficit.", "A one point two trillion dollars deficit."),
+        ("A $3.5M deal.", "A three point five million dollars deal."),
+        ("A £2bn plan.", "A two billion pounds plan."),
     ],
     "percentages": [
         ("About 51.8% agreed.", "About fifty-one point eight percent agreed."),
@@ -53,6 +55,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("In the 1990s it rained.", "In the nineteen nineties it rained."),
         ("In the '90s it rained.", "In the nineties it rained."),
         ("In 2005 it rained.", "In two thousand and five it rained."),
+        ("In 1066 they landed.", "In ten sixty-six they landed."),
     ],
     "times": [
         ("At 2:30 p.m. we met.", "At two thirty P M we met."),
@@ -71,6 +74,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("A 2½-minute video.", "A two-and-a-half-minute video."),
         ("Eat 3/4 of it.", "Eat three quarters of it."),
         ("Eat 1/3 of it.", "Eat one third of it."),
+        ("After the 9/11 attacks.", "After the nine eleven attacks."),
     ],
     "ratios": [("A ratio of 2:3 holds.", "A ratio of two to three holds.")],
     "units and degrees": [
@@ -91,6 +95,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("He said No.", "He said No."),
         ("It is on Main St. now.", "It is on Main Street now."),
         ("Trump vs. Biden.", "Trump versus Biden."),
+        ("Sen. Chuck Schumer (D-N.Y.) spoke.", "Senator Chuck Schumer (Democrat of New York) spoke."),
+        ("Fruit, e.g. apples.", "Fruit, for example apples."),
+        ("After WWII ended.", "After World War Two ended."),
         ("A rally in Butler, Pa., ended.", "A rally in Butler, Pennsylvania, ended."),
     ],
     "acronyms": [
@@ -131,6 +138,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     "symbols": [
         ("Tom & Jerry.", "Tom and Jerry."),
+        ("It is 4x faster.", "It is four times faster."),
+        ("Over 100+ guests.", "Over one hundred plus guests."),
+        ("Sales rose in Q3.", "Sales rose in Q three."),
         ("A #1 hit.", "A number one hit."),
         ("So 5 + 3 = 8.", "So five plus three equals eight."),
         ("It speaks HTTP/1.1 and/or HTTP/2.", "It speaks H T T P one point one and or H T T P two."),
