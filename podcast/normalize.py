@@ -209,6 +209,11 @@ def roman_value(numeral: str) -> int | None:
     return total
 
 
+def _numbered_heading(match: re.Match[str]) -> str:
+    value = roman_value(match.group(1))
+    return f"{num2words(value).capitalize()}. " if value else match.group(0)
+
+
 def _roman_after_word(match: re.Match[str]) -> str:
     value = roman_value(match.group(2))
     return f"{match.group(1)} {num2words(value)}" if value else match.group(0)
@@ -325,8 +330,13 @@ def sayable(word: str) -> bool:
 
 def _acronym(match: re.Match[str]) -> str:
     word = match.group(1)
-    text = match.string
-    shouting = not re.search("[a-z]", text)
+    # In an all-capital stretch (a headline) capitals are not acronyms.
+    around = match.string[max(0, match.start() - 40) : match.end() + 40]
+    others = [w for w in re.findall(r"[^\W\d_]{2,}", around) if w != word]
+    capitals = sum(w.isupper() for w in others)
+    shouting = (len(others) >= 2 and capitals >= 0.6 * len(others)) or not re.search(
+        "[a-z]", match.string
+    )
     if shouting or _ROMAN_ONLY.match(word) or sayable(word):
         return match.group(0)
     return _spell_acronym(match)
@@ -368,7 +378,8 @@ def _word_rules() -> list[Rule]:
             lambda m: m.group(0).replace("@", " at ").replace(".", " dot "),
         ),
         sub(r"(?<![\w@])@(\w{2,})", _handle),
-        # Digit strings read digit by digit: IP addresses and phone numbers.
+        # Digit strings read digit by digit: long codes, IP addresses and phone numbers.
+        sub(r"\b\d{13,}\b", lambda m: _digits(m.group(0))),
         sub(
             r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
             lambda m: " dot ".join(num2words(int(p)) for p in m.group(0).split(".")),
@@ -428,7 +439,9 @@ def _word_rules() -> list[Rule]:
         # Temperatures and units after a number.
         sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
         sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),
-        # Roman numerals that are numbers: "Amendment XXV", "CHAPTER IV", "Henry VIII".
+        # Roman numerals that are numbers: "I. A SCANDAL IN BOHEMIA" (a numbered heading),
+        # "Amendment XXV", "CHAPTER IV", "Henry VIII".
+        sub(r"^([IVXLC]+)\.\s+(?=[A-Z]{2,}|[A-Z]\s[A-Z]{2,})", _numbered_heading),
         sub(rf"\b({ROMAN_CONTEXT})\s+([IVXLCDM]+)\b", _roman_after_word, re.IGNORECASE),
         sub(
             r"\b((?:King|Queen|Pope|Henry|Louis|Elizabeth|Charles|George|Edward|William|Richard|James|John|Paul|Pius|Leo|Benedict|Gregory|Napoleon|Peter|Catherine|Mary|Philip|Frederick|Ramesses|Super Bowl)\s*)\s([IVXLC]{1,6})\b",
@@ -482,6 +495,29 @@ NEUTRAL_RULES: list[Rule] = [
     (re.compile(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*"), lambda m: m.group(1)),
     *RULES[-2:],
 ]
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+AREA_UNITS = {"km": "kilometers", "m": "meters", "cm": "centimeters", "mm": "millimeters",
+              "ft": "feet", "mi": "miles", "in": "inches"}  # fmt: skip
+AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?(km|cm|mm|ft|mi|m|in)([²³])")
+
+
+def _area(match: re.Match[str]) -> str:
+    kind = "square" if match.group(3) == "²" else "cubic"
+    return f"{match.group(1)} {kind} {AREA_UNITS[match.group(2)]}"
+
+
+POWER = re.compile(r"(\d)([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def _power(match: re.Match[str]) -> str:
+    exponent = int(match.group(2).translate(SUPERSCRIPTS))
+    if exponent == 2:
+        return f"{match.group(1)} squared"
+    if exponent == 3:
+        return f"{match.group(1)} cubed"
+    return f"{match.group(1)} to the power of {exponent}"
+
+
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
 
 
@@ -523,8 +559,10 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
     """
     english = not language or language.lower().split("-")[0] == "en"
     if english:
-        # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
+        # Vulgar fractions and powers first: NFKC would turn "2½" into "21⁄2", "10⁶" into "106".
         text = VULGAR_FRACTION.sub(_mixed_fraction, text)
+        text = AREA.sub(_area, text)
+        text = POWER.sub(_power, text)
     text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
     # Lexicon entries are final: they stand in as placeholders while the rules run.
     sayings: list[str] = []

@@ -26,6 +26,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Some 7.5 million followers.", "Some seven point five million followers."),
         ("It fell to -4 overnight.", "It fell to minus four overnight."),
         ("It fell to −4 overnight.", "It fell to minus four overnight."),
+        ("Order 12345678901234 shipped.", "Order one two three four five six seven eight nine zero one two three four shipped."),
+        ("About 10⁶ cells.", "About ten to the power of six cells."),
+        ("An area of 5 m².", "An area of five square meters."),
     ],
     "money": [
         ("It cost $44 billion.", "It cost forty-four billion dollars."),
@@ -118,6 +121,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("After World War II ended.", "After World War two ended."),
         ("King Henry VIII ruled.", "King Henry the Eighth ruled."),
         ("I think so.", "I think so."),
+        ("I. A SCANDAL IN BOHEMIA", "One. A SCANDAL IN BOHEMIA"),
+        ("IV. THE BOSCOMBE VALLEY MYSTERY", "Four. THE BOSCOMBE VALLEY MYSTERY"),
     ],
     "urls and e-mail": [
         ("See https://www.example.com/a?b=1 now.", "See example dot com now."),
