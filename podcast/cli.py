@@ -82,10 +82,18 @@ def build(
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
     language: LangOption = None,
+    cast: Annotated[
+        list[str] | None,
+        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
+    from podcast.progress import for_stderr
 
     options = BuildOptions(
         voice=voice,
@@ -94,8 +102,12 @@ def build(
         use_cache=not no_cache,
         workers=workers,
         language=language,
+        cast=tuple(cast or ()),
+        rate_wpm=rate,
     )
-    for episode in run_build(sources or [], options):
+    with for_stderr() as progress:
+        episodes = run_build(sources or [], options, progress)
+    for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         typer.echo(
             f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
@@ -160,6 +172,12 @@ def doctor() -> None:
     if not build_can_work(checks):
         problems = sum(c.status == FAIL for c in checks)
         fail(f"{problems} problem(s) stop a build; see above")
+
+
+# The voices command group lives in its own module; it imports fail/user_errors from here.
+from podcast.cli_voices import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:
