@@ -236,8 +236,8 @@ def _phone(match: re.Match[str]) -> str:
     return ", ".join(_digits(g) for g in groups)
 
 
-def _range(match: re.Match[str]) -> str:
-    first, last = match.group(1), match.group(2)
+def _range(match: re.Match[str], group: int = 1) -> str:
+    first, last = match.group(group), match.group(group + 1)
     if re.fullmatch(r"1[1-9]\d\d|20\d\d", first) and re.fullmatch(r"\d{2}|\d{4}", last):
         if len(last) == 2:
             last = first[:2] + last
@@ -427,7 +427,12 @@ def _word_rules() -> list[Rule]:
         sub(r"(?<!\w)['’](\d)0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
         sub(r"\b([2-9])0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
         sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
-        # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above).
+        # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above); "between
+        # 1989-1991" is "between ... and ...".
+        sub(
+            rf"\b([Bb]etween) (\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])",
+            lambda m: f"{m.group(1)} {_range(m, 2).replace(' to ', ' and ', 1)}",
+        ),
         sub(rf"(?<![\d.,-])\b(\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])", _range),
         # Fractions: "3/4"; other numbers around a slash ("24/7", "9/11") are read as pairs.
         sub(r"(?<![\d/])\b(\d)/(\d{1,2})\b(?![\d/])", _fraction),

@@ -70,7 +70,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Pages 850–930 are lost.", "Pages eight hundred and fifty to nine hundred and thirty are lost."),
         ("Open May 3–9 only.", "Open May third to ninth only."),
         ("Buy 10-12 eggs.", "Buy ten to twelve eggs."),
-        ("Between 1989-1991 it grew.", "Between nineteen eighty-nine to nineteen ninety-one it grew."),
+        ("Between 1989-1991 it grew.", "Between nineteen eighty-nine and nineteen ninety-one it grew."),
+        ("From 1989-91 it grew.", "From nineteen eighty-nine to nineteen ninety-one it grew."),
     ],
     "fractions": [
         ("Add ½ cup.", "Add a half cup."),
