@@ -268,3 +268,16 @@ def test_script_uses_project_lexicon_under_voice_lexicon(tmp_path, monkeypatch) 
     monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
     script = load_script(str(article), Voice(lexicon={"X": "the X platform"}))
     assert script.chunks()[-1].spoken == "Musky posted on the X platform."
+
+
+def test_docs_table_shows_every_case() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "normalization.md").read_text(encoding="utf-8")
+    missing = [
+        (category, written)
+        for category, cases in CASES.items()
+        for written, spoken in cases
+        if f"| {category} | `{written}` | {spoken} |" not in doc
+    ]
+    assert not missing, "regenerate the table in docs/normalization.md"
