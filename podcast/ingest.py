@@ -227,11 +227,11 @@ def parse_text(text: str, name: str) -> Article:
         if _CONTENTS.match(group[0]) or (
             len(group) >= 3 and sum(_is_heading(ln) for ln in group) >= len(group) - 1
         ):
-            entries = group[1:] if _CONTENTS.match(group[0]) else group
-            if not entries and i + 1 < len(groups):
+            entries = list(group)
+            if len(group) == 1 and i + 1 < len(groups):  # "Contents" alone, entries below
                 i += 1
-                entries = groups[i]
-            removed.append(Removal(" / ".join([group[0], *entries]), "table of contents"))
+                entries += groups[i]
+            removed.append(Removal(" / ".join(entries), "table of contents"))
             i += 1
             continue
         if has_blank_separators and _is_heading(group[0]):
