@@ -50,14 +50,44 @@ def decode(raw: bytes, name: str) -> str:
             raw, encoding = raw[len(bom) :], enc
             break
     if b"\x00" in raw and encoding == "utf-8":
-        raise InputError(f"{name}: looks like a binary file, not text; give an article file")
+        encoding = _utf16_without_bom(raw) or ""
+        if not encoding:
+            raise InputError(f"{name}: looks like a binary file, not text; give an article file")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        hint = ""
+        if encoding == "utf-8" and _looks_latin1(raw):
+            hint = (
+                " It looks like Latin-1/Windows-1252: convert it with `iconv -f cp1252 -t utf-8`."
+            )
         raise InputError(
-            f"{name}: not valid {encoding.upper()} (byte {exc.start}); re-save the file as UTF-8"
+            f"{name}: not valid {encoding.upper()} (byte {exc.start}); re-save the file as UTF-8."
+            + hint
         ) from exc
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 without a byte-order mark: mostly-ASCII text has a zero in every other byte."""
+    sample = raw[:4000]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _looks_latin1(raw: bytes) -> bool:
+    """High bytes that are Latin letters in Windows-1252 and no C1 control codes."""
+    high = [b for b in raw if b >= 0x80]
+    return bool(high) and not any(0x80 <= b <= 0x9F and b not in _CP1252_PRINTABLE for b in high)
+
+
+_CP1252_PRINTABLE = frozenset(range(0x80, 0xA0)) - {0x81, 0x8D, 0x8F, 0x90, 0x9D}
 
 
 def ingest(source: str) -> Article:
@@ -113,6 +143,8 @@ _DATELINE = re.compile(
     r"|\d{4}-\d{2}-\d{2})$",
     re.IGNORECASE,
 )
+_GUTENBERG_START = re.compile(r"^\*{3} ?START OF (THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE)
+_GUTENBERG_END = re.compile(r"^\*{3} ?END OF (THE|THIS) PROJECT GUTENBERG", re.MULTILINE)
 _CONTENTS = re.compile(r"^(table of )?contents\.?$", re.IGNORECASE)
 _ILLUSTRATION = re.compile(r"\[(?:illustration|picture|image)[^\]]*\]", re.IGNORECASE)
 
@@ -156,6 +188,14 @@ def parse_text(text: str, name: str) -> Article:
     ``[Illustration]`` marks; ``_italics_`` lose their underscores.
     """
     removed: list[Removal] = []
+    start = _GUTENBERG_START.search(text)
+    if start:
+        removed.append(Removal(text[: start.end()].strip()[:300], "Project Gutenberg header"))
+        text = text[start.end() :]
+    end = _GUTENBERG_END.search(text)
+    if end:
+        removed.append(Removal(text[end.start() :].strip()[:300], "Project Gutenberg licence"))
+        text = text[: end.start()]
     for match in _ILLUSTRATION.finditer(text):
         removed.append(Removal(match.group(0), "illustration mark"))
     text = _ILLUSTRATION.sub("", text)
@@ -187,11 +227,11 @@ def parse_text(text: str, name: str) -> Article:
         if _CONTENTS.match(group[0]) or (
             len(group) >= 3 and sum(_is_heading(ln) for ln in group) >= len(group) - 1
         ):
-            entries = group[1:] if _CONTENTS.match(group[0]) else group
-            if not entries and i + 1 < len(groups):
+            entries = list(group)
+            if len(group) == 1 and i + 1 < len(groups):  # "Contents" alone, entries below
                 i += 1
-                entries = groups[i]
-            removed.append(Removal(" / ".join([group[0], *entries]), "table of contents"))
+                entries += groups[i]
+            removed.append(Removal(" / ".join(entries), "table of contents"))
             i += 1
             continue
         if has_blank_separators and _is_heading(group[0]):

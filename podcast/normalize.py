@@ -32,6 +32,8 @@ TITLES = {
     "Col.": "Colonel", "Sgt.": "Sergeant", "Capt.": "Captain", "Prof.": "Professor",
     "Rev.": "Reverend", "Sr.": "Senior", "Jr.": "Junior", "St.": "Saint", "Mt.": "Mount",
     "vs.": "versus", "etc.": "et cetera", "approx.": "approximately",
+    "e.g.": "for example", "i.e.": "that is", "Vol.": "volume", "vol.": "volume",
+    "pp.": "pages", "Ave.": "Avenue", "WWI": "World War One", "WWII": "World War Two",
 }  # fmt: skip
 
 # AP-style state abbreviations as they appear after a city ("Butler, Pa.").
@@ -207,6 +209,11 @@ def roman_value(numeral: str) -> int | None:
     return total
 
 
+def _numbered_heading(match: re.Match[str]) -> str:
+    value = roman_value(match.group(1))
+    return f"{num2words(value).capitalize()}. " if value else match.group(0)
+
+
 def _roman_after_word(match: re.Match[str]) -> str:
     value = roman_value(match.group(2))
     return f"{match.group(1)} {num2words(value)}" if value else match.group(0)
@@ -229,8 +236,8 @@ def _phone(match: re.Match[str]) -> str:
     return ", ".join(_digits(g) for g in groups)
 
 
-def _range(match: re.Match[str]) -> str:
-    first, last = match.group(1), match.group(2)
+def _range(match: re.Match[str], group: int = 1) -> str:
+    first, last = match.group(group), match.group(group + 1)
     if re.fullmatch(r"1[1-9]\d\d|20\d\d", first) and re.fullmatch(r"\d{2}|\d{4}", last):
         if len(last) == 2:
             last = first[:2] + last
@@ -266,7 +273,73 @@ def _signed(number: str) -> str:
 
 def _fraction(match: re.Match[str]) -> str:
     numerator, denominator = int(match.group(1)), int(match.group(2))
+    if denominator not in FRACTION_DENOMINATORS or numerator >= denominator:
+        return f"{num2words(numerator)} {num2words(denominator)}"
     return _fraction_words(numerator, denominator)
+
+
+FRACTION_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 10, 12, 16})
+PARTIES = {"D": "Democrat", "R": "Republican", "I": "Independent"}
+POSTAL = {
+    "NY": "New York",
+    "CA": "California",
+    "TX": "Texas",
+    "FL": "Florida",
+    "PA": "Pennsylvania",
+}
+SCALE_ABBREVIATIONS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion",
+                       "bn": "billion", "tn": "trillion"}  # fmt: skip
+
+
+def _party_state(match: re.Match[str]) -> str:
+    state = match.group(2)
+    state = STATES.get(state, POSTAL.get(state.replace(".", ""), state))
+    return f"({PARTIES[match.group(1)]} of {state})"
+
+
+def _money_scaled(match: re.Match[str]) -> str:
+    many = CURRENCIES[match.group("sym")][1]
+    return f"{_number(match.group('amount'))} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
+
+
+# Said as words although short or odd-looking.
+SAID_ACRONYMS = frozenset(
+    {"NASA", "NATO", "FEMA", "OPEC", "UEFA", "FIFA", "UNICEF", "UNESCO", "NAFTA", "ICE", "AIM",
+     "NOW", "LAN", "RAM", "ROM", "GIF", "SIM", "PIN", "SWAT", "RADAR", "LASER", "SCUBA", "COVID",
+     "AIDS", "OK", "DARPA", "ASAP", "TED", "CAPTCHA", "POTUS", "SCOTUS", "WASP", "NIMBY"}
+)  # fmt: skip
+_ONSETS = frozenset(
+    "bl br cl cr dr fl fr gl gr pl pr sc sk sl sm sn sp st sw tr tw th sh ch wh ph qu wr kn".split()  # noqa: SIM905
+)
+_ROMAN_ONLY = re.compile(r"^[IVX]+$")
+
+
+def sayable(word: str) -> bool:
+    """Whether an all-capital word can be said as a word (NASA) rather than spelled (OMB)."""
+    if word in SAID_ACRONYMS:
+        return True
+    if word in SPELLED_ACRONYMS or len(word) <= 3:
+        return False
+    lower = word.lower()
+    if not re.search("[aeiouy]", lower) or re.search("[^aeiouy]{3}", lower):
+        return False
+    if re.match("[^aeiouy]{2}", lower) and lower[:2] not in _ONSETS:
+        return False
+    return not re.search("(aa|ii|uu|[^aeiouy]{2}$)", lower)
+
+
+def _acronym(match: re.Match[str]) -> str:
+    word = match.group(1)
+    # In an all-capital stretch (a headline) capitals are not acronyms.
+    around = match.string[max(0, match.start() - 40) : match.end() + 40]
+    others = [w for w in re.findall(r"[^\W\d_]{2,}", around) if w != word]
+    capitals = sum(w.isupper() for w in others)
+    shouting = (len(others) >= 2 and capitals >= 0.6 * len(others)) or not re.search(
+        "[a-z]", match.string
+    )
+    if shouting or _ROMAN_ONLY.match(word) or sayable(word):
+        return match.group(0)
+    return _spell_acronym(match)
 
 
 def _spell_acronym(match: re.Match[str]) -> str:
@@ -305,7 +378,8 @@ def _word_rules() -> list[Rule]:
             lambda m: m.group(0).replace("@", " at ").replace(".", " dot "),
         ),
         sub(r"(?<![\w@])@(\w{2,})", _handle),
-        # Digit strings read digit by digit: IP addresses and phone numbers.
+        # Digit strings read digit by digit: long codes, IP addresses and phone numbers.
+        sub(r"\b\d{13,}\b", lambda m: _digits(m.group(0))),
         sub(
             r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
             lambda m: " dot ".join(num2words(int(p)) for p in m.group(0).split(".")),
@@ -313,10 +387,16 @@ def _word_rules() -> list[Rule]:
         sub(r"(?:\+1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[.-])\d{3}[.-]\d{4}\b", _phone),
         # Money before plain numbers.
         sub(
+            r"(?P<sym>[$£€])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
+            _money_scaled,
+        ),
+        sub(
             rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
             _money,
             re.IGNORECASE,
         ),
+        # Party and state after a lawmaker: "(D-N.Y.)" is "Democrat of New York".
+        sub(r"\((D|R|I)-([A-Z][\w.]*(?: [A-Z][\w.]*)?)\)", _party_state),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
         # Dates: "May 3–9", "Jan. 6, 2021", "July 21".
         sub(
@@ -347,7 +427,12 @@ def _word_rules() -> list[Rule]:
         sub(r"(?<!\w)['’](\d)0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
         sub(r"\b([2-9])0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
         sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
-        # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above).
+        # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above); "between
+        # 1989-1991" is "between ... and ...".
+        sub(
+            rf"\b([Bb]etween) (\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])",
+            lambda m: f"{m.group(1)} {_range(m, 2).replace(' to ', ' and ', 1)}",
+        ),
         sub(rf"(?<![\d.,-])\b(\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])", _range),
         # Fractions: "3/4"; other numbers around a slash ("24/7", "9/11") are read as pairs.
         sub(r"(?<![\d/])\b(\d)/(\d{1,2})\b(?![\d/])", _fraction),
@@ -359,7 +444,9 @@ def _word_rules() -> list[Rule]:
         # Temperatures and units after a number.
         sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
         sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),
-        # Roman numerals that are numbers: "Amendment XXV", "CHAPTER IV", "Henry VIII".
+        # Roman numerals that are numbers: "I. A SCANDAL IN BOHEMIA" (a numbered heading),
+        # "Amendment XXV", "CHAPTER IV", "Henry VIII".
+        sub(r"^([IVXLC]+)\.\s+(?=[A-Z]{2,}|[A-Z]\s[A-Z]{2,})", _numbered_heading),
         sub(rf"\b({ROMAN_CONTEXT})\s+([IVXLCDM]+)\b", _roman_after_word, re.IGNORECASE),
         sub(
             r"\b((?:King|Queen|Pope|Henry|Louis|Elizabeth|Charles|George|Edward|William|Richard|James|John|Paul|Pius|Leo|Benedict|Gregory|Napoleon|Peter|Catherine|Mary|Philip|Frederick|Ramesses|Super Bowl)\s*)\s([IVXLC]{1,6})\b",
@@ -371,15 +458,23 @@ def _word_rules() -> list[Rule]:
         sub(r"\b([A-Z][a-z]+\s)St\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Street"),
         sub(r"\b([A-Z][a-z]+\s)Dr\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Drive"),
         sub(r"\b([A-Z][a-z]+\s)Ave\.", lambda m: f"{m.group(1)}Avenue"),
-        sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
+        sub(rf"(?<!\w)({titles})(?=[\s,;]|$)", lambda m: TITLES[m.group(1)]),
         sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
         sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
         sub(
             r"\b(" + "|".join(sorted(SPELLED_ACRONYMS | TIME_ZONES)) + r")(s?)\b",
             _spell_acronym,
         ),
-        # An all-capital word without vowels cannot be said as a word: spell it ("HTML").
-        sub(r"\b([B-DF-HJ-NP-TV-Z]{2,5})(s?)\b", _spell_acronym),
+        # An all-capital word that cannot be said as a word is spelled ("HTML", "OMB"), in
+        # mixed-case text only (an all-capital headline is not a row of acronyms).
+        sub(r"\b([A-Z]{2,5})(s?)\b", _acronym),
+        sub(r"\b(\d+(?:\.\d+)?)x\b", lambda m: f"{_number(m.group(1))} times"),
+        sub(r"\b(\d[\d,]*)\+(?=\s|$|[,.;])", lambda m: f"{_number(m.group(1))} plus"),
+        sub(r"\b([A-Z])(\d{1,2})\b", lambda m: f"{m.group(1)} {_number(m.group(2))}"),
+        sub(
+            r"\b(in|In|year|since|by) (1[0-9]\d\d)\b(?![\d,.]\d)",
+            lambda m: f"{m.group(1)} {_year(m.group(2))}",
+        ),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
         sub(r"#\s?(\d+)", lambda m: f"number {_number(m.group(1))}"),
@@ -405,6 +500,29 @@ NEUTRAL_RULES: list[Rule] = [
     (re.compile(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*"), lambda m: m.group(1)),
     *RULES[-2:],
 ]
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+AREA_UNITS = {"km": "kilometers", "m": "meters", "cm": "centimeters", "mm": "millimeters",
+              "ft": "feet", "mi": "miles", "in": "inches"}  # fmt: skip
+AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?(km|cm|mm|ft|mi|m|in)([²³])")
+
+
+def _area(match: re.Match[str]) -> str:
+    kind = "square" if match.group(3) == "²" else "cubic"
+    return f"{match.group(1)} {kind} {AREA_UNITS[match.group(2)]}"
+
+
+POWER = re.compile(r"(\d)([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def _power(match: re.Match[str]) -> str:
+    exponent = int(match.group(2).translate(SUPERSCRIPTS))
+    if exponent == 2:
+        return f"{match.group(1)} squared"
+    if exponent == 3:
+        return f"{match.group(1)} cubed"
+    return f"{match.group(1)} to the power of {exponent}"
+
+
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
 
 
@@ -446,13 +564,24 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
     """
     english = not language or language.lower().split("-")[0] == "en"
     if english:
-        # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
+        # Vulgar fractions and powers first: NFKC would turn "2½" into "21⁄2", "10⁶" into "106".
         text = VULGAR_FRACTION.sub(_mixed_fraction, text)
+        text = AREA.sub(_area, text)
+        text = POWER.sub(_power, text)
     text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
+    # Lexicon entries are final: they stand in as placeholders while the rules run.
+    sayings: list[str] = []
     if lexicon:
-        text = apply_lexicon(text, lexicon)
+
+        def hold(saying: str) -> str:
+            sayings.append(saying)
+            return chr(0xE000 + len(sayings) - 1)
+
+        text = apply_lexicon(text, {w: hold(s) for w, s in lexicon.items()})
     for pattern, fn in RULES if english else NEUTRAL_RULES:
         text = pattern.sub(fn, text)
+    for index, saying in enumerate(sayings):
+        text = text.replace(chr(0xE000 + index), saying)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
     return re.sub(r"\s{2,}", " ", text).strip(" ,")

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from podcast import topics
 from podcast.models import (
@@ -41,7 +42,7 @@ _CLAUSE_BREAKS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"\s+(?=[—–])|(?<=
 
 
 @functools.cache
-def _segmenter():  # type: ignore[no-untyped-def]
+def _segmenter() -> Any:
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)

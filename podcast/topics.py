@@ -21,8 +21,10 @@ MAX_CHAPTERS = 8
 MIN_WORDS_FOR_CHAPTERS = 450
 WINDOW_WORDS = 90
 SIZE_PENALTY = 0.05
-THRESHOLD_SD = 0.5
+THRESHOLD_SD = 1.0
 MIN_CHAPTER_WORDS = 80
+TOPIC_SENTENCE_WORDS = 14
+MAX_CANDIDATES = 80
 MIN_SHARE = 0.25
 
 STOPWORDS = frozenset(
@@ -134,6 +136,10 @@ def boundaries(paragraphs: list[str]) -> list[int]:
     for size in sizes:
         prefix.append(prefix[-1] + size)
     n = len(paragraphs)
+    # Only the deepest gaps can start a chapter: this keeps a long book fast (the search is
+    # quadratic in the number of candidate gaps) and changes nothing for an article.
+    deepest = sorted(range(1, n), key=lambda gap: -depths[gap - 1])[:MAX_CANDIDATES]
+    points = [0, *sorted(deepest), n]
     results = []
     for wanted in range(MIN_CHAPTERS, most + 1):
         target = total / wanted
@@ -147,9 +153,11 @@ def boundaries(paragraphs: list[str]) -> list[int]:
 
         best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
         for k in range(1, wanted + 1):
-            for end in range(1, n + 1):
+            for end in points[1:]:
                 options = []
-                for start in range(k - 1, end):
+                for start in points:
+                    if start >= end:
+                        break
                     prev = best.get((k - 1, start))
                     if prev is None:
                         continue
@@ -227,7 +235,11 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
     # Quoted speech is what someone said, rarely what the section is about: drop it.
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ; ", text)
     found = []
-    for index, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+    for position, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+        # A short plain sentence ("Musk was an obsequious interviewer.") states a topic the
+        # way an opening sentence does: it weighs as much.
+        short = len(sentence.split()) <= TOPIC_SENTENCE_WORDS and ";" not in sentence
+        index = 0 if short else position
         for clause in _SENTENCE_SPLIT.split(sentence):
             # A word fused to a number ("2½-minute") is not a title word.
             tokens = [t for t in _TOKEN.findall(re.sub(r"\S*\d\S*", " ", clause or ""))]
@@ -307,12 +319,12 @@ def chapter_titles(sections: list[str]) -> list[str]:
     titles: list[str] = []
     used: set[str] = set()
     for phrases in found:
-        weight: Counter[str] = Counter()
+        weight: dict[str, float] = {}
         here = Counter(key for key, _, _ in phrases)
         for key, _, index in phrases:
-            weight[key] += 1.0 + 3.0 / (1 + index)
+            weight[key] = weight.get(key, 0.0) + 1.0 + 3.0 / (1 + index)
 
-        def score(key: str, weight: Counter[str] = weight, here: Counter[str] = here) -> float:
+        def score(key: str, weight: dict[str, float] = weight, here: Counter[str] = here) -> float:
             n_words = len(key.split())
             # how much of the phrase's use is in this section (1 = only here)
             idf = math.log(1 + len(sections) * here[key] / total[key])
@@ -327,9 +339,9 @@ def chapter_titles(sections: list[str]) -> list[str]:
 
         ranked = sorted(weight, key=lambda k: (-score(k), k))
         # Prefer a phrase; a lone word only when no phrase says anything distinctive.
-        phrases = [k for k in ranked if " " in k and k not in used and score(k) > 0]
+        multi = [k for k in ranked if " " in k and k not in used and score(k) > 0]
         singles = [k for k in ranked if " " not in k and k not in used and score(k) > 0]
-        picked = phrases[:1] or singles[:1]
+        picked = multi[:1] or singles[:1]
         used.update(picked)
         words = [_title_case(surfaces[k].most_common(1)[0][0]) for k in picked]
         titles.append(" and ".join(words) if words else "")

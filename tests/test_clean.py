@@ -72,6 +72,12 @@ def test_footnote_markers_and_emoji_are_removed_and_listed() -> None:
     }
 
 
+def test_byline_keeps_the_name_not_the_handles() -> None:
+    cleaned = clean(article("By Jane Doe @janedoe | Follow her on Twitter", "Story."))
+    assert cleaned.blocks[0].text == "By Jane Doe"
+    assert [r.reason for r in cleaned.removed] == ["social handle in byline"] * 2
+
+
 def test_related_block_headlines_are_dropped_until_the_story_resumes() -> None:
     cleaned = clean(
         article("Story text here.", "Related", "A headline about something", "Story resumes here.")

@@ -105,6 +105,27 @@ def test_gutenberg_chapters_contents_and_marks() -> None:
     assert reasons.count("illustration mark") == 2 and "table of contents" in reasons
 
 
+def test_gutenberg_licence_and_roman_headings() -> None:
+    text = (
+        "The Project Gutenberg eBook of The Adventures of Sherlock Holmes\n\nLicence words.\n\n"
+        "*** START OF THE PROJECT GUTENBERG EBOOK THE ADVENTURES OF SHERLOCK HOLMES ***\n\n"
+        "The Adventures of Sherlock Holmes\n\nby Arthur Conan Doyle\n\n"
+        "I. A SCANDAL IN BOHEMIA\n\n\nI.\n\nTo Sherlock Holmes she is always _the_ woman.\n\n"
+        "II. THE RED-HEADED LEAGUE\n\nI had called upon my friend.\n\n"
+        "*** END OF THE PROJECT GUTENBERG EBOOK THE ADVENTURES OF SHERLOCK HOLMES ***\n\n"
+        "Updated editions will replace the previous one.\n"
+    )
+    article = parse_text(text, "holmes.txt")
+    assert article.title == "The Adventures of Sherlock Holmes"
+    headings = [b.text for b in article.blocks if b.kind == HEADING]
+    assert headings == ["I. A SCANDAL IN BOHEMIA", "II. THE RED-HEADED LEAGUE"]
+    spoken = " ".join(b.text for b in article.blocks)
+    assert "Licence" not in spoken and "Updated editions" not in spoken
+    assert "the woman" in spoken
+    reasons = {r.reason for r in article.removed}
+    assert {"Project Gutenberg header", "Project Gutenberg licence"} <= reasons
+
+
 def test_markdown_front_matter_links_lists_code_and_macros() -> None:
     article = parse_markdown(MARKDOWN, "http.md")
     assert (article.title, article.author, article.date) == (
@@ -148,9 +169,19 @@ def test_utf16_with_bom_is_detected() -> None:
     assert decode("Café €5".encode("utf-16"), "x") == "Café €5"
 
 
+def test_utf16_without_bom_is_detected() -> None:
+    assert decode("Plain text, no mark.".encode("utf-16-le"), "x") == "Plain text, no mark."
+    assert decode("Plain text, no mark.".encode("utf-16-be"), "x") == "Plain text, no mark."
+
+
 def test_latin1_is_refused_clearly_never_mojibake() -> None:
-    with pytest.raises(InputError, match="UTF-8"):
+    with pytest.raises(InputError, match=r"re-save the file as UTF-8.*Latin-1"):
         decode("Café crème".encode("latin-1"), "x.txt")
+
+
+def test_binary_is_refused() -> None:
+    with pytest.raises(InputError, match="binary"):
+        decode(bytes(range(256)) * 4, "x.bin")
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,20 @@ def test_espeak_voice_ids_from_the_data_folder(tmp_path: Path) -> None:
     (tmp_path / "lang" / "roa").mkdir(parents=True)
     (tmp_path / "lang" / "roa" / "fr").write_text("name French\n")
     assert lang.espeak_voice_ids(str(tmp_path)) == {"fr": "roa/fr"}
+
+
+def test_cli_lang_option_and_detection(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from podcast.cli import app
+
+    source = tmp_path / "chat.txt"
+    source.write_text(f"Le chat\n\n{FRENCH}\n", encoding="utf-8")
+    runner = CliRunner()
+    detected = runner.invoke(app, ["script", str(source), "--json"])
+    assert detected.exit_code == 0, detected.output
+    assert json.loads(detected.output)["language"] == "fr"
+    forced = runner.invoke(app, ["script", str(source), "--json", "--lang", "de"])
+    assert json.loads(forced.output)["language"] == "de"

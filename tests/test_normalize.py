@@ -26,6 +26,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Some 7.5 million followers.", "Some seven point five million followers."),
         ("It fell to -4 overnight.", "It fell to minus four overnight."),
         ("It fell to −4 overnight.", "It fell to minus four overnight."),
+        ("Order 12345678901234 shipped.", "Order one two three four five six seven eight nine zero one two three four shipped."),
+        ("About 10⁶ cells.", "About ten to the power of six cells."),
+        ("An area of 5 m².", "An area of five square meters."),
     ],
     "money": [
         ("It cost $44 billion.", "It cost forty-four billion dollars."),
@@ -35,6 +38,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("It cost £250.", "It cost two hundred and fifty pounds."),
         ("It cost €30.", "It cost thirty euros."),
         ("A $1.2 trillion deficit.", "A one point two trillion dollars deficit."),
+        ("A $3.5M deal.", "A three point five million dollars deal."),
+        ("A £2bn plan.", "A two billion pounds plan."),
     ],
     "percentages": [
         ("About 51.8% agreed.", "About fifty-one point eight percent agreed."),
@@ -53,6 +58,7 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("In the 1990s it rained.", "In the nineteen nineties it rained."),
         ("In the '90s it rained.", "In the nineties it rained."),
         ("In 2005 it rained.", "In two thousand and five it rained."),
+        ("In 1066 they landed.", "In ten sixty-six they landed."),
     ],
     "times": [
         ("At 2:30 p.m. we met.", "At two thirty P M we met."),
@@ -64,13 +70,15 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("Pages 850–930 are lost.", "Pages eight hundred and fifty to nine hundred and thirty are lost."),
         ("Open May 3–9 only.", "Open May third to ninth only."),
         ("Buy 10-12 eggs.", "Buy ten to twelve eggs."),
-        ("Between 1989-1991 it grew.", "Between nineteen eighty-nine to nineteen ninety-one it grew."),
+        ("Between 1989-1991 it grew.", "Between nineteen eighty-nine and nineteen ninety-one it grew."),
+        ("From 1989-91 it grew.", "From nineteen eighty-nine to nineteen ninety-one it grew."),
     ],
     "fractions": [
         ("Add ½ cup.", "Add a half cup."),
         ("A 2½-minute video.", "A two-and-a-half-minute video."),
         ("Eat 3/4 of it.", "Eat three quarters of it."),
         ("Eat 1/3 of it.", "Eat one third of it."),
+        ("After the 9/11 attacks.", "After the nine eleven attacks."),
     ],
     "ratios": [("A ratio of 2:3 holds.", "A ratio of two to three holds.")],
     "units and degrees": [
@@ -91,6 +99,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("He said No.", "He said No."),
         ("It is on Main St. now.", "It is on Main Street now."),
         ("Trump vs. Biden.", "Trump versus Biden."),
+        ("Sen. Chuck Schumer (D-N.Y.) spoke.", "Senator Chuck Schumer (Democrat of New York) spoke."),
+        ("Fruit, e.g. apples.", "Fruit, for example apples."),
+        ("After WWII ended.", "After World War Two ended."),
         ("A rally in Butler, Pa., ended.", "A rally in Butler, Pennsylvania, ended."),
     ],
     "acronyms": [
@@ -100,6 +111,10 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("NASA launched.", "NASA launched."),
         ("The U.S. Capitol.", "The U S Capitol."),
         ("NATO met.", "NATO met."),
+        ("The OMB and the FY budget.", "The O M B and the F Y budget."),
+        ("The NCAA and FEMA met.", "The N C A A and FEMA met."),
+        ("US officials met the UN.", "U S officials met the U N."),
+        ("THE MILLENNIUM FULCRUM EDITION", "THE MILLENNIUM FULCRUM EDITION"),
     ],
     "roman numerals": [
         ("Amendment XXV applies.", "Amendment twenty-five applies."),
@@ -107,6 +122,8 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("After World War II ended.", "After World War two ended."),
         ("King Henry VIII ruled.", "King Henry the Eighth ruled."),
         ("I think so.", "I think so."),
+        ("I. A SCANDAL IN BOHEMIA", "One. A SCANDAL IN BOHEMIA"),
+        ("IV. THE BOSCOMBE VALLEY MYSTERY", "Four. THE BOSCOMBE VALLEY MYSTERY"),
     ],
     "urls and e-mail": [
         ("See https://www.example.com/a?b=1 now.", "See example dot com now."),
@@ -127,6 +144,9 @@ CASES: dict[str, list[tuple[str, str]]] = {
     ],
     "symbols": [
         ("Tom & Jerry.", "Tom and Jerry."),
+        ("It is 4x faster.", "It is four times faster."),
+        ("Over 100+ guests.", "Over one hundred plus guests."),
+        ("Sales rose in Q3.", "Sales rose in Q three."),
         ("A #1 hit.", "A number one hit."),
         ("So 5 + 3 = 8.", "So five plus three equals eight."),
         ("It speaks HTTP/1.1 and/or HTTP/2.", "It speaks H T T P one point one and or H T T P two."),
@@ -248,3 +268,16 @@ def test_script_uses_project_lexicon_under_voice_lexicon(tmp_path, monkeypatch) 
     monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
     script = load_script(str(article), Voice(lexicon={"X": "the X platform"}))
     assert script.chunks()[-1].spoken == "Musky posted on the X platform."
+
+
+def test_docs_table_shows_every_case() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent / "docs" / "normalization.md").read_text(encoding="utf-8")
+    missing = [
+        (category, written)
+        for category, cases in CASES.items()
+        for written, spoken in cases
+        if f"| {category} | `{written}` | {spoken} |" not in doc
+    ]
+    assert not missing, "regenerate the table in docs/normalization.md"

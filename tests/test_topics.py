@@ -85,3 +85,10 @@ def test_titles_name_each_topic() -> None:
 def test_short_articles_get_one_chapter() -> None:
     assert topics.topical_chapters(GARDEN) == [("", [0, 1, 2, 3])]
     assert topics.topical_chapters([]) == []
+
+
+def test_a_book_length_text_still_gets_at_most_eight_chapters() -> None:
+    paragraphs = _long([*GARDEN, *ENGINES, *CHESS]) * 80  # ~1,000 paragraphs
+    found = topics.boundaries(paragraphs)
+    assert 2 <= len(found) <= topics.MAX_CHAPTERS - 1
+    assert found == sorted(set(found)) and 0 not in found
