@@ -104,6 +104,7 @@ def test_list_json_has_configured_and_engine_voices(project: Path) -> None:
     assert result.exit_code == 0, result.output
     listing = json.loads(result.stdout)
     assert {v["name"] for v in listing["configured"]} >= set(SHIPPED)
+    assert {v["language"] for v in listing["configured"] if v["ok"]} == {"en"}
     ids = {v["id"] for v in listing["engine"]}
     assert "gmw/en-us" in ids and not any(i.startswith("roa/") for i in ids)
 
@@ -157,3 +158,12 @@ def test_cast_build_puts_quotes_in_their_voices_and_rerenders_only_the_changed_v
     _, second = build(project / "two")
     assert first.rendered > second.rendered == 1
     assert second.reused == first.rendered + first.reused - 1
+
+
+def test_list_text_shows_each_configured_voice_and_engine_voices(project: Path) -> None:
+    result = run("voices", "list", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  quote +gmw/en-us\+f3 ", result.stdout, re.M)
+    assert re.search(r"^  natural +(piper:|UNAVAILABLE)", result.stdout, re.M)
+    assert re.search(r"^Engine voices \(\d+\):", result.stdout, re.M)
+    assert "gmw/en-us " in result.stdout
