@@ -134,7 +134,7 @@ def check_command(
             problems += 1
             typer.echo(f"problem  {result.name}: {problem}", err=True)
     if problems:
-        bad = sum(not r.ok for r in results)
+        bad = sum(bool(r.problems) for r in results)
         fail(f"{problems} problem(s) in {bad} of {len(results)} voice(s); fix them and check again")
 
 

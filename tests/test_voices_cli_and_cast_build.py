@@ -58,12 +58,13 @@ def test_broken_config_gets_one_message_per_problem_and_exit_1(project: Path) ->
         f"problem  broken: {where}: voice: espeak-ng has no voice 'gmw/en-uss'; close matches: "
         "gmw/en-us, gmw/en-us-nyc, gmw/en-shaw",
         f"problem  broken: {where}: rat: unknown key (did you mean 'rate'?); keys are engine, "
-        "voice, language, rate, pitch, volume, pauses, lexicon",
+        "voice, language, rate, pitch, volume, model, length_scale, noise_scale, noise_w, "
+        "sentence_silence_ms, speaker_id, pauses, lexicon",
         f"problem  broken: {where}: rate: 900 is out of range (80 to 450)",
         f"problem  broken: {where}: pauses.sentense: unknown pause (did you mean 'sentence'?); "
         "pauses are clause, sentence, paragraph, chapter, end",
     ]
-    assert "4 problem(s) in 1 of 4 voice(s)" in result.stderr
+    assert "4 problem(s) in 1 of 5 voice(s)" in result.stderr
     assert re.search(r"^ok +quote:", result.stdout, re.M)  # the good ones still reported
 
 
