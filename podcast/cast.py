@@ -32,6 +32,7 @@ from podcast.models import (
     Chunk,
     Script,
 )
+from podcast.voices import DEFAULT_QUOTE_VOICE_NAME
 
 QUOTES_ROLE = "quotes"
 NARRATOR_SPEAKER = "Narrator"
@@ -97,9 +98,15 @@ def parse_cast(entries: Sequence[str], narrator: str) -> Cast:
 
 
 def cast_from_mapping(mapping: Mapping[str, str | None], narrator: str) -> Cast:
-    """A cast from a show config's table (``quotes = "quote"``, ``Musk = "anchor"``)."""
+    """A cast from a show config's table (``quotes = "quote"``, ``Musk = "anchor"``).
+
+    With speakers but no ``quotes`` entry, other quotations go to the default quote voice
+    (``voices/quote.toml``), so unattributed quotes still sound like quotes.
+    """
     quotes = mapping.get(QUOTES_ROLE)
     speakers = {k: v for k, v in mapping.items() if k != QUOTES_ROLE and v}
+    if speakers and QUOTES_ROLE not in mapping:
+        quotes = DEFAULT_QUOTE_VOICE_NAME
     return Cast(narrator=narrator, quotes=quotes or None, speakers=speakers)
 
 

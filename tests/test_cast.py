@@ -118,7 +118,7 @@ def test_speaker_changes_get_their_own_transcript_cue() -> None:
     [
         (["quotes=quote"], Cast("default", "quote", {})),
         (["quotes=quote", "Musk=anchor"], Cast("default", "quote", {"Musk": "anchor"})),
-        (["Musk = anchor"], Cast("default", None, {"Musk": "anchor"})),
+        (["Musk = anchor"], Cast("default", "quote", {"Musk": "anchor"})),
     ],
 )
 def test_parse_cast(entries: list[str], expected: Cast) -> None:
