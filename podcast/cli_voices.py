@@ -68,6 +68,7 @@ def list_command(
                 {"id": v.id, "name": v.name, "languages": list(v.languages)} for v in listing.engine
             ],
             "piper": listing.piper,
+            "variants": listing.variants,
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
@@ -80,6 +81,9 @@ def list_command(
             typer.echo(f"  {check.name:<12} PROBLEM  {check.problems[0]}")
         else:
             typer.echo(f"  {check.name:<12} {check.engine_voice:<22} ({check.source})")
+    typer.echo(
+        f"\nVariants (add to an id with '+', e.g. gmw/en-us+f3): {' '.join(listing.variants)}"
+    )
     typer.echo(f"\nPiper voices installed: {', '.join(listing.piper) or 'none'}")
     typer.echo(f"\nEngine voices ({len(listing.engine)}):")
     for engine_voice in listing.engine:

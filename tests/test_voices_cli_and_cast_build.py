@@ -168,3 +168,15 @@ def test_list_text_shows_each_configured_voice_and_engine_voices(project: Path) 
     assert re.search(r"^  natural +(piper:|UNAVAILABLE)", result.stdout, re.M)
     assert re.search(r"^Engine voices \(\d+\):", result.stdout, re.M)
     assert "gmw/en-us " in result.stdout
+    assert re.search(r"^Variants .*\bf3\b.*\bAlex\b", result.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_a_variant_is_spoken_with_the_case_of_its_file(project: Path) -> None:
+    """espeak-ng finds variants case-sensitively: '+alex' would fall back to the plain voice."""
+    (project / "voices" / "alex.toml").write_text('voice = "gmw/en-us+alex"\n')
+    check = run("voices", "check", "alex")
+    assert check.exit_code == 0 and "gmw/en-us+Alex" in check.stdout
+    result = run("voices", "preview", "alex", "--text", "One two three.", "--out",
+                 str(project / "alex.mp3"))  # fmt: skip
+    assert result.exit_code == 0, result.output
