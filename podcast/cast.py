@@ -79,10 +79,23 @@ class Cast:
         return list(dict.fromkeys(names))
 
 
-def parse_cast(entries: Sequence[str], narrator: str) -> Cast:
-    """``["quotes=quote", "Musk=anchor"]`` (from ``--cast``) -> a Cast."""
+def parse_cast(
+    entries: Sequence[str], narrator: str, show: Mapping[str, str] | None = None
+) -> Cast:
+    """``["quotes=quote", "Musk=anchor"]`` (from ``--cast``) -> a Cast.
+
+    ``show`` is the show config's ``[cast]`` table (``quotes = "quote"``, ``Musk = "anchor"``);
+    the command line's entries win over it, role by role.
+    """
     quotes: str | None = None
     speakers: dict[str, str] = {}
+    for role, voice in (show or {}).items():
+        if not isinstance(voice, str) or not voice.strip():
+            raise ConfigError(f'[cast] {role} must name a voice, like {role} = "quote"')
+        if role.lower() == QUOTES_ROLE:
+            quotes = voice.strip()
+        else:
+            speakers[role] = voice.strip()
     for entry in entries:
         role, sep, voice = (part.strip() for part in entry.partition("="))
         if not sep or not role or not voice:

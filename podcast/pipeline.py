@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,10 +66,14 @@ def load_script(
 
 
 def load_cast(
-    entries: Sequence[str], narrator: Voice, voices_dir: Path
+    entries: Sequence[str],
+    narrator: Voice,
+    voices_dir: Path,
+    show_cast: Mapping[str, str] | None = None,
 ) -> tuple[Cast, dict[str, Voice]]:
-    """The cast named by ``entries`` and every voice it uses, loaded and validated."""
-    cast = parse_cast(entries, narrator.name)
+    """The cast named by ``entries`` (over the show's ``[cast]`` table, ``show_cast``) and
+    every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name, show_cast)
     voices = {narrator.name: narrator}
     for name in cast.voices():
         if name not in voices:

@@ -125,6 +125,12 @@ def test_parse_cast(entries: list[str], expected: Cast) -> None:
     assert parse_cast(entries, "default") == expected
 
 
+def test_command_line_cast_wins_over_the_show_role_by_role() -> None:
+    show = {"quotes": "quote", "Musk": "anchor", "Trump": "default"}
+    cast = parse_cast(["Musk=quote"], "default", show)
+    assert cast == Cast("default", "quote", {"Musk": "quote", "Trump": "default"})
+
+
 @pytest.mark.parametrize("entry", ["quotes", "=quote", "quotes="])
 def test_bad_cast_entries_say_the_form(entry: str) -> None:
     with pytest.raises(ConfigError, match="ROLE=VOICE"):
