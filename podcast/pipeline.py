@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def load_cast(
     entries: Sequence[str],
     narrator: Voice,
     voices_dir: Path,
-    show_cast: Mapping[str, str] | None = None,
+    show_cast: dict[str, str] | None = None,
 ) -> tuple[Cast, dict[str, Voice]]:
     """The cast named by ``entries`` (over the show's ``[cast]`` table, ``show_cast``) and
     every voice it uses, loaded and validated."""
