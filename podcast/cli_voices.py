@@ -68,6 +68,7 @@ def list_command(
                 {"id": v.id, "name": v.name, "languages": list(v.languages)} for v in listing.engine
             ],
             "piper": listing.piper,
+            "variants": listing.variants,
         }
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
@@ -80,6 +81,9 @@ def list_command(
             typer.echo(f"  {check.name:<12} PROBLEM  {check.problems[0]}")
         else:
             typer.echo(f"  {check.name:<12} {check.engine_voice:<22} ({check.source})")
+    typer.echo(
+        f"\nVariants (add to an id with '+', e.g. gmw/en-us+f3): {' '.join(listing.variants)}"
+    )
     typer.echo(f"\nPiper voices installed: {', '.join(listing.piper) or 'none'}")
     typer.echo(f"\nEngine voices ({len(listing.engine)}):")
     for engine_voice in listing.engine:
@@ -134,7 +138,7 @@ def check_command(
             problems += 1
             typer.echo(f"problem  {result.name}: {problem}", err=True)
     if problems:
-        bad = sum(not r.ok for r in results)
+        bad = sum(bool(r.problems) for r in results)
         fail(f"{problems} problem(s) in {bad} of {len(results)} voice(s); fix them and check again")
 
 

@@ -97,10 +97,14 @@ def load_script(
 
 
 def load_cast(
-    entries: Sequence[str], narrator: Voice, voices_dir: Path
+    entries: Sequence[str],
+    narrator: Voice,
+    voices_dir: Path,
+    show_cast: dict[str, str] | None = None,
 ) -> tuple[Cast, dict[str, Voice]]:
-    """The cast named by ``entries`` and every voice it uses, loaded and validated."""
-    cast = parse_cast(entries, narrator.name)
+    """The cast named by ``entries`` (over the show's ``[cast]`` table, ``show_cast``) and
+    every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name, show_cast)
     voices = {narrator.name: narrator}
     for name in cast.voices():
         if name not in voices:

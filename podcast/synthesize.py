@@ -254,9 +254,19 @@ class EngineVoice:
     languages: tuple[str, ...]
 
 
-def _variants() -> set[str]:
+def _variants() -> dict[str, str]:
+    """espeak-ng's voice variants: lowercase name -> the file's own name (``alex`` -> ``Alex``).
+
+    espeak-ng finds a variant by file name, case-sensitively: ``+alex`` silently falls back to
+    the plain voice, so the id must keep the file's case.
+    """
     folder = Path(toolchain.find_espeak().data_dir, "voices", "!v")
-    return {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    return {p.name.lower(): p.name for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+def engine_variants() -> list[str]:
+    """The names of espeak-ng's voice variants (``f3``, ``m3``, ``Alex`` ...)."""
+    return sorted(_variants().values(), key=str.lower)
 
 
 def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> str:
@@ -279,7 +289,7 @@ def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> st
             close = difflib.get_close_matches(variant, sorted(variants), n=3)
             hint = f"; close matches: {', '.join(close)}" if close else ""
             raise ConfigError(f"espeak-ng has no voice variant '+{variant}'{hint}")
-        return f"{full}+{variant}"
+        return f"{full}+{variants[variant]}"
     return full
 
 

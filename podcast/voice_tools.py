@@ -147,6 +147,7 @@ class VoiceListing:
     configured_voices: dict[str, Voice]
     engine: list[Any]  # synthesize.EngineVoice
     piper: list[str]  # installed Piper voice packages
+    variants: list[str]  # espeak-ng variants, appended to an id with "+"
 
 
 def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
@@ -171,7 +172,9 @@ def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
     from podcast import piper_engine
 
     piper = sorted(piper_engine.packaged_voices()) if piper_engine.installed() else []
-    return VoiceListing(checks, configured, engine, piper)
+    from podcast.synthesize import engine_variants
+
+    return VoiceListing(checks, configured, engine, piper, engine_variants())
 
 
 def effective_settings(voice: Voice) -> list[tuple[str, Any, str]]:

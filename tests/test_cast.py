@@ -118,11 +118,17 @@ def test_speaker_changes_get_their_own_transcript_cue() -> None:
     [
         (["quotes=quote"], Cast("default", "quote", {})),
         (["quotes=quote", "Musk=anchor"], Cast("default", "quote", {"Musk": "anchor"})),
-        (["Musk = anchor"], Cast("default", None, {"Musk": "anchor"})),
+        (["Musk = anchor"], Cast("default", "quote", {"Musk": "anchor"})),
     ],
 )
 def test_parse_cast(entries: list[str], expected: Cast) -> None:
     assert parse_cast(entries, "default") == expected
+
+
+def test_command_line_cast_wins_over_the_show_role_by_role() -> None:
+    show = {"quotes": "quote", "Musk": "anchor", "Trump": "default"}
+    cast = parse_cast(["Musk=quote"], "default", show)
+    assert cast == Cast("default", "quote", {"Musk": "quote", "Trump": "default"})
 
 
 @pytest.mark.parametrize("entry", ["quotes", "=quote", "quotes="])

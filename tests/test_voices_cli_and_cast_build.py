@@ -58,12 +58,13 @@ def test_broken_config_gets_one_message_per_problem_and_exit_1(project: Path) ->
         f"problem  broken: {where}: voice: espeak-ng has no voice 'gmw/en-uss'; close matches: "
         "gmw/en-us, gmw/en-us-nyc, gmw/en-shaw",
         f"problem  broken: {where}: rat: unknown key (did you mean 'rate'?); keys are engine, "
-        "voice, language, rate, pitch, volume, pauses, lexicon",
+        "voice, language, rate, pitch, volume, model, length_scale, noise_scale, noise_w, "
+        "sentence_silence_ms, speaker_id, pauses, lexicon",
         f"problem  broken: {where}: rate: 900 is out of range (80 to 450)",
         f"problem  broken: {where}: pauses.sentense: unknown pause (did you mean 'sentence'?); "
         "pauses are clause, sentence, paragraph, chapter, end",
     ]
-    assert "4 problem(s) in 1 of 4 voice(s)" in result.stderr
+    assert "4 problem(s) in 1 of 5 voice(s)" in result.stderr
     assert re.search(r"^ok +quote:", result.stdout, re.M)  # the good ones still reported
 
 
@@ -104,6 +105,7 @@ def test_list_json_has_configured_and_engine_voices(project: Path) -> None:
     assert result.exit_code == 0, result.output
     listing = json.loads(result.stdout)
     assert {v["name"] for v in listing["configured"]} >= set(SHIPPED)
+    assert {v["language"] for v in listing["configured"] if v["ok"]} == {"en"}
     ids = {v["id"] for v in listing["engine"]}
     assert "gmw/en-us" in ids and not any(i.startswith("roa/") for i in ids)
 
@@ -157,3 +159,24 @@ def test_cast_build_puts_quotes_in_their_voices_and_rerenders_only_the_changed_v
     _, second = build(project / "two")
     assert first.rendered > second.rendered == 1
     assert second.reused == first.rendered + first.reused - 1
+
+
+def test_list_text_shows_each_configured_voice_and_engine_voices(project: Path) -> None:
+    result = run("voices", "list", "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^  quote +gmw/en-us\+f3 ", result.stdout, re.M)
+    assert re.search(r"^  natural +(piper:|UNAVAILABLE)", result.stdout, re.M)
+    assert re.search(r"^Engine voices \(\d+\):", result.stdout, re.M)
+    assert "gmw/en-us " in result.stdout
+    assert re.search(r"^Variants .*\bf3\b.*\bAlex\b", result.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_a_variant_is_spoken_with_the_case_of_its_file(project: Path) -> None:
+    """espeak-ng finds variants case-sensitively: '+alex' would fall back to the plain voice."""
+    (project / "voices" / "alex.toml").write_text('voice = "gmw/en-us+alex"\n')
+    check = run("voices", "check", "alex")
+    assert check.exit_code == 0 and "gmw/en-us+Alex" in check.stdout
+    result = run("voices", "preview", "alex", "--text", "One two three.", "--out",
+                 str(project / "alex.mp3"))  # fmt: skip
+    assert result.exit_code == 0, result.output
