@@ -410,7 +410,7 @@ def build(
     show = load_show(options.show, project.root)
     name = options.voice or show.voice or DEFAULT_VOICE_NAME
     voice = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
-    cast, voices = load_cast(options.cast, voice, project.voices_dir)
+    cast, voices = load_cast(options.cast, voice, project.voices_dir, show.cast)
     targets = list(sources) or default_sources(project)
     scripts = [load_script(source, voice, options.language, cast, voices) for source in targets]
     speakers = [lang.voice_for(voice, script.language) for script in scripts]
