@@ -53,6 +53,22 @@ def _furniture_reason(text: str) -> str | None:
     return None
 
 
+BYLINE = re.compile(r"^(by|written by|story by|reporting by)\s+[A-Z]", re.IGNORECASE)
+HANDLE = re.compile(
+    r"\s*(?:\(|\|\s*)?(?:twitter:\s*)?@\w{2,}\)?|\s*\|?\s*follow (?:her|him|them) on \w+",
+    re.IGNORECASE,
+)
+
+
+def _clean_byline(text: str, removed: list[Removal]) -> str:
+    """A byline keeps the writer's name but not their social handles."""
+    if not BYLINE.match(text) or len(text.split()) > 25:
+        return text
+    for match in HANDLE.finditer(text):
+        removed.append(Removal(match.group(0).strip(), "social handle in byline"))
+    return HANDLE.sub("", text).strip()
+
+
 def _clean_inline(text: str, removed: list[Removal]) -> str:
     for match in FOOTNOTE_MARKER.finditer(text):
         removed.append(Removal(match.group(0), "footnote marker"))
@@ -128,7 +144,7 @@ def clean(article: Article) -> Article:
                 removed.append(Removal(text, "links to other stories"))
                 continue
         in_related = False
-        cleaned = _clean_inline(text, removed)
+        cleaned = _clean_inline(_clean_byline(text, removed), removed)
         if cleaned:
             kept.append(replace(block, text=cleaned))
         elif text:

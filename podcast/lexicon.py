@@ -34,7 +34,7 @@ def has_phonemes(saying: str) -> bool:
     return bool(PHONEMES.search(saying))
 
 
-def speaker(lexicon: Mapping[str, str]) -> Callable[[str], str]:
+def speaker(lexicon: Mapping[str, str], language: str = "en") -> Callable[[str], str]:
     """A function from written text to what the engine is given, with ``lexicon`` applied."""
     plain = {w: s for w, s in lexicon.items() if not has_phonemes(s)}
     phonetic = sorted(((w, s) for w, s in lexicon.items() if has_phonemes(s)),
@@ -44,7 +44,7 @@ def speaker(lexicon: Mapping[str, str]) -> Callable[[str], str]:
     def say(text: str) -> str:
         for index, pattern in enumerate(patterns):
             text = pattern.sub(f" {_placeholder(index)} ", text)
-        spoken = normalize(text, plain or None)
+        spoken = normalize(text, plain or None, language)
         for index, (_, saying) in enumerate(phonetic):
             spoken = spoken.replace(_placeholder(index), saying)
         return spoken

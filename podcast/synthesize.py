@@ -45,6 +45,8 @@ from podcast import toolchain
 from podcast.cache import atomic_write, cache_root, publish, remove_stale_temporaries
 from podcast.errors import ConfigError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
+from podcast.voices import DEFAULT_ENGINE as PYTTSX3
+from podcast.voices import PIPER_ENGINE as PIPER
 from podcast.voices import Voice
 
 ENGINE_NAME = "pyttsx3+espeak-ng"
@@ -113,17 +115,27 @@ def _inject_fault(spoken: str, attempt: int) -> None:
         raise SynthesisError("the engine failed (injected by PODCAST_TEST_FAULT)")
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, engine: str = PYTTSX3) -> None:
     """Entry point of a synthesis worker process: one engine, then one task at a time.
 
     Receives ``(task_id, kind, args, attempt)``; sends back ``(task_id, ok, value)`` where
-    value is the result or the error's message. ``kind`` is "render" (``render_chunk``) or
-    "voices". ``None`` ends the worker. Ctrl-C is the parent's to handle: the worker ignores it
-    so that an interrupted build is not mistaken for dying workers.
+    value is the result or the error's message. ``kind`` is "render" (``render_chunk``, or
+    Piper's renderer in a Piper worker) or "voices". ``None`` ends the worker. Ctrl-C is the
+    parent's to handle: the worker ignores it so that an interrupted build is not mistaken for
+    dying workers. A process runs one engine only: Piper's espeak-ng crashes a process that
+    loaded pyttsx3's.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _init_worker()
-    conn.send((-1, True, "ready"))
+    render = render_chunk
+    if engine == PIPER:
+        from podcast import piper_engine
+
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        piper_engine.init_worker()
+        render = piper_engine.render
+    else:
+        _init_worker()
+    conn.send((-1, True, "ready"))  # time limits count from here
     while True:
         try:
             message = conn.recv()
@@ -135,7 +147,7 @@ def worker_main(conn: Connection) -> None:
         try:
             if kind == "render":
                 _inject_fault(args[0], attempt)
-                value: Any = render_chunk(*args)
+                value: Any = render(*args)
             elif kind == "voices":
                 value = _engine_voices()
             else:
@@ -249,9 +261,19 @@ class EngineVoice:
     languages: tuple[str, ...]
 
 
-def _variants() -> set[str]:
+def _variants() -> dict[str, str]:
+    """espeak-ng's voice variants: lowercase name -> the file's own name (``alex`` -> ``Alex``).
+
+    espeak-ng finds a variant by file name, case-sensitively: ``+alex`` silently falls back to
+    the plain voice, so the id must keep the file's case.
+    """
     folder = Path(toolchain.find_espeak().data_dir, "voices", "!v")
-    return {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    return {p.name.lower(): p.name for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+def engine_variants() -> list[str]:
+    """The names of espeak-ng's voice variants (``f3``, ``m3``, ``Alex`` ...)."""
+    return sorted(_variants().values(), key=str.lower)
 
 
 def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> str:
@@ -274,7 +296,7 @@ def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> st
             close = difflib.get_close_matches(variant, sorted(variants), n=3)
             hint = f"; close matches: {', '.join(close)}" if close else ""
             raise ConfigError(f"espeak-ng has no voice variant '+{variant}'{hint}")
-        return f"{full}+{variant}"
+        return f"{full}+{variants[variant]}"
     return full
 
 
@@ -331,8 +353,9 @@ class WorkerPool:
 
     MAX_ATTEMPTS = 2
 
-    def __init__(self, size: int, timeout_s: float) -> None:
+    def __init__(self, size: int, timeout_s: float, engine: str = PYTTSX3) -> None:
         self.size = max(1, size)
+        self.engine = engine
         self.timeout_s = timeout_s
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
@@ -378,7 +401,7 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=worker_main, args=(child,), name="podcast-synthesis", daemon=True
+            target=worker_main, args=(child, self.engine), name="podcast-synthesis", daemon=True
         )
         process.start()
         child.close()
@@ -525,7 +548,7 @@ class Synthesizer:
         self.version = engine_version()
         self.timeout_s = timeout_s or float(os.environ.get(TIMEOUT_ENV) or CHUNK_TIMEOUT_S)
         self.on_rendered = on_rendered
-        self._pool: WorkerPool | None = None
+        self._pools: dict[str, WorkerPool] = {}  # one per engine: Piper never shares a process
         self._voices: list[EngineVoice] | None = None
         self._settings: dict[str, dict[str, Any]] = {}
         self._jobs: dict[Path, Future[Any]] = {}
@@ -539,27 +562,27 @@ class Synthesizer:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
-            self._pool = None
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
         # temporaries of builds that were killed outright (this build's own are gone by now)
         for folder in {path.parent for path in self._jobs}:
             remove_stale_temporaries(folder)
 
     @property
     def replaced_workers(self) -> int:
-        return self._pool.replaced if self._pool else 0
+        return sum(pool.replaced for pool in self._pools.values())
 
-    def warm_up(self) -> None:
-        """Start one worker in the background (a build calls this before its text stages, so
-        the engine starts while the article is read; a build with nothing to render pays for
-        it only on the other core)."""
-        self._workers().prestart()
+    def warm_up(self, engine: str = PYTTSX3) -> None:
+        """Start one worker of ``engine`` in the background (a build calls this before its text
+        stages, so the engine starts while the article is read; a build with nothing to render
+        pays for it only on the other core)."""
+        self._workers(engine).prestart()
 
-    def _workers(self) -> WorkerPool:
-        if self._pool is None:
-            self._pool = WorkerPool(self.workers, self.timeout_s)
-        return self._pool
+    def _workers(self, engine: str = PYTTSX3) -> WorkerPool:
+        if engine not in self._pools:
+            self._pools[engine] = WorkerPool(self.workers, self.timeout_s, engine)
+        return self._pools[engine]
 
     def engine_voices(self) -> list[EngineVoice]:
         """The engine's voices: asked once per engine version, then read from the cache."""
@@ -581,6 +604,16 @@ class Synthesizer:
     def prepare(self, voice: Voice) -> dict[str, Any]:
         """Engine settings for ``voice`` with its id checked and made canonical."""
         settings = voice.engine_settings()
+        if voice.engine == PIPER:
+            from podcast import piper_engine
+
+            source = Path(voice.source)
+            try:
+                return piper_engine.prepare(
+                    settings, voice.lexicon, source.parent if source.is_file() else None
+                )
+            except ConfigError as exc:
+                raise type(exc)(f"voice '{voice.name}' ({voice.source}): {exc}") from None
         try:
             settings["engine_voice"] = resolve_engine_voice(
                 voice.engine_voice, self.engine_voices()
@@ -626,7 +659,7 @@ class Synthesizer:
                     job.set_result(None)
                 else:
                     settings = self._settings[item.chunk.voice]
-                    job = self._workers().submit(
+                    job = self._workers(settings["engine"]).submit(
                         "render", (item.chunk.spoken, settings, str(path)), item.chunk.text[:80]
                     )
                     self.rendered += 1

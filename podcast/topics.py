@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import statistics
 from collections import Counter
 
 WORDS_PER_CHAPTER = 230
@@ -19,7 +20,12 @@ MIN_CHAPTERS = 3
 MAX_CHAPTERS = 8
 MIN_WORDS_FOR_CHAPTERS = 450
 WINDOW_WORDS = 90
-SIZE_PENALTY = 0.15
+SIZE_PENALTY = 0.05
+THRESHOLD_SD = 1.0
+MIN_CHAPTER_WORDS = 80
+TOPIC_SENTENCE_WORDS = 14
+MAX_CANDIDATES = 80
+MIN_SHARE = 0.25
 
 STOPWORDS = frozenset(
     """
@@ -112,43 +118,57 @@ def _cue(paragraph: str) -> float:
 def boundaries(paragraphs: list[str]) -> list[int]:
     """Indexes of paragraphs that start a new chapter (never 0), in order.
 
-    Chooses the chapter count from the length, then the boundaries that maximise the summed
-    valley depth minus a penalty for chapters far from the average size (dynamic programming).
+    Dynamic programming over the paragraph gaps: each boundary earns its valley depth minus a
+    threshold (so only real vocabulary shifts pay for a chapter), chapters far from the average
+    size pay a small penalty, and very short chapters are not allowed. The chapter count is
+    the best one between ``MIN_CHAPTERS`` and what the length allows (``MAX_CHAPTERS`` at most).
     """
     sizes = [len(p.split()) for p in paragraphs]
     total = sum(sizes)
     if total < MIN_WORDS_FOR_CHAPTERS or len(paragraphs) < MIN_CHAPTERS * 2:
         return []
-    wanted = max(
+    most = max(
         MIN_CHAPTERS, min(MAX_CHAPTERS, round(total / WORDS_PER_CHAPTER), len(paragraphs) // 2)
     )
-    target = total / wanted
     depths = [d + _cue(paragraphs[i + 1]) for i, d in enumerate(depth_scores(paragraphs))]
+    threshold = statistics.mean(depths) + THRESHOLD_SD * statistics.pstdev(depths)
     prefix = [0]
     for size in sizes:
         prefix.append(prefix[-1] + size)
-
-    def cost(a: int, b: int) -> float:  # a chapter of paragraphs a..b-1
-        size = prefix[b] - prefix[a]
-        if size < target * 0.4:
-            return math.inf
-        return SIZE_PENALTY * ((size - target) / target) ** 2
-
     n = len(paragraphs)
-    best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-    for k in range(1, wanted + 1):
-        for end in range(1, n + 1):
-            options = []
-            for start in range(k - 1, end):
-                prev = best.get((k - 1, start))
-                if prev is None:
-                    continue
-                gain = depths[start - 1] if start > 0 else 0.0
-                options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
-            if options:
-                best[(k, end)] = min(options, key=lambda o: o[0])
-    score, starts = best.get((wanted, n), (math.inf, [0]))
-    return starts[1:] if score < math.inf else []
+    # Only the deepest gaps can start a chapter: this keeps a long book fast (the search is
+    # quadratic in the number of candidate gaps) and changes nothing for an article.
+    deepest = sorted(range(1, n), key=lambda gap: -depths[gap - 1])[:MAX_CANDIDATES]
+    points = [0, *sorted(deepest), n]
+    results = []
+    for wanted in range(MIN_CHAPTERS, most + 1):
+        target = total / wanted
+        shortest = max(MIN_CHAPTER_WORDS, target * MIN_SHARE)
+
+        def cost(a: int, b: int, target: float = target, shortest: float = shortest) -> float:
+            size = prefix[b] - prefix[a]
+            if size < shortest:
+                return math.inf
+            return SIZE_PENALTY * ((size - target) / target) ** 2
+
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+        for k in range(1, wanted + 1):
+            for end in points[1:]:
+                options = []
+                for start in points:
+                    if start >= end:
+                        break
+                    prev = best.get((k - 1, start))
+                    if prev is None:
+                        continue
+                    gain = depths[start - 1] - threshold if start > 0 else 0.0
+                    options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
+                if options:
+                    best[(k, end)] = min(options, key=lambda o: o[0])
+        score, starts = best.get((wanted, n), (math.inf, [0]))
+        if score < math.inf:
+            results.append((score, starts[1:]))
+    return min(results)[1] if results else []
 
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’]?\s+|[;:()—–“”\"]|,\s")
@@ -184,7 +204,10 @@ _NOT_NOUNS = frozenset(
     gave took made found kept left showed offered faced described dismissed received
     added noted urged sought skipped appeared stayed tune pitch hear read run press sell
     shut keep hope think need pretend avoid comment describe provide revive bolster halt
-    support launch show shows say says accurate immediately typical whole entire only certain sure likely new
+    support launch show shows say says accurate billion million trillion thousand hundred
+    percent higher lower larger smaller greater fewer bigger federal national total general
+    several annual final fiscal economic political legal illegal public local global central
+    potential significant strong weak respectively immediately typical whole entire only certain sure likely new
     old big small high low large great good bad best worst recent former latter last
     early earlier late later able unable close open possible real clear unclear loyal
     """.split()  # noqa: SIM905 - a word list reads better as prose
@@ -208,10 +231,15 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
     never end a phrase or start a lower-case one.
     """
     verbs = set(_VERB_CUE.findall(text))
+    lower_vocab = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
     # Quoted speech is what someone said, rarely what the section is about: drop it.
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ; ", text)
     found = []
-    for index, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+    for position, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+        # A short plain sentence ("Musk was an obsequious interviewer.") states a topic the
+        # way an opening sentence does: it weighs as much.
+        short = len(sentence.split()) <= TOPIC_SENTENCE_WORDS and ";" not in sentence
+        index = 0 if short else position
         for clause in _SENTENCE_SPLIT.split(sentence):
             # A word fused to a number ("2½-minute") is not a title word.
             tokens = [t for t in _TOKEN.findall(re.sub(r"\S*\d\S*", " ", clause or ""))]
@@ -228,6 +256,7 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
                 while run and (
                     run[0].lower() in _NAME_TITLES
                     or (start == 0 and _stem(run[0]) in STOPWORDS)
+                    or (start == 0 and run[0].lower() in lower_vocab)
                     or run[0].lower()[:3] in _MONTHS
                 ):
                     run, start = run[1:], start + 1
@@ -238,6 +267,7 @@ def _phrases(text: str) -> list[tuple[str, str, int]]:
                     and (start > 0 or len(run) > 1)
                     and all(len(t) > 1 for t in run)
                     and _stem(run[-1]) not in STOPWORDS
+                    and run[-1].lower() not in _NOT_NOUNS
                 ):
                     found.append((" ".join(_stem(t) for t in run), " ".join(run), index))
                 i = j
@@ -282,20 +312,22 @@ def chapter_titles(sections: list[str]) -> list[str]:
     for phrases in found:
         for key, surface, _ in phrases:
             surfaces.setdefault(key, Counter())[surface] += 1
-    doc_freq = Counter(key for phrases in found for key in {k for k, _, _ in phrases})
+    total = Counter(key for phrases in found for key, _, _ in phrases)
     word_freq = Counter(
         word for phrases in found for word in {w for k, _, _ in phrases for w in k.split()}
     )
     titles: list[str] = []
     used: set[str] = set()
     for phrases in found:
-        weight: Counter[str] = Counter()
+        weight: dict[str, float] = {}
+        here = Counter(key for key, _, _ in phrases)
         for key, _, index in phrases:
-            weight[key] += 1.0 + 3.0 / (1 + index)
+            weight[key] = weight.get(key, 0.0) + 1.0 + 3.0 / (1 + index)
 
-        def score(key: str, weight: Counter[str] = weight) -> float:
+        def score(key: str, weight: dict[str, float] = weight, here: Counter[str] = here) -> float:
             n_words = len(key.split())
-            idf = math.log((1 + len(sections)) / doc_freq[key])
+            # how much of the phrase's use is in this section (1 = only here)
+            idf = math.log(1 + len(sections) * here[key] / total[key])
             spread = sum(math.log((1 + len(sections)) / word_freq[w]) for w in key.split())
             is_name = key != key.lower() or surfaces[key].most_common(1)[0][0][0].isupper()
             return (
@@ -307,9 +339,9 @@ def chapter_titles(sections: list[str]) -> list[str]:
 
         ranked = sorted(weight, key=lambda k: (-score(k), k))
         # Prefer a phrase; a lone word only when no phrase says anything distinctive.
-        phrases = [k for k in ranked if " " in k and k not in used and score(k) > 0]
+        multi = [k for k in ranked if " " in k and k not in used and score(k) > 0]
         singles = [k for k in ranked if " " not in k and k not in used and score(k) > 0]
-        picked = phrases[:1] or singles[:1]
+        picked = multi[:1] or singles[:1]
         used.update(picked)
         words = [_title_case(surfaces[k].most_common(1)[0][0]) for k in picked]
         titles.append(" and ".join(words) if words else "")

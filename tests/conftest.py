@@ -25,16 +25,27 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Build the seed once; return its folder, manifest and script."""
+    from functools import partial
+
+    from podcast.normalize import normalize
     from podcast.pipeline import BuildOptions, build, load_script
+    from podcast.show import load_show
+    from podcast.structure import add_structure
     from podcast.voices import load_voice
 
     out = tmp_path_factory.mktemp("episodes")
     (episode,) = build([str(SEED)], BuildOptions(out_dir=out))
     voice = load_voice("default", ROOT / "voices")
+    script = load_script(str(SEED), voice)
+    show = load_show(None, ROOT)
     return {
         "episode": episode,
         "dir": episode.directory,
         "mp3": episode.directory / episode.mp3_name,
         "manifest": json.loads((episode.directory / "episode.json").read_text()),
-        "script": load_script(str(SEED), voice),
+        "script": script,
+        "show": show,
+        "produced": add_structure(
+            script, show, voice.name, partial(normalize, lexicon=voice.lexicon)
+        ),
     }

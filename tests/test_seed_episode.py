@@ -13,10 +13,18 @@ from tests import readback
 
 pytestmark = pytest.mark.slow
 
-FILES = ("chapters.json", "transcript.vtt", "transcript.srt", "episode.json")
+FILES = (
+    "chapters.json",
+    "transcript.vtt",
+    "transcript.srt",
+    "transcript.json",
+    "shownotes.md",
+    "shownotes.html",
+    "episode.json",
+)
 
 
-def test_writes_all_five_files(seed_episode: dict) -> None:
+def test_writes_all_episode_files(seed_episode: dict) -> None:
     folder = seed_episode["dir"]
     names = {p.name for p in folder.iterdir()}
     assert names == {seed_episode["mp3"].name, *FILES}
@@ -111,7 +119,8 @@ def test_transcript_covers_the_article_in_order(seed_episode: dict) -> None:
     assert vtt.startswith("WEBVTT\n")
     cues = _cues(vtt)
     said = words(re.sub(r"<[^>]+>", "", c[2]).replace("&amp;", "&") for c in cues)
-    script = seed_episode["script"]
+    # the show's intro and outro (podcast.toml) frame the article
+    script = seed_episode["produced"].script
     expected = words(chunk.text for chunk in script.chunks())
     assert said == expected
     starts = [c[0] for c in cues]
@@ -135,7 +144,16 @@ def test_page_furniture_is_removed_and_listed(seed_episode: dict) -> None:
         assert furniture in removed
 
 
-def test_opens_with_title_and_pauses_follow_structure(seed_episode: dict) -> None:
+def test_opens_with_intro_then_title(seed_episode: dict) -> None:
     cues = _cues((seed_episode["dir"] / "transcript.vtt").read_text())
-    assert cues[0][2].startswith("After a glitchy start")
+    chapters = seed_episode["manifest"]["chapters"]
     assert cues[0][0] == "00:00:00.000"
+    assert chapters[0]["title"] == "Intro" and chapters[-1]["title"] == "Outro"
+    first_body = [c for c in cues if c[0] >= _clock(chapters[1]["start_ms"])]
+    assert first_body[0][2].startswith("After a glitchy start")
+
+
+def _clock(ms: int) -> str:
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
