@@ -356,6 +356,13 @@ def encode_part(
     return EncodedPart(out_path, stream, tuple(speech))
 
 
+def part_mp3(part: EncodedPart) -> bytes:
+    """The part's MP3 stream as ffmpeg wrote it (Info frame and audio frames)."""
+    with part.path.open("rb") as fh:
+        fh.seek(part.stream.audio_start - len(part.stream.info_frame))
+        return fh.read(len(part.stream.info_frame) + part.stream.audio_bytes)
+
+
 def join_parts(parts: Sequence[EncodedPart], out_path: Path) -> None:
     """Write the episode's MP3: every part's frames in order, one Info header for the whole."""
     if not parts:

@@ -120,8 +120,17 @@ def _run_ebur128(
     stdin_chunks: Iterable[bytes] | None = None,
     meter: str = EBUR128,
 ) -> Loudness:
+    return parse_summary(_ebur128_log(input_args, stdin_chunks, meter))
+
+
+def _ebur128_log(
+    input_args: list[str],
+    stdin_chunks: Iterable[bytes] | None = None,
+    meter: str = EBUR128,
+    log_level: str = "info",
+) -> str:
     ffmpeg = toolchain.find_ffmpeg().path
-    args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *input_args,
+    args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", log_level, *input_args,
             "-af", meter, "-f", "null", "-"]  # fmt: skip
     # stderr goes to a file: ffmpeg may write more than a pipe holds while we feed its stdin.
     with tempfile.TemporaryFile() as log:
@@ -149,7 +158,69 @@ def _run_ebur128(
         text = log.read().decode("utf-8", "replace")
     if code != 0:
         raise OutputError(f"ffmpeg could not measure loudness: {text.strip()[-300:]}")
-    return parse_summary(text)
+    return text
+
+
+# --- measuring an episode part by part ------------------------------------------------------
+# A BS.1770 meter reads 400 ms blocks (momentary, every 100 ms) for the integrated loudness and
+# 3 s blocks (short-term) for the loudness range, then gates them. The blocks of separately
+# measured stretches of audio, put side by side, are the blocks of the whole (the stretches of
+# an episode meet in digital silence, which the gates drop), so an episode joined from cached
+# parts can be verified from its parts' cached blocks: only a changed part is measured again.
+
+_BLOCK = re.compile(rf"\bM:\s*{_NUMBER}\s+S:\s*{_NUMBER}")
+ABSOLUTE_GATE_LUFS = -70.0
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """The meter's 100 ms readings of one stretch of audio, and its true peak."""
+
+    momentary: tuple[float, ...]
+    short_term: tuple[float, ...]
+    true_peak_dbtp: float
+
+
+def measure_blocks(mp3: bytes) -> Blocks:
+    """Blocks and true peak of an MP3 stream (one part of an episode)."""
+    # the 100 ms readings are logged at ffmpeg's "verbose" level
+    log = _ebur128_log(["-f", "mp3", "-i", "pipe:0"], [mp3], log_level="verbose")
+    pairs = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
+    if not pairs:
+        raise ToolchainError("ffmpeg's ebur128 filter logged no readings; run 'podcast doctor'")
+    peak = parse_summary(log).true_peak_dbtp
+    return Blocks(tuple(m for m, _ in pairs), tuple(s for _, s in pairs), peak)
+
+
+def _energy(lufs: float) -> float:
+    return 10 ** ((lufs + 0.691) / 10)
+
+
+def _lufs(energy: float) -> float:
+    return -0.691 + 10 * math.log10(energy) if energy > 0 else -math.inf
+
+
+def _gated_mean(values: list[float], relative_lu: float) -> tuple[float, list[float]]:
+    loud = [v for v in values if v > ABSOLUTE_GATE_LUFS]
+    if not loud:
+        return -math.inf, []
+    ungated = _lufs(sum(map(_energy, loud)) / len(loud))
+    kept = [v for v in loud if v > ungated + relative_lu]
+    return (_lufs(sum(map(_energy, kept)) / len(kept)) if kept else ungated), kept
+
+
+def combine(parts: Iterable[Blocks]) -> Loudness:
+    """The loudness of the parts played back to back (BS.1770 / EBU R128 gating)."""
+    items = list(parts)
+    # a reading counts once its window is full (400 ms = 4 readings, 3 s = 30), as in ffmpeg
+    momentary = [m for part in items for m in part.momentary[3:]]
+    short_term = [s for part in items for s in part.short_term[29:]]
+    integrated, _ = _gated_mean(momentary, -10.0)
+    _, kept = _gated_mean(short_term, -20.0)
+    kept.sort()
+    lra = kept[round(0.95 * (len(kept) - 1))] - kept[round(0.10 * (len(kept) - 1))] if kept else 0
+    peak = max((part.true_peak_dbtp for part in items), default=-math.inf)
+    return Loudness(round(integrated, 1), round(peak, 1), round(lra, 1))
 
 
 def _wav_frames(paths: Iterable[Path]) -> Iterable[bytes]:

@@ -9,7 +9,10 @@ episode where a good one was.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
+import json
 import os
 import shutil
 import tempfile
@@ -30,7 +33,7 @@ from podcast import (
     tag,
     transcript,
 )
-from podcast.cache import cache_root, remove_stale_temporaries
+from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
 from podcast.cast import Cast, apply_cast, parse_cast
 from podcast.clean import clean
 from podcast.cover import image_info
@@ -254,9 +257,7 @@ def _start_episode(
             path = parts_dir / key[:2] / f"{key}.part"
             cached = assemble.load_part(path) if synthesizer.use_cache else None
             if cached is not None:
-                done: Future[assemble.EncodedPart] = Future()
-                done.set_result(cached)
-                encoded.append(done)
+                encoded.append(encoders.submit(_measured, cached))  # usually already measured
                 progress.add(ENCODING, 1, done=1)
                 continue
             progress.add(ENCODING, 1)
@@ -282,8 +283,28 @@ def _encode(
     for job in chunk_jobs:
         job.result()
     result = assemble.encode_part(part, [i.wav_path for i in items], path, bitrate_kbps, filters)
+    _part_loudness(result)  # measured now, in parallel, and cached with the part
     progress.advance(ENCODING)
     return result
+
+
+def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
+    _part_loudness(part)
+    return part
+
+
+def _part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
+    """The part's loudness blocks and true peak, measured once and kept beside the part."""
+    memo = part.path.with_suffix(".loudness.json")
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return loudness.Blocks(
+            tuple(data["momentary"]), tuple(data["short_term"]), float(data["true_peak_dbtp"])
+        )
+    blocks = loudness.measure_blocks(assemble.part_mp3(part))
+    with contextlib.suppress(OSError):
+        atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
+    return blocks
 
 
 def _reencode(pending: _Pending, level: loudness.LoudnessPlan) -> list[assemble.EncodedPart]:
@@ -317,7 +338,8 @@ def _finish_episode(pending: _Pending) -> Episode:
             assemble.join_parts(encoded, mp3)
             encodes += 1
             with loudness.Stopwatch() as clock:
-                verified = loudness.measure_file(mp3)
+                # the MP3 is its parts' frames, so its blocks are theirs (see loudness.combine)
+                verified = loudness.combine(_part_loudness(part) for part in encoded)
             seconds += clock.seconds
             if verified.within_spec() or encodes == MAX_ENCODES:
                 break

@@ -333,3 +333,27 @@ def test_one_build_of_several_articles_shares_the_workers(tmp_path) -> None:
     for episode in episodes:
         assert "zebra crossing" in (episode.directory / "transcript.vtt").read_text()
         assert readback.ffmpeg_duration_ms(episode.directory / episode.mp3_name) > 5000
+
+
+@pytest.mark.slow
+def test_loudness_combined_from_parts_is_what_a_meter_reads_on_the_mp3(seed_episode) -> None:
+    from podcast import loudness
+
+    recorded = seed_episode["manifest"]["loudness"]
+    whole = loudness.measure_file(seed_episode["mp3"])  # one ebur128 pass over the final file
+    assert abs(recorded["integrated_lufs"] - whole.integrated_lufs) <= 0.2
+    assert abs(recorded["true_peak_dbtp"] - whole.true_peak_dbtp) <= 0.2
+    assert abs(recorded["lra_lu"] - whole.lra_lu) <= 1.0
+    assert recorded["within_spec"] and recorded["encodes"] == 1
+
+
+def test_combining_blocks_gates_silence_and_keeps_the_highest_peak() -> None:
+    from podcast import loudness
+
+    speech = loudness.Blocks((-20.0,) * 50, (-20.0,) * 50, -3.0)
+    pause = loudness.Blocks((-120.0,) * 30, (-120.0,) * 30, -60.0)
+    louder = loudness.Blocks((-17.0,) * 50, (-17.0,) * 50, -1.5)
+    combined = loudness.combine([speech, pause, louder])
+    assert combined.true_peak_dbtp == -1.5
+    assert -18.6 <= combined.integrated_lufs <= -18.2  # energy mean of -20 and -17, pause gated
+    assert combined.lra_lu == 3.0
