@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,16 +235,27 @@ def _start_episode(
     try:
         before = synthesizer.rendered
         located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
-        jobs = synthesizer.render(located)
+        # the show's produced parts (intro, outro) are mixed from their lines: render those first
+        lines = {line for part in produced.parts.values() for line in part.lines}
+        first = synthesizer.render([item for item in located if item.chunk in lines])
+        paths = [item.wav_path for item in located]
+        jobs = dict(zip(paths, synthesizer.render(located), strict=True))
         progress.add(SYNTHESIS, synthesizer.rendered - before)
-        for job in jobs:  # the loudness of the whole episode decides every part's gain
+        for job in first:
             job.result()
         produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
         spoken = list(structure.in_order(produced, located, produced_dir))
+
+        def speech_as_rendered() -> Iterator[bytes]:
+            for item in spoken:  # measured while the rest is still being rendered
+                job = jobs.get(item.wav_path)
+                if job is not None:
+                    job.result()
+                yield assemble.load_speech(item.wav_path)
+
         with loudness.Stopwatch() as clock:
-            level = loudness.plan(
-                loudness.measure_pcm(assemble.load_speech(item.wav_path) for item in spoken)
-            )
+            # the loudness of the whole episode decides every part's gain
+            level = loudness.plan(loudness.measure_pcm(speech_as_rendered()))
         chain = (*filters, *level.filters())
         parts = assemble.plan_parts(script, voices)
         version = assemble.encoder_version()
