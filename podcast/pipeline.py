@@ -497,6 +497,9 @@ def build(
                                        options.bitrate_kbps, options.filters, progress, voices,
                                        show)
                     )  # fmt: skip
+                # every chunk is rendered by now (the loudness pre-pass waited for them): stop
+                # the engines, so their memory is free while the parts are encoded
+                synthesizer.close()
                 episodes = []
                 for job in pending:
                     episodes.append(_finish_episode(job))
