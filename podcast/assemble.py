@@ -58,7 +58,7 @@ DEFAULT_BITRATE_KBPS = 96
 LAME_QUALITY = 7  # LAME -q 7: twice as fast as the default, no audible loss for speech
 SILENCE_THRESHOLD_DBFS = -50.0
 TRIM_MARGIN_MS = 15
-PART_MIN_WORDS = 300  # about 2 min of speech: an edit re-encodes little, few ffmpeg starts
+PART_MIN_WORDS = 150  # about 1 min of speech: an edit re-encodes and re-measures little
 PART_FORMAT = 1
 _PART_MAGIC = b"PODPART1"
 
