@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from podcast import topics
 from podcast.models import (
@@ -28,6 +28,9 @@ from podcast.models import (
 )
 
 MAX_CHUNK_CHARS = 300
+# pysbd slows down sharply on very long input; longer paragraphs (a whole book pasted as one
+# line) are first cut at sentence-looking boundaries into windows of about this size.
+SEGMENTER_WINDOW_CHARS = 5_000
 SLUG_MAX_CHARS = 60
 
 Normalizer = Callable[[str], str]
@@ -44,9 +47,30 @@ def _segmenter():  # type: ignore[no-untyped-def]
     return pysbd.Segmenter(language="en", clean=False)
 
 
+_WINDOW_BREAKS = (re.compile(r"(?<=[.!?])\s+"), re.compile(r"\s+"))
+
+
+def _windows(paragraph: str, size: int = SEGMENTER_WINDOW_CHARS) -> Iterator[str]:
+    """Cut a long paragraph into pieces of about ``size`` chars, never inside a word."""
+    start = 0
+    while len(paragraph) - start > size:
+        end = None
+        for pattern in _WINDOW_BREAKS:
+            cuts = [m.end() for m in pattern.finditer(paragraph, start + size // 2, start + size)]
+            if cuts:
+                end = cuts[-1]
+                break
+        if end is None:  # one enormous "word": leave it whole up to the next space
+            space = re.compile(r"\s").search(paragraph, start + size)
+            end = space.end() if space else len(paragraph)
+        yield paragraph[start:end]
+        start = end
+    yield paragraph[start:]
+
+
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences; the pieces keep every word, in order."""
-    pieces = [s.strip() for s in _segmenter().segment(paragraph)]
+    pieces = [s.strip() for window in _windows(paragraph) for s in _segmenter().segment(window)]
     return [p for p in pieces if p]
 
 
