@@ -11,6 +11,9 @@ from podcast.models import HEADING, PARAGRAPH, Article, Block
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 STDIN = "-"
+# A first paragraph longer than this is body text, not a title (e.g. a whole article pasted
+# as one line); the title then comes from the file name.
+MAX_TITLE_CHARS = 200
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -102,6 +105,8 @@ def parse_text(text: str, name: str) -> Article:
     if not paragraphs:
         raise InputError(f"{name}: is empty; give an article with some text")
     title, body = paragraphs[0], paragraphs[1:]
+    if len(title) > MAX_TITLE_CHARS:
+        title, body = _title_from_name(name), paragraphs
     return Article(
         title=title,
         blocks=tuple(Block(PARAGRAPH, p) for p in body),
@@ -138,5 +143,11 @@ def parse_markdown(text: str, name: str) -> Article:
             flush()
     flush()
     if not title:
-        title = Path(name).stem.replace("-", " ").replace("_", " ").strip() or "Untitled"
+        title = _title_from_name(name)
     return Article(title=title, blocks=tuple(blocks), source=name)
+
+
+def _title_from_name(name: str) -> str:
+    if name == "<stdin>":
+        return "Untitled"
+    return Path(name).stem.replace("-", " ").replace("_", " ").strip() or "Untitled"
