@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,18 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: temporary folders are removed on the way out."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _interrupted_code(exc: KeyboardInterrupt) -> int:
+    return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -43,9 +56,9 @@ def user_errors(command: F) -> F:
             return command(*args, **kwargs)
         except PodcastError as exc:
             fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             typer.echo("interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(_interrupted_code(exc)) from None
         except BrokenPipeError:
             raise typer.Exit(1) from None
 
@@ -151,7 +164,8 @@ def doctor() -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        sys.exit(_interrupted_code(exc))

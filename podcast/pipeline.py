@@ -9,11 +9,13 @@ episode where a good one was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -26,6 +28,7 @@ from podcast.models import ChapterMark, Episode, OutputFile, Script
 from podcast.normalize import normalize
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script
+from podcast.speakable import check_speakable
 from podcast.synthesize import Synthesizer
 from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
@@ -48,7 +51,25 @@ def load_script(source: str, voice: Voice) -> Script:
     article = clean(ingest(source))
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
+    check_speakable(article, voice, article.source or source)
     return build_script(article, voice.name, partial(normalize, lexicon=voice.lexicon))
+
+
+def expand_sources(sources: Sequence[str]) -> list[str]:
+    """Files as given; a folder stands for the articles directly inside it."""
+    expanded: list[str] = []
+    for source in sources:
+        folder = Path(source)
+        if source != "-" and folder.is_dir():
+            found = articles_in(folder)
+            if not found:
+                raise InputError(
+                    f"{source} has no articles (.txt, .md, .html); add one or name a file"
+                )
+            expanded += [str(p) for p in found]
+        else:
+            expanded.append(source)
+    return expanded
 
 
 def default_sources(project: Project) -> list[str]:
@@ -58,6 +79,50 @@ def default_sources(project: Project) -> list[str]:
     if not found:
         raise InputError(f"{project.seeds_dir} has no articles (.txt, .md, .html); add one")
     return [str(p) for p in found]
+
+
+# Writing failures that mean "the disk is full" rather than "this place is off limits".
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (no lock file: the folder itself is locked), so two
+    builds never swap, recover or sweep the same episode at the same moment."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: best effort without a lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_partials(out_dir: Path) -> None:
+    """Remove temporary episode folders left by builds that were killed (SIGKILL, power cut).
+
+    Their names carry the building process's id; a folder of a process still running is
+    another build at work and is left alone.
+    """
+    for folder in out_dir.glob(f".*{PARTIAL_SUFFIX}"):
+        owner = folder.name.removesuffix(PARTIAL_SUFFIX).split(".")
+        pid = next((int(p[3:]) for p in owner if p.startswith("pid") and p[3:].isdigit()), None)
+        if folder.is_dir() and (pid is None or not _pid_alive(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _recover(final: Path) -> None:
@@ -77,12 +142,27 @@ def _swap_into_place(built: Path, final: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
+def _write_failed(exc: OSError, where: Path) -> OutputError:
+    place = exc.filename or where
+    if exc.errno in _DISK_FULL:
+        return OutputError(
+            f"ran out of disk space writing {place} ({exc.strerror}); free some space "
+            "or choose another --out; the previous episode is untouched"
+        )
+    return OutputError(
+        f"cannot write {place} ({exc.strerror or exc}); check its permissions or choose "
+        "another --out"
+    )
+
+
 def _write_text(path: Path, text: str) -> OutputFile:
     path.write_text(text, encoding="utf-8")
     return OutputFile(path.name, path.stat().st_size)
 
 
 def _make_dir(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder; choose another --out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -101,9 +181,18 @@ def build_episode(
     """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
     _make_dir(out_dir)
     final = out_dir / script.slug
-    _recover(final)
-    work = Path(tempfile.mkdtemp(prefix=f".{script.slug}.", suffix=PARTIAL_SUFFIX, dir=out_dir))
-    work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
+    try:
+        with _locked(out_dir):
+            _sweep_partials(out_dir)
+            _recover(final)
+        work = Path(
+            tempfile.mkdtemp(
+                prefix=f".{script.slug}.pid{os.getpid()}.", suffix=PARTIAL_SUFFIX, dir=out_dir
+            )
+        )
+        work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
+    except OSError as exc:
+        raise _write_failed(exc, out_dir) from exc
     try:
         mp3 = work / f"{script.slug}.mp3"
         spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")
@@ -136,7 +225,13 @@ def build_episode(
             manifest.episode_json(script, voice.name, duration_ms, marks, files),
         )
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
-        _swap_into_place(work, final)
+        with _locked(out_dir):
+            _swap_into_place(work, final)
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OutputError):
+            raise
+        raise _write_failed(exc, work) from exc
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -164,7 +259,7 @@ def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
     """Build one episode per source (default: every article in the project's seeds/)."""
     project = find_project()
     voice = load_voice(options.voice, project.voices_dir)
-    targets = list(sources) or default_sources(project)
+    targets = expand_sources(sources) or default_sources(project)
     scripts = [load_script(source, voice) for source in targets]
     out_dir = options.out_dir or project.episodes_dir
     with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
