@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import signal
 import subprocess
 import warnings
 from collections.abc import Iterator
@@ -117,8 +118,14 @@ class Mp3Encoder:
             with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
         err = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
-        if self._proc.wait() != 0:
-            raise OutputError(f"ffmpeg could not encode {self.out_path.name}: {err.strip()[:300]}")
+        status = self._proc.wait()
+        if status != 0:
+            killed = f"killed by {signal.Signals(-status).name}" if status < 0 else ""
+            detail = err.strip()[:300] or killed or f"exit status {status}"
+            raise OutputError(
+                f"ffmpeg could not write {self.out_path.name} ({detail}); check the free "
+                f"space in {self.out_path.parent.parent} or choose another --out"
+            )
 
     def kill(self) -> None:
         self._proc.kill()

@@ -19,6 +19,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import wave
 from collections.abc import Iterator, Sequence
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import toolchain
-from podcast.errors import ConfigError, SynthesisError
+from podcast.errors import ConfigError, OutputError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
 from podcast.voices import Voice
 
@@ -70,10 +71,24 @@ def chunk_key(spoken: str, settings: dict[str, Any], version: str) -> str:
 
 
 _ENGINE: Any = None
+# pyttsx3 writes the WAV inside a ctypes callback, where an exception (disk full) is only
+# printed as "Exception ignored"; the hook keeps it so the render can report it properly.
+_SAVE_ERRORS: list[BaseException] = []
+
+
+def _keep_save_errors(unraisable: Any) -> None:
+    if "saving WAV" in str(unraisable.exc_value):
+        _SAVE_ERRORS.append(unraisable.exc_value)
+    else:
+        sys.__unraisablehook__(unraisable)
 
 
 def _init_worker() -> None:
     global _ENGINE
+    sys.unraisablehook = _keep_save_errors
+    # Ctrl-C reaches the whole process group; the parent decides what stops, so a worker
+    # finishes its chunk (no half-written WAV in the cache) and the pool shuts down cleanly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # pyttsx3 prints "Audio saved to ..." from espeak's thread for every file; a worker's
     # stdout is the user's terminal (or their --json pipe), so it goes nowhere instead.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
@@ -123,9 +138,17 @@ def _render(spoken: str, settings: dict[str, Any], out_path: str) -> int:
     engine.setProperty("volume", settings["volume"])
     engine.setProperty("pitch", settings["pitch"])
     _wait_for_espeak()
+    _SAVE_ERRORS.clear()
     engine.save_to_file(spoken, str(tmp))
     engine.runAndWait()
     _wait_for_espeak()
+    if _SAVE_ERRORS:
+        tmp.unlink(missing_ok=True)
+        reason = str(_SAVE_ERRORS[-1]).removeprefix("Error saving WAV file: ")
+        raise OutputError(
+            f"cannot write the chunk cache in {target.parent} ({reason}); free some disk "
+            f"space or set {CACHE_ENV} to another folder"
+        )
     in_use = str(engine.getProperty("voice") or "").lower()
     if in_use != settings["engine_voice"].lower():
         tmp.unlink(missing_ok=True)
