@@ -27,7 +27,7 @@ from podcast.ingest import ingest
 from podcast.models import ChapterMark, Episode, OutputFile, Script
 from podcast.normalize import normalize
 from podcast.project import Project, articles_in, find_project
-from podcast.segment import build_script
+from podcast.segment import build_script, is_safe_slug
 from podcast.speakable import check_speakable
 from podcast.synthesize import Synthesizer
 from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
@@ -179,6 +179,11 @@ def build_episode(
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
 ) -> Episode:
     """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
+    if not is_safe_slug(script.slug):  # the one name we derive inside the output folder
+        raise InputError(
+            f"{script.source}: episode name {script.slug!r} is not a plain ASCII name; "
+            "use letters, digits and dashes"
+        )
     _make_dir(out_dir)
     final = out_dir / script.slug
     try:

@@ -93,8 +93,29 @@ def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     return [sentence]
 
 
+# Names Windows refuses as files or folders, whatever the extension or case.
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
+_SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_safe_slug(slug: str, max_chars: int = SLUG_MAX_CHARS) -> bool:
+    """True for a name that stays one plain ASCII folder/file name on every system."""
+    return (
+        len(slug) <= max_chars
+        and _SAFE_SLUG.fullmatch(slug) is not None
+        and slug not in RESERVED_NAMES
+    )
+
+
 def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
-    """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names)."""
+    """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names).
+
+    A title with no ASCII letters or digits (e.g. all Chinese) gets ``episode-`` and a short
+    hash of the title, so two such articles never share a folder.
+    """
+    import hashlib
     import unicodedata
 
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -105,7 +126,14 @@ def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
         if len(candidate) > max_chars:
             break
         slug = candidate
-    return slug or (words[0][:max_chars] if words else "episode")
+    if not slug and words:
+        slug = words[0][:max_chars]
+    if not slug:
+        digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"episode-{digest}"
+    if slug in RESERVED_NAMES:
+        slug = f"{slug}-episode"
+    return slug
 
 
 def _chunks_of_paragraph(

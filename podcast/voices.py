@@ -6,6 +6,7 @@ Layering is explicit: built-in defaults < the voice file < command-line override
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -137,6 +138,10 @@ def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
 
 def load_voice(name: str, voices_dir: Path) -> Voice:
     """The voice called ``name``: ``voices_dir/NAME.toml``, or the built-in default."""
+    if not re.fullmatch(r"[\w-]+", name):  # a name, never a path out of voices/
+        raise ConfigError(
+            f"voice name '{name}' is not a plain name; use letters, digits, '-' or '_'"
+        )
     path = voices_dir / f"{name}.toml"
     if not path.is_file():
         if name == DEFAULT_VOICE_NAME:

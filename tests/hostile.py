@@ -27,6 +27,7 @@ HOSTILE_TITLES: dict[str, str] = {
     "entity": f"&amp; &lt; &#x3C;script&#x3E; {MARKER} &nbsp;",
     "cue": f"Time --> travel <c.{MARKER}>cue</c> & <v Bob>voice</v>",
     "traversal": f"../../etc/passwd {MARKER}",
+    # Control characters are illegal in XML 1.0 even when escaped: a writer must drop them.
     "control": f"bell\x07 and nul-ish \x1b[31m red {MARKER}",
 }
 
