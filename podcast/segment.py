@@ -144,7 +144,9 @@ def _chunks_of_paragraph(
         pieces = split_long(sentence)
         for i, piece in enumerate(pieces):
             pause = PAUSE_CLAUSE if i < len(pieces) - 1 else PAUSE_SENTENCE
-            chunks.append(Chunk(piece, normalize(piece), voice, first_sentence_id + offset, pause))
+            spoken = normalize(piece)
+            if spoken.strip():  # a piece of bare symbols ("#", "***") has nothing to say
+                chunks.append(Chunk(piece, spoken, voice, first_sentence_id + offset, pause))
     return chunks
 
 
@@ -190,7 +192,7 @@ def build_script(
     sentence_id += 1
     sections = _sections(article) or [(article.title, [])]
     for index, (title, blocks) in enumerate(sections):
-        chunks: list[Chunk] = [title_chunk] if index == 0 else []
+        chunks: list[Chunk] = [title_chunk] if index == 0 and title_chunk.spoken.strip() else []
         for block in blocks:
             new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id)
             sentence_id += len({c.sentence_id for c in new})
