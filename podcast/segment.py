@@ -31,6 +31,9 @@ MAX_CHUNK_CHARS = 300
 # pysbd slows down sharply on very long input; longer paragraphs (a whole book pasted as one
 # line) are first cut at sentence-looking boundaries into windows of about this size.
 SEGMENTER_WINDOW_CHARS = 5_000
+# Beyond this (a book without a single line break), pysbd would take minutes (about 10 s per
+# MB): sentences are cut at ". ", "! ", "? " instead.
+HUGE_PARAGRAPH_CHARS = 200_000
 SLUG_MAX_CHARS = 60
 
 Normalizer = Callable[[str], str]
@@ -70,7 +73,10 @@ def _windows(paragraph: str, size: int = SEGMENTER_WINDOW_CHARS) -> Iterator[str
 
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences; the pieces keep every word, in order."""
-    pieces = [s.strip() for window in _windows(paragraph) for s in _segmenter().segment(window)]
+    if len(paragraph) > HUGE_PARAGRAPH_CHARS:  # no person wrote this; speed over finesse
+        pieces = [s.strip() for s in _WINDOW_BREAKS[0].split(paragraph)]
+    else:
+        pieces = [s.strip() for w in _windows(paragraph) for s in _segmenter().segment(w)]
     return [p for p in pieces if p]
 
 
