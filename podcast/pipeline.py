@@ -168,7 +168,7 @@ def _make_dir(folder: Path) -> None:
     except OSError as exc:
         raise OutputError(f"cannot create {folder} ({exc.strerror}); choose another --out") from exc
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{folder} is not writable; choose another --out")
+        raise OutputError(f"{folder} is not writable (Permission denied); choose another --out")
 
 
 def build_episode(
@@ -197,7 +197,12 @@ def build_episode(
         )
         work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
     except OSError as exc:
-        raise _write_failed(exc, out_dir) from exc
+        if exc.errno in _DISK_FULL:
+            raise _write_failed(exc, out_dir) from exc
+        # root passes the access check above and still meets read-only file systems
+        raise OutputError(
+            f"{out_dir} is not writable ({exc.strerror}); choose another --out"
+        ) from exc
     try:
         mp3 = work / f"{script.slug}.mp3"
         spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")

@@ -179,7 +179,7 @@ def test_unwritable_output_folder(project: Path) -> None:
     code, _, stderr = run(["build", "a.txt", "--out", "out"])
     assert (code, stderr.splitlines()) == (
         1,
-        [f"error: {project}/out is not writable; choose another --out"],
+        [f"error: {project}/out is not writable (Permission denied); choose another --out"],
     )
     assert files_under(project / "out") == []
 
@@ -212,6 +212,20 @@ def test_usage_errors_exit_2_and_name_the_problem(
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
     assert not (project / "episodes").exists()
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux /sys")
+def test_read_only_output_folder(project: Path) -> None:
+    """/sys refuses new folders even to root: the same one line as any unwritable folder."""
+    write("a.txt", SHORT)(project)
+    code, stdout, stderr = run(["build", "a.txt", "--out", "/sys/kernel"])
+    assert (code, stdout) == (1, "")
+    assert re.fullmatch(
+        r"error: /sys/kernel is not writable \((Permission denied|Operation not permitted)\); "
+        r"choose another --out\n",
+        stderr,
+    ), stderr
+    assert not any(p.name.endswith(".partial") for p in Path("/sys/kernel").iterdir())
 
 
 LATIN1 = "Café Society\n\nThe café opened in 1923. Its crème brûlée was famous.\n"
