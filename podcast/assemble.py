@@ -99,8 +99,15 @@ class Mp3Encoder:
             "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(out_path),
         ]  # fmt: skip
         try:
+            # Its own session: Ctrl-C reaches only us, and we stop ffmpeg (kill()) after
+            # cleaning up; otherwise ffmpeg could die first and the interruption would be
+            # reported as an encoding failure.
             self._proc = subprocess.Popen(
-                args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                args,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
             )
         except OSError as exc:
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc

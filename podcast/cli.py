@@ -168,4 +168,5 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt as exc:
+        typer.echo("interrupted", err=True)
         sys.exit(_interrupted_code(exc))

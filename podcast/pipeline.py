@@ -237,13 +237,12 @@ def build_episode(
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
         with _locked(out_dir):
             _swap_into_place(work, final)
-    except OSError as exc:
+    except BaseException as exc:
+        # Workers may still be writing chunks into work/ (--no-cache): stop them first.
+        synthesizer.close()
         shutil.rmtree(work, ignore_errors=True)
-        if isinstance(exc, OutputError):
-            raise
-        raise _write_failed(exc, work) from exc
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _write_failed(exc, work) from exc
         raise
     return Episode(
         slug=script.slug,

@@ -14,6 +14,7 @@ engine and library versions) so a rebuild re-renders only what changed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -21,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import wave
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -88,6 +90,7 @@ def _init_worker() -> None:
     sys.unraisablehook = _keep_save_errors
     # Ctrl-C reaches the whole process group; the parent decides what stops, so a worker
     # finishes its chunk (no half-written WAV in the cache) and the pool shuts down cleanly.
+    # (Inherited already from _no_sigint; set again so the rule reads here.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # pyttsx3 prints "Audio saved to ..." from espeak's thread for every file; a worker's
     # stdout is the user's terminal (or their --json pipe), so it goes nowhere instead.
@@ -210,6 +213,25 @@ def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> st
     return full
 
 
+@contextlib.contextmanager
+def _no_sigint() -> Iterator[None]:
+    """Ignore SIGINT while worker processes may be spawned.
+
+    A spawned worker inherits an ignored SIGINT, and Python then never installs its
+    KeyboardInterrupt handler there, so a Ctrl-C during a worker's start-up cannot dump a
+    traceback (or "Fatal Python error") on the user. The window is the spawn call itself
+    (milliseconds); a Ctrl-C inside it is lost and needs pressing again.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Synthesizer:
     """A pool of worker processes, each with its own espeak-ng engine, plus the chunk cache."""
 
@@ -244,7 +266,9 @@ class Synthesizer:
 
     def engine_voices(self) -> list[EngineVoice]:
         if self._voices is None:
-            raw = self._executor().submit(_engine_voices).result(timeout=CHUNK_TIMEOUT_S)
+            with _no_sigint():
+                future = self._executor().submit(_engine_voices)
+            raw = future.result(timeout=CHUNK_TIMEOUT_S)
             self._voices = [EngineVoice(i, n, tuple(langs)) for i, n, langs in raw]
         return self._voices
 
@@ -274,9 +298,10 @@ class Synthesizer:
         for chunk, path in zip(chunks, paths, strict=True):
             if path in pending or (self.use_cache and path.exists()):
                 continue
-            pending[path] = self._executor().submit(
-                _render, chunk.spoken, settings[chunk.voice], str(path)
-            )
+            with _no_sigint():
+                pending[path] = self._executor().submit(
+                    _render, chunk.spoken, settings[chunk.voice], str(path)
+                )
         self.rendered += len(pending)
         self.reused += len(chunks) - len(pending)
         for chunk, path in zip(chunks, paths, strict=True):

@@ -233,7 +233,7 @@ def test_killed_build_keeps_previous_episode_and_next_build_resumes(
     while not set(cache_files(cache)) - before and build.poll() is None:
         assert time.monotonic() < deadline, "the build never started rendering"
         time.sleep(0.02)
-    time.sleep(rng.uniform(0.0, 1.5))
+    time.sleep(rng.uniform(0.0, 1.0) if moment == 0 else rng.uniform(0.8, 2.0))
     if sig == signal.SIGTERM:
         os.kill(build.pid, sig)
     else:
@@ -268,6 +268,35 @@ def test_killed_build_keeps_previous_episode_and_next_build_resumes(
     # Put the good episode back for the next test.
     shutil.rmtree(project / "out" / SLUG)
     shutil.copytree(project / "good", project / "out" / SLUG)
+
+
+@pytest.mark.slow
+def test_ctrl_c_at_any_moment_is_an_interruption_not_an_error(project: Path) -> None:
+    """Ctrl-C reaches the whole process group: whichever process sees it first (a worker,
+    ffmpeg), the build reports an interruption (130), never a failure (1), and cleans up."""
+    source = project / "ctrl-c.txt"
+    source.write_text(article(77, 100), encoding="utf-8")
+    rng = random.Random(77)
+    codes = []
+    for _ in range(6):
+        build = podcast("build", source.name, "-o", "out", "--workers", "1", "--no-cache",
+                        cwd=project, start_new_session=True)  # fmt: skip
+        # Strike once the build has begun (its worker spawned, its folder made).
+        deadline = time.monotonic() + 120
+        while not leftovers(project / "out") and build.poll() is None:
+            assert time.monotonic() < deadline, "the build never started"
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 2.5))
+        os.killpg(build.pid, signal.SIGINT)
+        _, stderr = build.communicate(timeout=120)
+        codes.append(build.returncode)
+        assert build.returncode in (0, 130), stderr.decode()
+        if build.returncode == 130:
+            assert stderr.decode().splitlines() == ["interrupted"]
+        assert leftovers(project / "out") == []
+        shutil.rmtree(project / "out" / SLUG)
+        shutil.copytree(project / "good", project / "out" / SLUG)
+    assert 130 in codes
 
 
 @pytest.mark.slow
