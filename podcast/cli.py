@@ -68,6 +68,10 @@ def user_errors(command: F) -> F:
 VoiceOption = Annotated[
     str, typer.Option("--voice", "-v", help="Voice config name (voices/NAME.toml).")
 ]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="Article language (e.g. en, fr). Default: metadata or detected."),
+]
 
 
 @app.command()
@@ -77,7 +81,10 @@ def build(
         list[str] | None,
         typer.Argument(help="Article files (.txt, .md, .html) or '-' for stdin. Default: seeds/."),
     ] = None,
-    voice: VoiceOption = "default",
+    voice: Annotated[
+        str | None,
+        typer.Option("--voice", "-v", help="Voice config name. Default: the show's, or 'default'."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for episodes. Default: episodes/.")
     ] = None,
@@ -90,15 +97,38 @@ def build(
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
+    language: LangOption = None,
+    cast: Annotated[
+        list[str] | None,
+        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+    ] = None,
+    show: Annotated[
+        Path | None,
+        typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
     from podcast.pipeline import build as run_build
+    from podcast.progress import for_stderr
 
     options = BuildOptions(
-        voice=voice, out_dir=out, bitrate_kbps=bitrate, use_cache=not no_cache, workers=workers
+        voice=voice,
+        out_dir=out,
+        bitrate_kbps=bitrate,
+        use_cache=not no_cache,
+        workers=workers,
+        language=language,
+        cast=tuple(cast or ()),
+        rate_wpm=rate,
+        show=show,
     )
-    for episode in run_build(sources or [], options):
+    with for_stderr() as progress:
+        episodes = run_build(sources or [], options, progress)
+    for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         typer.echo(
             f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
@@ -112,16 +142,18 @@ def script(
     source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
     voice: VoiceOption = "default",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    language: LangOption = None,
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
     from podcast.pipeline import load_script
     from podcast.project import find_project
     from podcast.voices import load_voice
 
-    plan = load_script(source, load_voice(voice, find_project().voices_dir))
+    plan = load_script(source, load_voice(voice, find_project().voices_dir), language)
     if as_json:
         document = {
             "title": plan.title,
+            "language": plan.language,
             "chapters": [
                 {
                     "title": chapter.title,
@@ -149,6 +181,93 @@ def script(
 
 @app.command()
 @user_errors
+def info(
+    mp3: Annotated[Path, typer.Argument(help="An episode MP3.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    no_loudness: Annotated[
+        bool, typer.Option("--no-loudness", help="Skip the loudness measurement (faster).")
+    ] = False,
+) -> None:
+    """Read an episode back as players do: tags, cover, chapters, duration, loudness."""
+    from podcast.errors import InputError
+    from podcast.info import read_episode
+
+    if not mp3.is_file():
+        raise InputError(f"{mp3}: no such file; give an episode MP3")
+    found = read_episode(mp3, measure=not no_loudness)
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(found.lines()))
+
+
+@app.command()
+@user_errors
+def publish(
+    slugs: Annotated[
+        list[str] | None,
+        typer.Argument(help="Publish only these episodes (default: every built episode)."),
+    ] = None,
+    site: Annotated[Path, typer.Option("--site", help="Folder of the static site.")] = Path(
+        "public"
+    ),
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where the site will live. Default: website in the show."),
+    ] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Take this episode (slug) out.")
+    ] = None,
+    episodes: Annotated[
+        Path | None, typer.Option("--episodes", help="Built episodes. Default: episodes/.")
+    ] = None,
+    show: Annotated[
+        Path | None,
+        typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
+    ] = None,
+) -> None:
+    """Write a static site: feed.xml (RSS + itunes + podcast namespaces) and a page per episode."""
+    from podcast.project import find_project
+    from podcast.publish import publish as run_publish
+    from podcast.show import load_show
+
+    project = find_project()
+    result = run_publish(
+        episodes or project.episodes_dir,
+        site,
+        load_show(show, project.root),
+        base_url=base_url,
+        remove=tuple(remove or ()),
+        only=tuple(slugs or ()),
+    )
+    for slug in result.removed:
+        typer.echo(f"removed {slug}", err=True)
+    for slug in result.added:
+        typer.echo(f"added {slug}", err=True)
+    typer.echo(f"{result.feed}  {len(result.episodes)} episodes")
+
+
+@app.command()
+@user_errors
+def serve(
+    site: Annotated[Path, typer.Option("--site", help="Folder of the static site.")] = Path(
+        "public"
+    ),
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+) -> None:
+    """Serve the published site on localhost (HEAD and byte ranges, so seeking works)."""
+    from podcast.serve import make_server
+
+    server = make_server(site, port)
+    typer.echo(f"serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+@app.command()
+@user_errors
 def doctor() -> None:
     """Say which espeak-ng, ffmpeg and voices a build uses, and how to fix any problem."""
     from podcast.doctor import FAIL, build_can_work, run_checks
@@ -161,6 +280,12 @@ def doctor() -> None:
     if not build_can_work(checks):
         problems = sum(c.status == FAIL for c in checks)
         fail(f"{problems} problem(s) stop a build; see above")
+
+
+# The voices command group lives in its own module; it imports fail/user_errors from here.
+from podcast.cli_voices import voices_app  # noqa: E402
+
+app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:

@@ -55,6 +55,7 @@ def _ffmpeg() -> list[Check]:
 
 
 def _voices() -> list[Check]:
+    from podcast.piper_engine import INSTALL_HINT, EngineUnavailable
     from podcast.synthesize import Synthesizer
     from podcast.voices import DEFAULT_VOICE_NAME, load_voice
 
@@ -75,8 +76,12 @@ def _voices() -> list[Check]:
                 try:
                     voice = load_voice(name, project.voices_dir)
                     settings = synth.prepare(voice)
-                    checks.append(Check(f"voice '{name}'", OK,
-                                        f"{settings['engine_voice']} at {voice.rate_wpm} wpm ({voice.source})"))  # fmt: skip
+                    detail = (f"Piper {settings['model']}" if voice.engine == "piper"
+                              else f"{settings['engine_voice']} at {voice.rate_wpm} wpm")  # fmt: skip
+                    checks.append(Check(f"voice '{name}'", OK, f"{detail} ({voice.source})"))
+                except EngineUnavailable as exc:  # an optional extra, not a broken build
+                    checks.append(Check(f"voice '{name}'", WARN, f"unavailable: {exc}",
+                                        f"{INSTALL_HINT}, to use it"))  # fmt: skip
                 except PodcastError as exc:
                     checks.append(Check(f"voice '{name}'", FAIL, str(exc), "fix the voice file"))
     except PodcastError as exc:

@@ -30,6 +30,7 @@ class Block:
     kind: str
     text: str
     level: int = 0
+    url: str = ""  # a heading's link, if it has one (becomes the chapter's URL)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class Chunk:
     ``text`` is the article's own words for this chunk, ``spoken`` exactly what the engine is
     given. ``sentence_id`` groups the chunks of one sentence (a long sentence may be split at
     clause boundaries) so transcripts can have one cue per sentence. ``pause_after`` names the
-    pause that follows (see the PAUSE_* constants).
+    pause that follows (see the PAUSE_* constants). ``audio`` names a produced part (a jingle,
+    a sting, an intro over music; see podcast/structure.py) that is played instead of speaking
+    ``spoken``; such chunks are not given to the speech engine.
     """
 
     text: str
@@ -70,12 +73,16 @@ class Chunk:
     sentence_id: int
     pause_after: str = PAUSE_SENTENCE
     speaker: str = ""
+    audio: str = ""
 
 
 @dataclass(frozen=True)
 class Chapter:
+    """``url``: a link the article gives for this chapter (ID3 WXXX, chapters.json, notes)."""
+
     title: str
     chunks: tuple[Chunk, ...]
+    url: str = ""
 
 
 @dataclass(frozen=True)

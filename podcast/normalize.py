@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from num2words import num2words
 
@@ -30,7 +31,9 @@ TITLES = {
     "Sen.": "Senator", "Rep.": "Representative", "Gen.": "General", "Lt.": "Lieutenant",
     "Col.": "Colonel", "Sgt.": "Sergeant", "Capt.": "Captain", "Prof.": "Professor",
     "Rev.": "Reverend", "Sr.": "Senior", "Jr.": "Junior", "St.": "Saint", "Mt.": "Mount",
-    "vs.": "versus", "etc.": "et cetera", "approx.": "approximately", "No.": "number",
+    "vs.": "versus", "etc.": "et cetera", "approx.": "approximately",
+    "e.g.": "for example", "i.e.": "that is", "Vol.": "volume", "vol.": "volume",
+    "pp.": "pages", "Ave.": "Avenue", "WWI": "World War One", "WWII": "World War Two",
 }  # fmt: skip
 
 # AP-style state abbreviations as they appear after a city ("Butler, Pa.").
@@ -49,7 +52,10 @@ STATES = {
 }  # fmt: skip
 
 # Acronyms said letter by letter even where espeak would try to pronounce them.
-SPELLED_ACRONYMS = frozenset({"GOP", "FBI", "CEO", "HTTP", "HTTPS", "URL", "USA", "UK", "EU", "TV"})
+SPELLED_ACRONYMS = frozenset(
+    {"GOP", "FBI", "CEO", "HTTP", "HTTPS", "URL", "USA", "UK", "EU", "TV", "AI", "IP", "UI",
+     "API", "IO", "OS", "PDF", "SEO", "ID", "IRA", "IOU", "AOL", "ESA", "EPA", "USDA", "DOE"}
+)  # fmt: skip
 
 CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
               "€": ("euro", "euros", "cent", "cents")}  # fmt: skip
@@ -92,10 +98,13 @@ def _money(match: re.Match[str]) -> str:
     if scale:
         return f"{_number(amount)} {scale.lower()} {many}"
     whole, _, cents = clean.partition(".")
+    cents_value = int(cents.ljust(2, "0")[:2]) if cents else 0
+    cent_words = f"{num2words(cents_value)} {sub_one if cents_value == 1 else sub_many}"
+    if int(whole) == 0 and cents_value:
+        return cent_words
     words = f"{num2words(int(whole))} {one if int(whole) == 1 else many}"
-    if cents and int(cents):
-        cents_value = int(cents.ljust(2, "0")[:2])
-        words += f" and {num2words(cents_value)} {sub_one if cents_value == 1 else sub_many}"
+    if cents_value:
+        words += f" and {cent_words}"
     return words
 
 
@@ -105,6 +114,15 @@ def _date(match: re.Match[str]) -> str:
         month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3], month
     )
     words = f"{month} {num2words(int(match.group('day')), to='ordinal')}"
+    if match.group("year"):
+        words += f", {_year(match.group('year'))}"
+    return words
+
+
+def _day_month(match: re.Match[str]) -> str:
+    """British order: "6 January 2021" is "the sixth of January, twenty twenty-one"."""
+    words = f"the {num2words(int(match.group('day')), to='ordinal')} of "
+    words += _month_name(match.group("month"))
     if match.group("year"):
         words += f", {_year(match.group('year'))}"
     return words
@@ -155,6 +173,191 @@ def _time(match: re.Match[str]) -> str:
     return words
 
 
+UNITS = {
+    "km": ("kilometer", "kilometers"), "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"), "mi": ("mile", "miles"), "ft": ("foot", "feet"),
+"kg": ("kilogram", "kilograms"),
+    "mg": ("milligram", "milligrams"), "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"),
+    "oz": ("ounce", "ounces"), "mph": ("mile per hour", "miles per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
+    "ml": ("milliliter", "milliliters"), "Hz": ("hertz", "hertz"),
+    "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"), "GHz": ("gigahertz", "gigahertz"),
+    "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
+    "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"), "ms": ("millisecond", "milliseconds"),
+    "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowatt hour", "kilowatt hours"),
+}  # fmt: skip
+TEMPERATURE = {"F": "Fahrenheit", "C": "Celsius", "K": "kelvin"}
+TIME_ZONES = frozenset("EDT EST CDT CST MDT MST PDT PST UTC GMT BST CET CEST".split())  # noqa: SIM905
+# Words before which a Roman numeral is a number ("Amendment XXV" is "Amendment twenty-five").
+ROMAN_CONTEXT = (
+    "chapter|book|part|volume|vol\\.|act|scene|section|article|amendment|title|appendix|"
+    "phase|world war|canto|psalm|stage|level|class|type"
+)
+_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+
+
+def roman_value(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral (``XXV`` is 25), else None."""
+    numeral = numeral.upper()
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for char, following in zip(numeral, [*numeral[1:], ""], strict=True):
+        value = values[char]
+        total += -value if following and values[following] > value else value
+    return total
+
+
+def _numbered_heading(match: re.Match[str]) -> str:
+    value = roman_value(match.group(1))
+    return f"{num2words(value).capitalize()}. " if value else match.group(0)
+
+
+def _roman_after_word(match: re.Match[str]) -> str:
+    value = roman_value(match.group(2))
+    return f"{match.group(1)} {num2words(value)}" if value else match.group(0)
+
+
+def _regnal(match: re.Match[str]) -> str:
+    """ "Henry VIII" is "Henry the Eighth"."""
+    value = roman_value(match.group(2))
+    if not value:
+        return match.group(0)
+    return f"{match.group(1)} the {num2words(value, to='ordinal').capitalize()}"
+
+
+def _digits(digits: str) -> str:
+    return " ".join(num2words(int(d)) for d in digits)
+
+
+def _phone(match: re.Match[str]) -> str:
+    groups = [g for g in re.split(r"\D+", match.group(0)) if g]
+    return ", ".join(_digits(g) for g in groups)
+
+
+def _range(match: re.Match[str], group: int = 1) -> str:
+    first, last = match.group(group), match.group(group + 1)
+    if re.fullmatch(r"1[1-9]\d\d|20\d\d", first) and re.fullmatch(r"\d{2}|\d{4}", last):
+        if len(last) == 2:
+            last = first[:2] + last
+        return f"{_year(first)} to {_year(last)}"
+    return f"{_number(first)} to {_number(last)}"
+
+
+def _date_range(match: re.Match[str]) -> str:
+    month = _month_name(match.group("month"))
+    first = num2words(int(match.group("day")), to="ordinal")
+    last = num2words(int(match.group("end")), to="ordinal")
+    return f"{month} {first} to {last}"
+
+
+def _unit(match: re.Match[str]) -> str:
+    number, unit = match.group(1), match.group(2)
+    one, many = UNITS[unit]
+    return f"{_number(number)} {one if number in ('1', '1.0') else many}"
+
+
+def _temperature(match: re.Match[str]) -> str:
+    number, scale = match.group(1), match.group(2)
+    degrees = "degree" if number in ("1", "-1") else "degrees"
+    words = _signed(number)
+    return f"{words} {degrees}" + (f" {TEMPERATURE[scale]}" if scale else "")
+
+
+def _signed(number: str) -> str:
+    if number.startswith(("-", "−")):
+        return "minus " + _number(number[1:])
+    return _number(number.lstrip("+"))
+
+
+def _fraction(match: re.Match[str]) -> str:
+    numerator, denominator = int(match.group(1)), int(match.group(2))
+    if denominator not in FRACTION_DENOMINATORS or numerator >= denominator:
+        return f"{num2words(numerator)} {num2words(denominator)}"
+    return _fraction_words(numerator, denominator)
+
+
+FRACTION_DENOMINATORS = frozenset({2, 3, 4, 5, 6, 8, 10, 12, 16})
+PARTIES = {"D": "Democrat", "R": "Republican", "I": "Independent"}
+POSTAL = {
+    "NY": "New York",
+    "CA": "California",
+    "TX": "Texas",
+    "FL": "Florida",
+    "PA": "Pennsylvania",
+}
+SCALE_ABBREVIATIONS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion",
+                       "bn": "billion", "tn": "trillion"}  # fmt: skip
+
+
+def _party_state(match: re.Match[str]) -> str:
+    state = match.group(2)
+    state = STATES.get(state, POSTAL.get(state.replace(".", ""), state))
+    return f"({PARTIES[match.group(1)]} of {state})"
+
+
+def _money_scaled(match: re.Match[str]) -> str:
+    many = CURRENCIES[match.group("sym")][1]
+    return f"{_number(match.group('amount'))} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
+
+
+# Said as words although short or odd-looking.
+SAID_ACRONYMS = frozenset(
+    {"NASA", "NATO", "FEMA", "OPEC", "UEFA", "FIFA", "UNICEF", "UNESCO", "NAFTA", "ICE", "AIM",
+     "NOW", "LAN", "RAM", "ROM", "GIF", "SIM", "PIN", "SWAT", "RADAR", "LASER", "SCUBA", "COVID",
+     "AIDS", "OK", "DARPA", "ASAP", "TED", "CAPTCHA", "POTUS", "SCOTUS", "WASP", "NIMBY"}
+)  # fmt: skip
+_ONSETS = frozenset(
+    "bl br cl cr dr fl fr gl gr pl pr sc sk sl sm sn sp st sw tr tw th sh ch wh ph qu wr kn".split()  # noqa: SIM905
+)
+_ROMAN_ONLY = re.compile(r"^[IVX]+$")
+
+
+def sayable(word: str) -> bool:
+    """Whether an all-capital word can be said as a word (NASA) rather than spelled (OMB)."""
+    if word in SAID_ACRONYMS:
+        return True
+    if word in SPELLED_ACRONYMS or len(word) <= 3:
+        return False
+    lower = word.lower()
+    if not re.search("[aeiouy]", lower) or re.search("[^aeiouy]{3}", lower):
+        return False
+    if re.match("[^aeiouy]{2}", lower) and lower[:2] not in _ONSETS:
+        return False
+    return not re.search("(aa|ii|uu|[^aeiouy]{2}$)", lower)
+
+
+def _acronym(match: re.Match[str]) -> str:
+    word = match.group(1)
+    # In an all-capital stretch (a headline) capitals are not acronyms.
+    around = match.string[max(0, match.start() - 40) : match.end() + 40]
+    others = [w for w in re.findall(r"[^\W\d_]{2,}", around) if w != word]
+    capitals = sum(w.isupper() for w in others)
+    shouting = (len(others) >= 2 and capitals >= 0.6 * len(others)) or not re.search(
+        "[a-z]", match.string
+    )
+    if shouting or _ROMAN_ONLY.match(word) or sayable(word):
+        return match.group(0)
+    return _spell_acronym(match)
+
+
+def _spell_acronym(match: re.Match[str]) -> str:
+    word, plural = match.group(1), match.group(2)
+    return _spell(word) + ("'s" if plural else "")
+
+
+def _month_name(month: str) -> str:
+    month = month.rstrip(".")
+    key = month.lower()[:4] if month.lower().startswith("sept") else month.lower()[:3]
+    return MONTHS.get(key, month)
+
+
+def _short_decade(match: re.Match[str]) -> str:
+    words = num2words(int(match.group(1)))
+    return (words[:-1] + "ies") if words.endswith("y") else words + "s"
+
+
 def _word_rules() -> list[Rule]:
     def sub(pattern: str, fn: Callable[[re.Match[str]], str], flags: int = 0) -> Rule:
         return re.compile(pattern, flags), fn
@@ -164,46 +367,126 @@ def _word_rules() -> list[Rule]:
 
     titles = "|".join(re.escape(k) for k in sorted(TITLES, key=len, reverse=True))
     states = "|".join(re.escape(k) for k in sorted(STATES, key=len, reverse=True))
+    units = "|".join(re.escape(k) for k in sorted(UNITS, key=len, reverse=True))
+    dash = "[-–—]"
     return [
         # Web addresses and handles are not read symbol by symbol.
         sub(r"\bhttps?://(?:www\.)?([\w.-]+)\S*", lambda m: m.group(1).replace(".", " dot ")),
+        sub(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*", lambda m: m.group(1).replace(".", " dot ")),
         sub(
             r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
             lambda m: m.group(0).replace("@", " at ").replace(".", " dot "),
         ),
         sub(r"(?<![\w@])@(\w{2,})", _handle),
+        # Digit strings read digit by digit: long codes, IP addresses and phone numbers.
+        sub(r"\b\d{13,}\b", lambda m: _digits(m.group(0))),
+        sub(
+            r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
+            lambda m: " dot ".join(num2words(int(p)) for p in m.group(0).split(".")),
+        ),
+        sub(r"(?:\+1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[.-])\d{3}[.-]\d{4}\b", _phone),
         # Money before plain numbers.
+        sub(
+            r"(?P<sym>[$£€])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
+            _money_scaled,
+        ),
         sub(
             rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
             _money,
             re.IGNORECASE,
         ),
+        # Party and state after a lawmaker: "(D-N.Y.)" is "Democrat of New York".
+        sub(r"\((D|R|I)-([A-Z][\w.]*(?: [A-Z][\w.]*)?)\)", _party_state),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
-        # Dates: "Jan. 6, 2021", "July 21".
+        # Dates: "May 3–9", "Jan. 6, 2021", "July 21".
+        sub(
+            rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}}){dash}(?P<end>\d{{1,2}})\b",
+            _date_range,
+        ),
+        sub(
+            rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s(?P<month>{MONTH_NAMES})\b\.?"
+            r"(?:,?\s(?P<year>\d{4})\b)?",
+            _day_month,
+        ),
         sub(
             rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b"
             r"(?:,?\s(?P<year>\d{4})\b)?",
             _date,
         ),
         sub(r"\b(\d{1,2}):(\d{2})\s?([ap]\.?m\.?)?(?=\W|$)", _time, re.IGNORECASE),
+        sub(
+            r"\b(\d{1,2})\s?([ap])\.?m\.?(?=\W|$)",
+            lambda m: f"{num2words(int(m.group(1)))} {m.group(2).upper()} M",
+            re.IGNORECASE,
+        ),
+        sub(
+            r"\b(\d{1,2}):(\d)\b(?!\d)",
+            lambda m: f"{num2words(int(m.group(1)))} to {num2words(int(m.group(2)))}",
+        ),
         sub(r"\b(\d{3})0s\b", _decade),
+        sub(r"(?<!\w)['’](\d)0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
+        sub(r"\b([2-9])0s\b", lambda m: _short_decade(re.match(r"(\d+)", m.group(1) + "0"))),  # type: ignore[arg-type]
         sub(r"\b(\d{1,3}(?:,\d{3})*|\d+)(?:st|nd|rd|th|d)\b", _ordinal),
+        # Ranges: "850–930", "10-12" (not phone numbers or dates, handled above); "between
+        # 1989-1991" is "between ... and ...".
+        sub(
+            rf"\b([Bb]etween) (\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])",
+            lambda m: f"{m.group(1)} {_range(m, 2).replace(' to ', ' and ', 1)}",
+        ),
+        sub(rf"(?<![\d.,-])\b(\d[\d,]*(?:\.\d+)?){dash}(\d[\d,]*(?:\.\d+)?)\b(?![\d-])", _range),
+        # Fractions: "3/4"; other numbers around a slash ("24/7", "9/11") are read as pairs.
+        sub(r"(?<![\d/])\b(\d)/(\d{1,2})\b(?![\d/])", _fraction),
+        sub(r"\b(\d+)/(\d+)\b(?!/)", lambda m: f"{_number(m.group(1))} {_number(m.group(2))}"),
+        # A version or a model after a slash ("HTTP/1.1", "and/or"): the slash is not read.
+        sub(r"(?<=[A-Za-z])/(?=[A-Za-z\d])", lambda _m: " "),
+        # A number fused to a capital ("3D", "5G", "4K"): the letter is spelled.
+        sub(r"\b(\d+)([A-Z])\b", lambda m: f"{_number(m.group(1))} {m.group(2)}"),
+        # Temperatures and units after a number.
+        sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
+        sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),
+        # Roman numerals that are numbers: "I. A SCANDAL IN BOHEMIA" (a numbered heading),
+        # "Amendment XXV", "CHAPTER IV", "Henry VIII".
+        sub(r"^([IVXLC]+)\.\s+(?=[A-Z]{2,}|[A-Z]\s[A-Z]{2,})", _numbered_heading),
+        sub(rf"\b({ROMAN_CONTEXT})\s+([IVXLCDM]+)\b", _roman_after_word, re.IGNORECASE),
+        sub(
+            r"\b((?:King|Queen|Pope|Henry|Louis|Elizabeth|Charles|George|Edward|William|Richard|James|John|Paul|Pius|Leo|Benedict|Gregory|Napoleon|Peter|Catherine|Mary|Philip|Frederick|Ramesses|Super Bowl)\s*)\s([IVXLC]{1,6})\b",
+            _regnal,
+        ),
         # Titles and states before acronyms; dotted acronyms ("U.S.") are spelled.
-        sub(rf"(?<!\w)({titles})(?=\s|$)", lambda m: TITLES[m.group(1)]),
+        # "No. 5" but "he said No."; "St. Louis" but "Main St."; "Dr. Smith" but "Elm Dr."
+        sub(r"(?<!\w)No\.(?=\s?\d)", lambda _m: "number"),
+        sub(r"\b([A-Z][a-z]+\s)St\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Street"),
+        sub(r"\b([A-Z][a-z]+\s)Dr\.(?!\s[A-Z])", lambda m: f"{m.group(1)}Drive"),
+        sub(r"\b([A-Z][a-z]+\s)Ave\.", lambda m: f"{m.group(1)}Avenue"),
+        sub(rf"(?<!\w)({titles})(?=[\s,;]|$)", lambda m: TITLES[m.group(1)]),
         sub(rf"(?<=,\s)({states})(?=[\s,;]|$)", lambda m: STATES[m.group(1)]),
         sub(r"\b(?:[A-Z]\.){2,}", _dotted_acronym),
         sub(
-            r"\b(" + "|".join(sorted(SPELLED_ACRONYMS)) + r")(s?)\b",
-            lambda m: _spell(m.group(1)) + ("'s" if m.group(2) else ""),
+            r"\b(" + "|".join(sorted(SPELLED_ACRONYMS | TIME_ZONES)) + r")(s?)\b",
+            _spell_acronym,
+        ),
+        # An all-capital word that cannot be said as a word is spelled ("HTML", "OMB"), in
+        # mixed-case text only (an all-capital headline is not a row of acronyms).
+        sub(r"\b([A-Z]{2,5})(s?)\b", _acronym),
+        sub(r"\b(\d+(?:\.\d+)?)x\b", lambda m: f"{_number(m.group(1))} times"),
+        sub(r"\b(\d[\d,]*)\+(?=\s|$|[,.;])", lambda m: f"{_number(m.group(1))} plus"),
+        sub(r"\b([A-Z])(\d{1,2})\b", lambda m: f"{m.group(1)} {_number(m.group(2))}"),
+        sub(
+            r"\b(in|In|year|since|by) (1[0-9]\d\d)\b(?![\d,.]\d)",
+            lambda m: f"{m.group(1)} {_year(m.group(2))}",
         ),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
+        sub(r"#\s?(\d+)", lambda m: f"number {_number(m.group(1))}"),
         sub(
             r"(?<![\w.])([+-])(\d[\d,]*(?:\.\d+)?)\b",
             lambda m: ("plus " if m.group(1) == "+" else "minus ") + _number(m.group(2)),
         ),
+        sub(r"(?<!\d)\.(\d+)\b", lambda m: f"point {_digits(m.group(1))}"),
         sub(r"\b\d[\d,]*\.\d+\b|\b\d{1,3}(?:,\d{3})+\b|\b\d+\b", lambda m: _number(m.group(0))),
         lit(r"\s&\s", " and "),
+        lit(r"\s\+\s", " plus "),
+        lit(r"\s=\s", " equals "),
         lit(r"\s*[—–]\s*", ", "),
         sub(r"\[([^\]]*)\]", lambda m: m.group(1)),
         lit(r"[#*_~^`|<>{}\\]+", " "),
@@ -211,7 +494,58 @@ def _word_rules() -> list[Rule]:
 
 
 RULES: list[Rule] = _word_rules()
+# For other languages: addresses are still not spelled out, markup is still not read.
+NEUTRAL_RULES: list[Rule] = [
+    (re.compile(r"\bhttps?://(?:www\.)?([\w.-]+)\S*"), lambda m: m.group(1)),
+    (re.compile(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*"), lambda m: m.group(1)),
+    *RULES[-2:],
+]
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+AREA_UNITS = {"km": "kilometers", "m": "meters", "cm": "centimeters", "mm": "millimeters",
+              "ft": "feet", "mi": "miles", "in": "inches"}  # fmt: skip
+AREA = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s?(km|cm|mm|ft|mi|m|in)([²³])")
+
+
+def _area(match: re.Match[str]) -> str:
+    kind = "square" if match.group(3) == "²" else "cubic"
+    return f"{match.group(1)} {kind} {AREA_UNITS[match.group(2)]}"
+
+
+POWER = re.compile(r"(\d)([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+
+
+def _power(match: re.Match[str]) -> str:
+    exponent = int(match.group(2).translate(SUPERSCRIPTS))
+    if exponent == 2:
+        return f"{match.group(1)} squared"
+    if exponent == 3:
+        return f"{match.group(1)} cubed"
+    return f"{match.group(1)} to the power of {exponent}"
+
+
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
+
+
+def load_lexicon(path: Path) -> dict[str, str]:
+    """A lexicon file (TOML: ``word = "how to say it"``, optionally under ``[lexicon]``).
+
+    A missing file is an empty lexicon; a broken one is a ConfigError naming the file.
+    """
+    import tomllib
+
+    from podcast.errors import ConfigError
+
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+    entries = data.get("lexicon", data)
+    bad = [k for k, v in entries.items() if not isinstance(v, str)]
+    if bad:
+        raise ConfigError(f"{path}: {', '.join(bad)} must map to a string (how to say it)")
+    return dict(entries)
 
 
 def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
@@ -221,15 +555,33 @@ def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:
     return text
 
 
-def normalize(text: str, lexicon: Mapping[str, str] | None = None) -> str:
-    """Return ``text`` as it should be spoken by an English voice."""
-    # Vulgar fractions first: NFKC would turn "2½" into "21⁄2".
-    text = VULGAR_FRACTION.sub(_mixed_fraction, text)
-    text = unicodedata.normalize("NFKC", text)
+def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str = "en") -> str:
+    """Return ``text`` as it should be spoken by a voice of ``language``.
+
+    English gets every rule. Any other language gets only what is language-neutral (Unicode
+    folding, the lexicon, web addresses, markup symbols): its espeak-ng voice reads numbers
+    and dates in its own language, which English rules would only spoil.
+    """
+    english = not language or language.lower().split("-")[0] == "en"
+    if english:
+        # Vulgar fractions and powers first: NFKC would turn "2½" into "21⁄2", "10⁶" into "106".
+        text = VULGAR_FRACTION.sub(_mixed_fraction, text)
+        text = AREA.sub(_area, text)
+        text = POWER.sub(_power, text)
+    text = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
+    # Lexicon entries are final: they stand in as placeholders while the rules run.
+    sayings: list[str] = []
     if lexicon:
-        text = apply_lexicon(text, lexicon)
-    for pattern, fn in RULES:
+
+        def hold(saying: str) -> str:
+            sayings.append(saying)
+            return chr(0xE000 + len(sayings) - 1)
+
+        text = apply_lexicon(text, {w: hold(s) for w, s in lexicon.items()})
+    for pattern, fn in RULES if english else NEUTRAL_RULES:
         text = pattern.sub(fn, text)
+    for index, saying in enumerate(sayings):
+        text = text.replace(chr(0xE000 + index), saying)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(\s*,)+", ",", text)
     return re.sub(r"\s{2,}", " ", text).strip(" ,")

@@ -15,44 +15,105 @@ import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
+from typing import Any
 
-from podcast import assemble, manifest, tag, transcript
+from podcast import (
+    assemble,
+    lang,
+    lexicon,
+    loudness,
+    manifest,
+    shownotes,
+    structure,
+    tag,
+    transcript,
+)
+from podcast.cache import cache_root
+from podcast.cast import Cast, apply_cast, parse_cast
 from podcast.clean import clean
+from podcast.cover import image_info
 from podcast.errors import InputError, OutputError
 from podcast.ingest import ingest
-from podcast.models import ChapterMark, Episode, OutputFile, Script
-from podcast.normalize import normalize
+from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
+from podcast.normalize import load_lexicon
+from podcast.progress import ENCODING, SYNTHESIS, Progress
 from podcast.project import Project, articles_in, find_project
 from podcast.segment import build_script, is_safe_slug
+from podcast.show import Show, load_show
 from podcast.speakable import check_speakable
 from podcast.synthesize import Synthesizer
 from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
-DEFAULT_SHOW_TITLE = "Articles, Read Aloud"
+NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
+MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 PARTIAL_SUFFIX = ".partial"
+LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    voice: str = DEFAULT_VOICE_NAME
+    voice: str | None = None  # None: the show's voice, else the default voice
     out_dir: Path | None = None
     bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS
     use_cache: bool = True
     workers: int | None = None
+    filters: tuple[str, ...] = ()  # extra ffmpeg -af filters applied before encoding
+    language: str | None = None
+    cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
+    rate_wpm: int | None = None  # command-line override of the narrator's rate
+    show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
 
 
-def load_script(source: str, voice: Voice) -> Script:
-    """Read, clean and plan the narration of ``source`` for ``voice``."""
-    article = clean(ingest(source))
+def load_script(
+    source: str,
+    voice: Voice,
+    language: str | None = None,
+    cast: Cast | None = None,
+    voices: dict[str, Voice] | None = None,
+) -> Script:
+    """Read, clean and plan the narration of ``source`` for ``voice``.
+
+    ``language`` overrides the article's own (metadata, else detected); a non-English article
+    is normalized without the English rules. The project's ``lexicon.toml`` applies under each
+    voice's own lexicon. With a ``cast``, quotations are then given to their voices
+    (``voices`` holds each cast voice by name).
+    """
+    article = lang.resolve(clean(ingest(source)), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
-    check_speakable(article, voice, article.source or source)
-    return build_script(article, voice.name, partial(normalize, lexicon=voice.lexicon))
+    project_lexicon = load_lexicon(find_project().root / LEXICON_FILE)
+
+    def say_for(each: Voice) -> Callable[[str], str]:
+        return lexicon.speaker({**project_lexicon, **each.lexicon}, article.language)
+
+    narrator = lang.voice_for(voice, article.language)
+    check_speakable(article, narrator, article.source or source)
+    script = build_script(article, narrator.name, say_for(narrator))
+    if cast is None or not cast.active:
+        return script
+    cast_voices = {**(voices or {}), narrator.name: narrator}
+    return apply_cast(script, cast, {n: say_for(v) for n, v in cast_voices.items()})
+
+
+def load_cast(
+    entries: Sequence[str],
+    narrator: Voice,
+    voices_dir: Path,
+    show_cast: dict[str, str] | None = None,
+) -> tuple[Cast, dict[str, Voice]]:
+    """The cast named by ``entries`` (over the show's ``[cast]`` table, ``show_cast``) and
+    every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name, show_cast)
+    voices = {narrator.name: narrator}
+    for name in cast.voices():
+        if name not in voices:
+            voices[name] = load_voice(name, voices_dir)
+    return cast, voices
 
 
 def expand_sources(sources: Sequence[str]) -> list[str]:
@@ -171,20 +232,49 @@ def _make_dir(folder: Path) -> None:
         raise OutputError(f"{folder} is not writable (Permission denied); choose another --out")
 
 
-def build_episode(
+@dataclass
+class _Pending:
+    """An episode whose parts are being rendered and encoded in the background."""
+
+    script: Script  # with the show's intro, outro and between-chapter parts
+    article_script: Script  # the article alone (for the manifest)
+    voice: Voice
+    final: Path
+    work: Path
+    parts: list[assemble.Part]
+    encoded: list[Future[assemble.EncodedPart]]
+    spoken: list[SpokenChunk]
+    show: Show
+    level: loudness.LoudnessPlan
+    filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
+    bitrate_kbps: int
+    loudness_seconds: float
+
+
+def _start_episode(
     script: Script,
     voice: Voice,
     synthesizer: Synthesizer,
+    encoders: ThreadPoolExecutor,
     out_dir: Path,
-    bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
-) -> Episode:
-    """Render ``script`` into ``out_dir/<slug>/`` and return what was written."""
+    bitrate_kbps: int,
+    filters: Sequence[str],
+    progress: Progress,
+    cast_voices: dict[str, Voice] | None = None,
+    show: Show | None = None,
+) -> _Pending:
+    """Add the show's parts, render the speech, measure its loudness, then start encoding.
+
+    Encoding waits for the loudness measurement (one gain for the whole episode), so every part
+    gets the same gain + limiter chain; parts already in the cache with that chain are reused.
+    """
     if not is_safe_slug(script.slug):  # the one name we derive inside the output folder
         raise InputError(
             f"{script.source}: episode name {script.slug!r} is not a plain ASCII name; "
             "use letters, digits and dashes"
         )
     _make_dir(out_dir)
+    show = show or Show()
     final = out_dir / script.slug
     try:
         with _locked(out_dir):
@@ -203,43 +293,163 @@ def build_episode(
         raise OutputError(
             f"{out_dir} is not writable ({exc.strerror}); choose another --out"
         ) from exc
+    voices = {**(cast_voices or {}), voice.name: voice}
+    article_script = script
     try:
+        say = lexicon.speaker(voice.lexicon, script.language)
+        produced = structure.add_structure(script, show, voice.name, say)
+        script = produced.script
+        before = synthesizer.rendered
+        located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
+        jobs = synthesizer.render(located)
+        progress.add(SYNTHESIS, synthesizer.rendered - before)
+        for job in jobs:  # the loudness of the whole episode decides every part's gain
+            job.result()
+        produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
+        spoken = list(structure.in_order(produced, located, produced_dir))
+        with loudness.Stopwatch() as clock:
+            level = loudness.plan(
+                loudness.measure_pcm(assemble.load_speech(item.wav_path) for item in spoken)
+            )
+        chain = (*filters, *level.filters())
+        parts = assemble.plan_parts(script, voices)
+        version = assemble.encoder_version()
+        parts_dir = cache_root() / "parts" if synthesizer.use_cache else work / "parts"
+        encoded: list[Future[assemble.EncodedPart]] = []
+        for part in parts:
+            items = spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
+            keys = [item.wav_path.stem for item in items]
+            key = assemble.part_key(part, keys, bitrate_kbps, chain, version)
+            path = parts_dir / key[:2] / f"{key}.part"
+            cached = assemble.load_part(path) if synthesizer.use_cache else None
+            if cached is not None:
+                done: Future[assemble.EncodedPart] = Future()
+                done.set_result(cached)
+                encoded.append(done)
+                progress.add(ENCODING, 1, done=1)
+                continue
+            progress.add(ENCODING, 1)
+            encoded.append(
+                encoders.submit(_encode, part, items, [], path, bitrate_kbps, chain, progress)
+            )
+    except BaseException as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _write_failed(exc, work) from exc
+        raise
+    return _Pending(script, article_script, voice, final, work, parts, encoded, spoken, show,
+                    level, tuple(filters), bitrate_kbps, clock.seconds)  # fmt: skip
+
+
+def _encode(
+    part: assemble.Part,
+    items: Sequence[SpokenChunk],
+    chunk_jobs: Sequence[Future[Any]],
+    path: Path,
+    bitrate_kbps: int,
+    filters: Sequence[str],
+    progress: Progress,
+) -> assemble.EncodedPart:
+    for job in chunk_jobs:
+        job.result()
+    result = assemble.encode_part(part, [i.wav_path for i in items], path, bitrate_kbps, filters)
+    progress.advance(ENCODING)
+    return result
+
+
+def _reencode(pending: _Pending, level: loudness.LoudnessPlan) -> list[assemble.EncodedPart]:
+    """Every part again with a corrected loudness chain (only when the first pass missed)."""
+    chain = (*pending.filters, *level.filters())
+    out = []
+    for number, part in enumerate(pending.parts):
+        items = pending.spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
+        target = pending.work / "reencoded" / f"{number}.part"
+        wavs = [i.wav_path for i in items]
+        out.append(assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain))
+    return out
+
+
+def _cover(show: Show) -> tuple[bytes, str]:
+    if show.cover is None:
+        return b"", ""
+    data = show.cover.read_bytes()
+    info = image_info(data)
+    return data, info.mime if info else "image/png"
+
+
+def _finish_episode(pending: _Pending) -> Episode:
+    """Join the parts, verify loudness, tag the MP3, write the side files, move into place."""
+    script, work, show = pending.script, pending.work, pending.show
+    try:
+        encoded = [future.result() for future in pending.encoded]
         mp3 = work / f"{script.slug}.mp3"
-        spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, work / "chunks")
-        timeline = assemble.render(script, spoken, {voice.name: voice}, mp3, bitrate_kbps)
-        duration_ms = tag.mp3_duration_ms(mp3)
+        level, encodes, seconds = pending.level, 0, pending.loudness_seconds
+        while True:
+            assemble.join_parts(encoded, mp3)
+            encodes += 1
+            with loudness.Stopwatch() as clock:
+                verified = loudness.measure_file(mp3)
+            seconds += clock.seconds
+            if verified.within_spec() or encodes == MAX_ENCODES:
+                break
+            level = loudness.corrected(level, verified)
+            encoded = _reencode(pending, level)
+        timeline = assemble.timeline(script, pending.parts, encoded)
+        # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
+        duration_ms = assemble.mp3_duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
+        cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
+        cover, cover_mime = _cover(show)
+        source = script.url or script.source
         tag.write_tags(
             mp3,
             tag.EpisodeTags(
                 title=script.title,
-                artist=script.author or DEFAULT_SHOW_TITLE,
-                album=DEFAULT_SHOW_TITLE,
+                artist=script.author or show.author,
+                album=show.title,
                 date=script.date or dt.date.today().isoformat(),
-                comment=f"Source: {script.url or script.source}",
+                comment=f"Source: {source}",
+                cover=cover,
+                cover_mime=cover_mime or "image/png",
             ),
             marks,
         )
-        shutil.rmtree(work / "chunks", ignore_errors=True)
+        for scratch in ("chunks", "parts", "produced", "reencoded"):
+            shutil.rmtree(work / scratch, ignore_errors=True)
+        notes = shownotes.Notes(
+            title=script.title, show=show.title, source=source, author=script.author,
+            date=script.date,
+        )  # fmt: skip
         files = [
             OutputFile(mp3.name, mp3.stat().st_size),
             _write_text(
                 work / "chapters.json",
-                manifest.chapters_json(script.title, DEFAULT_SHOW_TITLE, mp3.name, marks),
+                manifest.chapters_json(script.title, show.title, mp3.name, marks),
             ),
-            _write_text(work / "transcript.vtt", transcript.webvtt(timeline.cues)),
-            _write_text(work / "transcript.srt", transcript.srt(timeline.cues)),
+            _write_text(work / "transcript.vtt", transcript.webvtt(cues)),
+            _write_text(work / "transcript.srt", transcript.srt(cues)),
+            _write_text(
+                work / "transcript.json", transcript.podcasting20_json(cues, NARRATOR_SPEAKER)
+            ),
+            _write_text(work / "shownotes.md", shownotes.markdown(notes, marks)),
+            _write_text(work / "shownotes.html", shownotes.html_fragment(notes, marks)),
         ]
+        extra = {
+            "show": show.title,
+            "source_url": script.url,
+            "bitrate_kbps": pending.bitrate_kbps,
+            "loudness": loudness.report(level, verified, seconds, encodes),
+        }
         _write_text(
             work / "episode.json",
-            manifest.episode_json(script, voice.name, duration_ms, marks, files),
+            manifest.episode_json(
+                pending.article_script, pending.voice.name, duration_ms, marks, files, extra
+            ),
         )
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
-        with _locked(out_dir):
-            _swap_into_place(work, final)
+        with _locked(pending.final.parent):
+            _swap_into_place(work, pending.final)
     except BaseException as exc:
-        # Workers may still be writing chunks into work/ (--no-cache): stop them first.
-        synthesizer.close()
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise _write_failed(exc, work) from exc
@@ -247,12 +457,39 @@ def build_episode(
     return Episode(
         slug=script.slug,
         title=script.title,
-        directory=final,
+        directory=pending.final,
         mp3_name=f"{script.slug}.mp3",
         duration_ms=duration_ms,
         chapters=marks,
         files=tuple(files),
     )
+
+
+def build_episode(
+    script: Script,
+    voice: Voice,
+    synthesizer: Synthesizer,
+    out_dir: Path,
+    bitrate_kbps: int = assemble.DEFAULT_BITRATE_KBPS,
+    filters: Sequence[str] = (),
+    progress: Progress | None = None,
+    voices: dict[str, Voice] | None = None,
+    show: Show | None = None,
+) -> Episode:
+    """Render ``script`` into ``out_dir/<slug>/`` and return what was written.
+
+    ``voices`` holds the cast's other voices by name (the narrator is ``voice``); ``show`` adds
+    the intro, outro and between-chapter parts and names the show in the tags.
+    """
+    with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+        pending = _start_episode(script, voice, synthesizer, encoders, out_dir, bitrate_kbps,
+                                 filters, progress or Progress(), voices, show)  # fmt: skip
+        try:
+            return _finish_episode(pending)
+        except BaseException:
+            for future in pending.encoded:
+                future.cancel()
+            raise
 
 
 def _fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[ChapterMark, ...]:
@@ -264,16 +501,50 @@ def _fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[Chapte
     return tuple(fitted)
 
 
-def build(sources: Sequence[str], options: BuildOptions) -> list[Episode]:
-    """Build one episode per source (default: every article in the project's seeds/)."""
+def build(
+    sources: Sequence[str], options: BuildOptions, progress: Progress | None = None
+) -> list[Episode]:
+    """Build one episode per source (default: every article in the project's seeds/).
+
+    All episodes share one pool of synthesis workers and one set of encoders: every part of
+    every episode is queued at once, in order, so the cores stay busy across articles while
+    the episodes are finished (joined, tagged, written) one after another.
+    """
     project = find_project()
-    voice = load_voice(options.voice, project.voices_dir)
+    show = load_show(options.show, project.root)
+    name = options.voice or show.voice or DEFAULT_VOICE_NAME
+    voice = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
+    cast, voices = load_cast(options.cast, voice, project.voices_dir)
     targets = expand_sources(sources) or default_sources(project)
-    scripts = [load_script(source, voice) for source in targets]
+    scripts = [load_script(source, voice, options.language, cast, voices) for source in targets]
+    speakers = [lang.voice_for(voice, script.language) for script in scripts]
     out_dir = options.out_dir or project.episodes_dir
-    with Synthesizer(workers=options.workers, use_cache=options.use_cache) as synthesizer:
-        synthesizer.prepare(voice)  # an unknown engine voice fails before any work
-        return [
-            build_episode(script, voice, synthesizer, out_dir, options.bitrate_kbps)
-            for script in scripts
-        ]
+    progress = progress or Progress()
+    with Synthesizer(
+        workers=options.workers,
+        use_cache=options.use_cache,
+        on_rendered=lambda: progress.advance(SYNTHESIS),
+    ) as synthesizer:
+        for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
+            synthesizer.prepare(each)  # an unknown engine voice fails before any work
+        with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+            pending: list[_Pending] = []
+            try:
+                for script, speaker in zip(scripts, speakers, strict=True):
+                    pending.append(
+                        _start_episode(script, speaker, synthesizer, encoders, out_dir,
+                                       options.bitrate_kbps, options.filters, progress, voices,
+                                       show)
+                    )  # fmt: skip
+                episodes = []
+                while pending:
+                    episodes.append(_finish_episode(pending.pop(0)))
+                return episodes
+            except BaseException:
+                for job in pending:
+                    for future in job.encoded:
+                        future.cancel()
+                synthesizer.close()  # stop rendering before waiting for the encoders
+                for job in pending:
+                    shutil.rmtree(job.work, ignore_errors=True)
+                raise

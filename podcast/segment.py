@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import Any
 
 from podcast import topics
 from podcast.models import (
@@ -24,6 +26,7 @@ from podcast.models import (
     Block,
     Chapter,
     Chunk,
+    Removal,
     Script,
 )
 
@@ -35,6 +38,7 @@ SEGMENTER_WINDOW_CHARS = 5_000
 # MB): sentences are cut at ". ", "! ", "? " instead.
 HUGE_PARAGRAPH_CHARS = 200_000
 SLUG_MAX_CHARS = 60
+UNTITLED = "Untitled"
 
 Normalizer = Callable[[str], str]
 
@@ -44,7 +48,7 @@ _CLAUSE_BREAKS = (re.compile(r"(?<=[;:])\s+"), re.compile(r"\s+(?=[—–])|(?<=
 
 
 @functools.cache
-def _segmenter():  # type: ignore[no-untyped-def]
+def _segmenter() -> Any:
     import pysbd
 
     return pysbd.Segmenter(language="en", clean=False)
@@ -77,7 +81,21 @@ def sentences(paragraph: str) -> list[str]:
         pieces = [s.strip() for s in _WINDOW_BREAKS[0].split(paragraph)]
     else:
         pieces = [s.strip() for w in _windows(paragraph) for s in _segmenter().segment(w)]
-    return [p for p in pieces if p]
+    return [part for p in pieces if p for part in _split_after_letter(p)]
+
+
+# pysbd takes any "X." for an initial; after a lower-case word ("posted on X. A year ago")
+# it ends a sentence (initials follow a capitalised name: "Janet L. Yellen").
+_LETTER_END = re.compile(r"\b[a-z]+ [A-Z]\.(?=\s+[A-Z][a-z]*\b)")
+
+
+def _split_after_letter(sentence: str) -> list[str]:
+    parts, start = [], 0
+    for match in _LETTER_END.finditer(sentence):
+        parts.append(sentence[start : match.end()].strip())
+        start = match.end()
+    parts.append(sentence[start:].strip())
+    return [p for p in parts if p]
 
 
 def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
@@ -142,17 +160,38 @@ def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
     return slug
 
 
+def speakable(spoken: str) -> bool:
+    """Whether the engine has anything to say: a letter or digit, not just marks."""
+    return any(ch.isalnum() for ch in spoken)
+
+
 def _chunks_of_paragraph(
-    text: str, voice: str, normalize: Normalizer, first_sentence_id: int
+    text: str,
+    voice: str,
+    normalize: Normalizer,
+    first_sentence_id: int,
+    removed: list[Removal] | None = None,
 ) -> list[Chunk]:
+    """Chunks of one paragraph. A piece with nothing speakable (a stray closing quote, a row of
+    asterisks) is never handed to the engine: it joins the previous chunk's text, or is listed
+    in ``removed`` when there is none."""
     chunks: list[Chunk] = []
-    for offset, sentence in enumerate(sentences(text)):
+    sentence_id = first_sentence_id
+    for sentence in sentences(text):
         pieces = split_long(sentence)
         for i, piece in enumerate(pieces):
-            pause = PAUSE_CLAUSE if i < len(pieces) - 1 else PAUSE_SENTENCE
             spoken = normalize(piece)
-            if spoken.strip():  # a piece of bare symbols ("#", "***") has nothing to say
-                chunks.append(Chunk(piece, spoken, voice, first_sentence_id + offset, pause))
+            if not speakable(spoken):
+                if chunks:
+                    last = chunks[-1]
+                    chunks[-1] = replace(last, text=f"{last.text} {piece}")
+                elif removed is not None:
+                    removed.append(Removal(piece, "nothing to say"))
+                continue
+            pause = PAUSE_CLAUSE if i < len(pieces) - 1 else PAUSE_SENTENCE
+            chunks.append(Chunk(piece, spoken, voice, sentence_id, pause))
+        if chunks and chunks[-1].sentence_id == sentence_id:
+            sentence_id += 1
     return chunks
 
 
@@ -180,8 +219,8 @@ def _sections(article: Article) -> list[tuple[str, list[Block]]]:
         return sections
     paragraphs = [b.text for b in blocks]
     return [
-        (title, [blocks[i] for i in indexes])
-        for title, indexes in topics.topical_chapters(paragraphs)
+        (title or article.title, [blocks[i] for i in indexes])
+        for title, indexes in topics.topical_chapters(paragraphs, article.title)
     ]
 
 
@@ -193,31 +232,36 @@ def build_script(
 ) -> Script:
     """Plan the narration of ``article``: the title first, then each chapter's chunks."""
     sentence_id = 0
+    removed: list[Removal] = list(article.removed)
     chapters: list[Chapter] = []
-    title_chunk = Chunk(article.title, normalize(article.title), voice, sentence_id, PAUSE_CHAPTER)
+    spoken_title = normalize(article.title)
+    if not speakable(spoken_title):
+        spoken_title = UNTITLED
+    title_chunk = Chunk(article.title, spoken_title, voice, sentence_id, PAUSE_CHAPTER)
     sentence_id += 1
     sections = _sections(article) or [(article.title, [])]
     for index, (title, blocks) in enumerate(sections):
-        chunks: list[Chunk] = [title_chunk] if index == 0 and title_chunk.spoken.strip() else []
+        chunks: list[Chunk] = [title_chunk] if index == 0 and speakable(title_chunk.spoken) else []
         for block in blocks:
-            new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id)
+            new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id, removed)
             sentence_id += len({c.sentence_id for c in new})
             _with_pause(new, PAUSE_PARAGRAPH)
             chunks.extend(new)
         _with_pause(chunks, PAUSE_CHAPTER)
-        chapters.append(Chapter(title, tuple(chunks)))
+        url = blocks[0].url if blocks and blocks[0].kind == HEADING else ""
+        chapters.append(Chapter(title, tuple(chunks), url))
     last_chunks = list(chapters[-1].chunks)
     _with_pause(last_chunks, PAUSE_END)
-    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks))
+    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks), chapters[-1].url)
     return Script(
         title=article.title,
         slug=slug or slugify(article.title),
         source=article.source,
         chapters=tuple(c for c in chapters if c.chunks),
-        removed=article.removed,
+        removed=tuple(removed),
         author=article.author,
         date=article.date,
-        language=article.language,
+        language=article.language or "en",
         url=article.url,
     )
 

@@ -14,42 +14,41 @@ engine and library versions) so a rebuild re-renders only what changed.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import difflib
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
 import signal
 import sys
 import threading
+import time
 import wave
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
+from multiprocessing import connection as mp_connection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from podcast import toolchain
-from podcast.errors import ConfigError, OutputError, SynthesisError
+from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
+from podcast.errors import ConfigError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
+from podcast.voices import DEFAULT_ENGINE as PYTTSX3
+from podcast.voices import PIPER_ENGINE as PIPER
 from podcast.voices import Voice
 
 ENGINE_NAME = "pyttsx3+espeak-ng"
-CACHE_ENV = "PODCAST_CACHE_DIR"
-CHUNK_TIMEOUT_S = 60
+CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
+TIMEOUT_ENV = "PODCAST_CHUNK_TIMEOUT_S"
 SAMPLE_RATE = 22_050  # what espeak-ng produces
 MIN_SECONDS_PER_WORD = 0.08  # far below any real rate: shorter audio means truncation
-
-
-def cache_root() -> Path:
-    """Where rendered chunks are kept: $PODCAST_CACHE_DIR or the user's cache folder."""
-    override = os.environ.get(CACHE_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("podcast", appauthor=False))
 
 
 def engine_version() -> str:
@@ -73,32 +72,107 @@ def chunk_key(spoken: str, settings: dict[str, Any], version: str) -> str:
 
 
 _ENGINE: Any = None
-# pyttsx3 writes the WAV inside a ctypes callback, where an exception (disk full) is only
-# printed as "Exception ignored"; the hook keeps it so the render can report it properly.
-_SAVE_ERRORS: list[BaseException] = []
-
-
-def _keep_save_errors(unraisable: Any) -> None:
-    if "saving WAV" in str(unraisable.exc_value):
-        _SAVE_ERRORS.append(unraisable.exc_value)
-    else:
-        sys.__unraisablehook__(unraisable)
+FAULT_ENV = "PODCAST_TEST_FAULT"  # test hook, see _inject_fault
 
 
 def _init_worker() -> None:
     global _ENGINE
-    sys.unraisablehook = _keep_save_errors
-    # Ctrl-C reaches the whole process group; the parent decides what stops, so a worker
-    # finishes its chunk (no half-written WAV in the cache) and the pool shuts down cleanly.
-    # (Inherited already from _no_sigint; set again so the rule reads here.)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # pyttsx3 prints "Audio saved to ..." from espeak's thread for every file; a worker's
     # stdout is the user's terminal (or their --json pipe), so it goes nowhere instead.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
     toolchain.load_espeak()
     import pyttsx3
 
+    _allow_phoneme_input()
     _ENGINE = pyttsx3.init("espeak")
+
+
+def _inject_fault(spoken: str, attempt: int) -> None:
+    """Make this worker die, hang or fail on a chosen chunk, for tests of the watchdog.
+
+    ``PODCAST_TEST_FAULT=KIND:TEXT`` with KIND ``exit``, ``hang`` or ``fail`` acts on the first
+    attempt at any chunk whose spoken text contains TEXT (the retry then succeeds);
+    ``exit-always``, ``hang-always`` and ``fail-always`` act on every attempt.
+    """
+    spec = os.environ.get(FAULT_ENV)
+    if not spec or ":" not in spec:
+        return
+    kind, _, needle = spec.partition(":")
+    kind, _, always = kind.partition("-")
+    if needle not in spoken or (attempt > 1 and always != "always"):
+        return
+    if kind == "exit":
+        os._exit(70)
+    elif kind == "hang":
+        while True:
+            time.sleep(60)
+    elif kind == "fail":
+        raise SynthesisError("the engine failed (injected by PODCAST_TEST_FAULT)")
+
+
+def worker_main(conn: Connection, engine: str = PYTTSX3) -> None:
+    """Entry point of a synthesis worker process: one engine, then one task at a time.
+
+    Receives ``(task_id, kind, args, attempt)``; sends back ``(task_id, ok, value)`` where
+    value is the result or the error's message. ``kind`` is "render" (``render_chunk``, or
+    Piper's renderer in a Piper worker) or "voices". ``None`` ends the worker. Ctrl-C is the
+    parent's to handle: the worker ignores it so that an interrupted build is not mistaken for
+    dying workers. A process runs one engine only: Piper's espeak-ng crashes a process that
+    loaded pyttsx3's.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    render = render_chunk
+    if engine == PIPER:
+        from podcast import piper_engine
+
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+        piper_engine.init_worker()
+        render = piper_engine.render
+    else:
+        _init_worker()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task_id, kind, args, attempt = message
+        try:
+            if kind == "render":
+                _inject_fault(args[0], attempt)
+                value: Any = render(*args)
+            elif kind == "voices":
+                value = _engine_voices()
+            else:
+                raise ValueError(f"unknown task {kind!r}")
+            reply = (task_id, True, value)
+        except Exception as exc:  # reported to the parent, which retries or fails the build
+            reply = (task_id, False, str(exc) or type(exc).__name__)
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+def _allow_phoneme_input() -> None:
+    """Let lexicon entries use espeak phoneme input ``[[...]]``.
+
+    pyttsx3 calls ``espeak_Synth`` without the espeakPHONEMES flag, so ``[[m'Vsk]]`` would be
+    read out as letters; normalization removes brackets from article text, so only the
+    lexicon's phonemes ever reach the engine in brackets.
+    """
+    from pyttsx3.drivers import _espeak
+
+    synth = _espeak.Synth
+    if getattr(synth, "_podcast_phonemes", False):
+        return
+
+    def synth_with_phonemes(text: bytes, *args: Any, flags: int = 0, **kwargs: Any) -> Any:
+        return synth(text, *args, flags=flags | _espeak.PHONEMES, **kwargs)
+
+    synth_with_phonemes._podcast_phonemes = True  # type: ignore[attr-defined]
+    _espeak.Synth = synth_with_phonemes
 
 
 def _wait_for_espeak() -> None:
@@ -130,28 +204,24 @@ def wav_duration_ms(path: Path) -> int:
         return round(wav.getnframes() * 1000 / wav.getframerate())
 
 
-def _render(spoken: str, settings: dict[str, Any], out_path: str) -> int:
-    """Render one chunk to ``out_path`` (atomically); return its duration in ms."""
+def render_chunk(spoken: str, settings: dict[str, Any], out_path: str) -> int:
+    """Render one chunk to ``out_path`` (atomically); return its duration in ms.
+
+    Runs in a worker process. ``settings`` are the voice's engine settings (see
+    ``Synthesizer.prepare``); this is the one place that talks to the engine.
+    """
     engine = _engine()
     target = Path(out_path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.wav")
+    tmp = _tmp_path(target, os.getpid())
     engine.setProperty("voice", settings["engine_voice"])
     engine.setProperty("rate", settings["rate_wpm"])
     engine.setProperty("volume", settings["volume"])
     engine.setProperty("pitch", settings["pitch"])
     _wait_for_espeak()
-    _SAVE_ERRORS.clear()
     engine.save_to_file(spoken, str(tmp))
     engine.runAndWait()
     _wait_for_espeak()
-    if _SAVE_ERRORS:
-        tmp.unlink(missing_ok=True)
-        reason = str(_SAVE_ERRORS[-1]).removeprefix("Error saving WAV file: ")
-        raise OutputError(
-            f"cannot write the chunk cache in {target.parent} ({reason}); free some disk "
-            f"space or set {CACHE_ENV} to another folder"
-        )
     in_use = str(engine.getProperty("voice") or "").lower()
     if in_use != settings["engine_voice"].lower():
         tmp.unlink(missing_ok=True)
@@ -184,9 +254,19 @@ class EngineVoice:
     languages: tuple[str, ...]
 
 
-def _variants() -> set[str]:
+def _variants() -> dict[str, str]:
+    """espeak-ng's voice variants: lowercase name -> the file's own name (``alex`` -> ``Alex``).
+
+    espeak-ng finds a variant by file name, case-sensitively: ``+alex`` silently falls back to
+    the plain voice, so the id must keep the file's case.
+    """
     folder = Path(toolchain.find_espeak().data_dir, "voices", "!v")
-    return {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    return {p.name.lower(): p.name for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+def engine_variants() -> list[str]:
+    """The names of espeak-ng's voice variants (``f3``, ``m3``, ``Alex`` ...)."""
+    return sorted(_variants().values(), key=str.lower)
 
 
 def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> str:
@@ -209,38 +289,208 @@ def resolve_engine_voice(requested: str, available: Sequence[EngineVoice]) -> st
             close = difflib.get_close_matches(variant, sorted(variants), n=3)
             hint = f"; close matches: {', '.join(close)}" if close else ""
             raise ConfigError(f"espeak-ng has no voice variant '+{variant}'{hint}")
-        return f"{full}+{variant}"
+        return f"{full}+{variants[variant]}"
     return full
 
 
-@contextlib.contextmanager
-def _no_sigint() -> Iterator[None]:
-    """Ignore SIGINT while worker processes may be spawned.
+def _tmp_path(target: Path, pid: int) -> Path:
+    """Where process ``pid`` writes ``target`` before moving it into place (same folder)."""
+    return target.with_name(f".{target.stem}.{pid}.tmp.wav")
 
-    A spawned worker inherits an ignored SIGINT, and Python then never installs its
-    KeyboardInterrupt handler there, so a Ctrl-C during a worker's start-up cannot dump a
-    traceback (or "Fatal Python error") on the user. The window is the spawn call itself
-    (milliseconds); a Ctrl-C inside it is lost and needs pressing again.
+
+@dataclass
+class _Task:
+    task_id: int
+    kind: str
+    args: tuple[Any, ...]
+    future: Future[Any]
+    label: str  # what to name in an error: the chunk's text
+    attempt: int = 0
+    started: float = 0.0
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: _Task | None = None
+
+
+class WorkerPool:
+    """Synthesis worker processes (spawned, one engine each) under a watchdog.
+
+    A dispatcher thread hands one task at a time to each idle worker. A worker that dies or
+    takes longer than ``timeout_s`` on one task is killed and replaced, and its task is tried
+    again; a task that fails ``MAX_ATTEMPTS`` times fails with a SynthesisError naming it.
+    Workers start lazily, never more than there are tasks waiting.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+
+    MAX_ATTEMPTS = 2
+
+    def __init__(self, size: int, timeout_s: float, engine: str = PYTTSX3) -> None:
+        self.size = max(1, size)
+        self.engine = engine
+        self.timeout_s = timeout_s
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._queue: collections.deque[_Task] = collections.deque()
+        self._workers: list[_Worker] = []
+        self._ids = itertools.count()
+        self._wake_r, self._wake_w = os.pipe()
+        self._closed = False
+        self.replaced = 0  # workers replaced after dying or hanging
+        self._thread = threading.Thread(target=self._run, name="synthesis-watchdog", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, args: tuple[Any, ...], label: str) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the synthesis pool is closed")
+            self._queue.append(_Task(next(self._ids), kind, args, future, label))
+        os.write(self._wake_w, b"x")
+        return future
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for task in self._queue:
+                task.future.cancel()
+            self._queue.clear()
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=10)
+        for worker in self._workers:
+            self._stop(worker)
+        self._workers.clear()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    # dispatcher thread ---------------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=worker_main, args=(child, self.engine), name="podcast-synthesis", daemon=True
+        )
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        self._workers.append(worker)
+        return worker
+
+    def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        if not kill and worker.process.is_alive():
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=2)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        worker.conn.close()
+
+    def _assign(self) -> None:
+        with self._lock:
+            while self._queue:
+                idle = next((w for w in self._workers if w.task is None), None)
+                if idle is None:
+                    if len(self._workers) >= self.size:
+                        return
+                    idle = self._spawn()
+                task = self._queue.popleft()
+                if task.future.cancelled():
+                    continue
+                task.attempt += 1
+                task.started = time.monotonic()
+                idle.task = task
+                # if the worker is already dead, its sentinel fires next and the task is retried
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    idle.conn.send((task.task_id, task.kind, task.args, task.attempt))
+
+    def _failed(self, worker: _Worker, reason: str) -> None:
+        """``worker`` died or hung: replace it and retry its task (or give up on it)."""
+        task = worker.task
+        worker.task = None
+        self._stop(worker, kill=True)
+        self._workers.remove(worker)
+        self.replaced += 1
+        if task is None:
+            return
+        if task.kind == "render":  # what the dead worker left half-written
+            _tmp_path(Path(task.args[2]), worker.process.pid or 0).unlink(missing_ok=True)
+        self._retry_or_fail(task, reason)
+
+    def _retry_or_fail(self, task: _Task, reason: str) -> None:
+        if task.attempt < self.MAX_ATTEMPTS:
+            with self._lock:
+                self._queue.appendleft(task)
+            return
+        task.future.set_exception(
+            SynthesisError(
+                f"{reason} twice while speaking {task.label!r}; check that text "
+                "(or run 'podcast doctor')"
+            )
+        )
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+            self._assign()
+            busy = [w for w in self._workers if w.task is not None]
+            now = time.monotonic()
+            deadline = min(
+                (w.task.started + self.timeout_s for w in busy if w.task), default=now + 3600
+            )
+            waitables: list[Any] = [self._wake_r]
+            for w in busy:
+                waitables += [w.conn, w.process.sentinel]
+            ready = mp_connection.wait(waitables, timeout=max(0.0, deadline - now))
+            if self._wake_r in ready:
+                os.read(self._wake_r, 4096)
+            for worker in busy:
+                if worker.conn in ready:
+                    try:
+                        task_id, ok, value = worker.conn.recv()
+                    except (EOFError, OSError):
+                        self._failed(worker, "the synthesis process died")
+                        continue
+                    task = worker.task
+                    worker.task = None
+                    if task is None or task.task_id != task_id:
+                        continue
+                    if ok:
+                        task.future.set_result(value)
+                    else:
+                        self._retry_or_fail(task, f"the engine failed ({value})")
+                elif worker.process.sentinel in ready:
+                    code = worker.process.exitcode
+                    self._failed(worker, f"the synthesis process died (exit code {code})")
+                elif worker.task and time.monotonic() > worker.task.started + self.timeout_s:
+                    self._failed(worker, f"the engine hung (no audio after {self.timeout_s:g} s)")
 
 
 class Synthesizer:
-    """A pool of worker processes, each with its own espeak-ng engine, plus the chunk cache."""
+    """A watchdog pool of worker processes, each with its own espeak-ng engine, plus the cache."""
 
-    def __init__(self, workers: int | None = None, use_cache: bool = True) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        use_cache: bool = True,
+        timeout_s: float | None = None,
+        on_rendered: Callable[[], None] | None = None,
+    ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.use_cache = use_cache
         self.version = engine_version()
-        self._pool: ProcessPoolExecutor | None = None
+        self.timeout_s = timeout_s or float(os.environ.get(TIMEOUT_ENV) or CHUNK_TIMEOUT_S)
+        self.on_rendered = on_rendered
+        self._pools: dict[str, WorkerPool] = {}  # one per engine: Piper never shares a process
         self._voices: list[EngineVoice] | None = None
+        self._settings: dict[str, dict[str, Any]] = {}
+        self._jobs: dict[Path, Future[Any]] = {}
         self.rendered = 0
         self.reused = 0
 
@@ -251,30 +501,52 @@ class Synthesizer:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for pool in self._pools.values():
+            pool.close()
+        self._pools.clear()
+        # temporaries of builds that were killed outright (this build's own are gone by now)
+        for folder in {path.parent for path in self._jobs}:
+            remove_stale_temporaries(folder)
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-            )
-        return self._pool
+    @property
+    def replaced_workers(self) -> int:
+        return sum(pool.replaced for pool in self._pools.values())
+
+    def _workers(self, engine: str = PYTTSX3) -> WorkerPool:
+        if engine not in self._pools:
+            self._pools[engine] = WorkerPool(self.workers, self.timeout_s, engine)
+        return self._pools[engine]
 
     def engine_voices(self) -> list[EngineVoice]:
+        """The engine's voices: asked once per engine version, then read from the cache."""
         if self._voices is None:
-            with _no_sigint():
-                future = self._executor().submit(_engine_voices)
-            raw = future.result(timeout=CHUNK_TIMEOUT_S)
+            memo = cache_root() / "engine" / f"voices-{chunk_key('', {}, self.version)[:16]}.json"
+            raw = None
+            if self.use_cache:
+                with contextlib.suppress(OSError, ValueError):
+                    raw = json.loads(memo.read_text(encoding="utf-8"))
+            if raw is None:
+                future = self._workers().submit("voices", (), "the list of voices")
+                raw = future.result(timeout=self.timeout_s * WorkerPool.MAX_ATTEMPTS + 30)
+                if self.use_cache:
+                    with contextlib.suppress(OSError):
+                        atomic_write(memo, json.dumps(raw).encode("utf-8"))
             self._voices = [EngineVoice(i, n, tuple(langs)) for i, n, langs in raw]
         return self._voices
 
     def prepare(self, voice: Voice) -> dict[str, Any]:
         """Engine settings for ``voice`` with its id checked and made canonical."""
         settings = voice.engine_settings()
+        if voice.engine == PIPER:
+            from podcast import piper_engine
+
+            source = Path(voice.source)
+            try:
+                return piper_engine.prepare(
+                    settings, voice.lexicon, source.parent if source.is_file() else None
+                )
+            except ConfigError as exc:
+                raise type(exc)(f"voice '{voice.name}' ({voice.source}): {exc}") from None
         try:
             settings["engine_voice"] = resolve_engine_voice(
                 voice.engine_voice, self.engine_voices()
@@ -288,27 +560,53 @@ class Synthesizer:
         root = cache_root() / "chunks" if self.use_cache else scratch
         return root / key[:2] / f"{key}.wav"
 
+    def locate(
+        self, chunks: Sequence[Chunk], voices: dict[str, Voice], scratch: Path
+    ) -> list[SpokenChunk]:
+        """Where each chunk's audio is, or will be once rendered (its content address)."""
+        for name, voice in voices.items():
+            if name not in self._settings:
+                self._settings[name] = self.prepare(voice)
+        return [
+            SpokenChunk(c, self.path_for(c.spoken, self._settings[c.voice], scratch))
+            for c in chunks
+        ]
+
+    def render(self, items: Sequence[SpokenChunk]) -> list[Future[Any]]:
+        """Start rendering every item whose audio is missing; one future per item, in order.
+
+        A chunk already rendered (cache) or already under way is not rendered again.
+        """
+        futures = []
+        for item in items:
+            path = item.wav_path
+            job = self._jobs.get(path)
+            if job is None:
+                if self.use_cache and path.exists():
+                    job = Future()
+                    job.set_result(None)
+                    self.reused += 1
+                else:
+                    settings = self._settings[item.chunk.voice]
+                    job = self._workers(settings["engine"]).submit(
+                        "render", (item.chunk.spoken, settings, str(path)), item.chunk.text[:80]
+                    )
+                    self.rendered += 1
+                    if self.on_rendered is not None:
+                        job.add_done_callback(self._report)
+                self._jobs[path] = job
+            futures.append(job)
+        return futures
+
+    def _report(self, _future: Future[Any]) -> None:
+        if self.on_rendered is not None:
+            self.on_rendered()
+
     def synthesize(
         self, chunks: Sequence[Chunk], voices: dict[str, Voice], scratch: Path
     ) -> Iterator[SpokenChunk]:
         """Render every chunk (in parallel, cache first) and yield them in order."""
-        settings = {name: self.prepare(voice) for name, voice in voices.items()}
-        paths = [self.path_for(c.spoken, settings[c.voice], scratch) for c in chunks]
-        pending: dict[Path, Future[int]] = {}
-        for chunk, path in zip(chunks, paths, strict=True):
-            if path in pending or (self.use_cache and path.exists()):
-                continue
-            with _no_sigint():
-                pending[path] = self._executor().submit(
-                    _render, chunk.spoken, settings[chunk.voice], str(path)
-                )
-        self.rendered += len(pending)
-        self.reused += len(chunks) - len(pending)
-        for chunk, path in zip(chunks, paths, strict=True):
-            future = pending.get(path)
-            if future is not None:
-                try:
-                    future.result(timeout=CHUNK_TIMEOUT_S)
-                except SynthesisError as exc:
-                    raise SynthesisError(f"{exc} while speaking: {chunk.text[:80]!r}") from None
-            yield SpokenChunk(chunk, path)
+        items = self.locate(chunks, voices, scratch)
+        for item, future in zip(items, self.render(items), strict=True):
+            future.result()
+            yield item

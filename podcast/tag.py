@@ -4,15 +4,20 @@ mutagen lives only here. Traps handled (see PITFALLS.md and podcast-conventions.
 - tags are saved as ID3 **v2.3** (ffmpeg's v2.4 chapter frames are broken);
 - one top-level, ordered CTOC lists every CHAP; TIT2 is each CHAP's first sub-frame;
 - mutagen writes frames sorted by size, so CHAP frames are re-emitted in time order;
-- at most 255 chapters (the CTOC entry count is one byte).
+- at most 255 chapters (the CTOC entry count is one byte);
+- chapter URLs go in a WXXX sub-frame after TIT2, percent-encoded to ASCII (the URL field is
+  always ISO-8859-1).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from mutagen.id3 import (
+    APIC,
     CHAP,
     COMM,
     CTOC,
@@ -23,7 +28,10 @@ from mutagen.id3 import (
     TIT2,
     TPE1,
     TSSE,
+    WXXX,
     CTOCFlags,
+    ID3NoHeaderError,
+    PictureType,
 )
 from mutagen.id3._tags import save_frame  # private: pinned mutagen<1.49 and covered by tests
 from mutagen.mp3 import MP3, HeaderNotFoundError
@@ -57,6 +65,35 @@ class EpisodeTags:
     date: str
     comment: str
     genre: str = "Podcast"
+    cover: bytes = b""
+    cover_mime: str = "image/png"
+
+
+@dataclass(frozen=True)
+class ReadTags:
+    """An MP3's tags as a player reads them back."""
+
+    version: str
+    title: str
+    artist: str
+    album: str
+    date: str
+    genre: str
+    comment: str
+    cover_mime: str
+    cover: bytes
+    chapters: tuple[ChapterMark, ...]
+    toc_children: tuple[str, ...]
+    duration_ms: int
+    sample_rate: int
+    bitrate_kbps: int
+    channels: int
+    bitrate_mode: str
+
+
+def ascii_url(url: str) -> str:
+    """A URL safe for WXXX's ISO-8859-1 field: non-ASCII percent-encoded (UTF-8)."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
 def mp3_duration_ms(path: Path) -> int:
@@ -80,6 +117,16 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: tuple[ChapterMark, ...])
         id3.add(TDRC(encoding=3, text=[tags.date]))
     id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
     id3.add(TSSE(encoding=3, text=[f"podcast {__version__}"]))
+    if tags.cover:
+        id3.add(
+            APIC(
+                encoding=3,
+                mime=tags.cover_mime,
+                type=PictureType.COVER_FRONT,
+                desc="Cover",
+                data=tags.cover,
+            )
+        )
     ids = [f"chp{i}" for i in range(len(chapters))]
     if chapters:
         id3.add(
@@ -96,7 +143,61 @@ def write_tags(path: Path, tags: EpisodeTags, chapters: tuple[ChapterMark, ...])
                 element_id=element_id,
                 start_time=mark.start_ms,
                 end_time=mark.end_ms,
-                sub_frames=[TIT2(encoding=3, text=[mark.title])],
+                sub_frames=[
+                    TIT2(encoding=3, text=[mark.title]),
+                    *([WXXX(encoding=3, desc="", url=ascii_url(mark.url))] if mark.url else []),
+                ],
             )
         )
     id3.save(str(path), v2_version=3)
+
+
+def _text(id3: ID3, key: str) -> str:
+    frame = id3.get(key)
+    return str(frame.text[0]) if frame is not None and frame.text else ""
+
+
+def read_tags(path: Path) -> ReadTags:
+    """Tags, cover, chapters (in time order) and stream facts of an MP3, as players see them."""
+    try:
+        audio = MP3(str(path))
+    except (HeaderNotFoundError, OSError) as exc:
+        raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
+    try:
+        id3 = ID3(str(path))
+    except ID3NoHeaderError:
+        id3 = ID3()
+    chapters = []
+    for chap in sorted(id3.getall("CHAP"), key=lambda c: c.start_time):
+        title = chap.sub_frames.get("TIT2")
+        links = chap.sub_frames.getall("WXXX")
+        chapters.append(
+            ChapterMark(
+                str(title.text[0]) if title else chap.element_id,
+                chap.start_time,
+                chap.end_time,
+                links[0].url if links else "",
+            )
+        )
+    tocs = id3.getall("CTOC")
+    pictures = id3.getall("APIC")
+    comments = id3.getall("COMM")
+    info: Any = audio.info
+    return ReadTags(
+        version=f"2.{id3.version[1]}" if id3.version else "",
+        title=_text(id3, "TIT2"),
+        artist=_text(id3, "TPE1"),
+        album=_text(id3, "TALB"),
+        date=_text(id3, "TDRC"),
+        genre=_text(id3, "TCON"),
+        comment=str(comments[0].text[0]) if comments and comments[0].text else "",
+        cover_mime=pictures[0].mime if pictures else "",
+        cover=bytes(pictures[0].data) if pictures else b"",
+        chapters=tuple(chapters),
+        toc_children=tuple(tocs[0].child_element_ids) if tocs else (),
+        duration_ms=round(info.length * 1000),
+        sample_rate=info.sample_rate,
+        bitrate_kbps=round(info.bitrate / 1000),
+        channels=info.channels,
+        bitrate_mode=str(info.bitrate_mode).rsplit(".", 1)[-1],
+    )

@@ -12,14 +12,20 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import statistics
 from collections import Counter
 
-WORDS_PER_CHAPTER = 280
+WORDS_PER_CHAPTER = 230
 MIN_CHAPTERS = 3
 MAX_CHAPTERS = 8
 MIN_WORDS_FOR_CHAPTERS = 450
-WINDOW_WORDS = 120
-SIZE_PENALTY = 0.15
+WINDOW_WORDS = 90
+SIZE_PENALTY = 0.05
+THRESHOLD_SD = 1.0
+MIN_CHAPTER_WORDS = 80
+TOPIC_SENTENCE_WORDS = 14
+MAX_CANDIDATES = 80
+MIN_SHARE = 0.25
 
 STOPWORDS = frozenset(
     """
@@ -37,7 +43,7 @@ STOPWORDS = frozenset(
     time times toward until well went whether within without yet year years month months day
     days week weeks monday tuesday wednesday thursday friday saturday sunday s t don didn
     doesn isn wasn won according called known including used using way ways part lot lots
-    thing things
+    thing things alongside across behind beyond despite amid onto
     """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 
@@ -47,6 +53,8 @@ _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*[A-Za-z]|[A-Za-z]")
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = re.sub(r"'s$", "", word)
+    if word.endswith(("ss", "us", "is")):
+        return word
     for suffix in ("ies", "es", "s"):
         if word.endswith(suffix) and len(word) > len(suffix) + 3:
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
@@ -93,64 +101,193 @@ def depth_scores(paragraphs: list[str]) -> list[float]:
     return depths
 
 
+# A paragraph opening like this continues its predecessor: a chapter rarely starts there.
+_CONTINUES = re.compile(
+    r"^(?:[“\"‘]|(?:and|or|so|yet|then|also|still|even|it|he|she|they|his|her|their|"
+    r"this|that|these|those|such|instead|meanwhile|however)\b)",
+    re.IGNORECASE,
+)
+CUE_PENALTY = 0.25
+
+
+def _cue(paragraph: str) -> float:
+    """Adjustment to the boundary score before ``paragraph`` from how it opens."""
+    return -CUE_PENALTY if _CONTINUES.match(paragraph.strip()) else 0.0
+
+
 def boundaries(paragraphs: list[str]) -> list[int]:
     """Indexes of paragraphs that start a new chapter (never 0), in order.
 
-    Chooses the chapter count from the length, then the boundaries that maximise the summed
-    valley depth minus a penalty for chapters far from the average size (dynamic programming).
+    Dynamic programming over the paragraph gaps: each boundary earns its valley depth minus a
+    threshold (so only real vocabulary shifts pay for a chapter), chapters far from the average
+    size pay a small penalty, and very short chapters are not allowed. The chapter count is
+    the best one between ``MIN_CHAPTERS`` and what the length allows (``MAX_CHAPTERS`` at most).
     """
     sizes = [len(p.split()) for p in paragraphs]
     total = sum(sizes)
     if total < MIN_WORDS_FOR_CHAPTERS or len(paragraphs) < MIN_CHAPTERS * 2:
         return []
-    wanted = max(
+    most = max(
         MIN_CHAPTERS, min(MAX_CHAPTERS, round(total / WORDS_PER_CHAPTER), len(paragraphs) // 2)
     )
-    target = total / wanted
-    depths = depth_scores(paragraphs)
+    depths = [d + _cue(paragraphs[i + 1]) for i, d in enumerate(depth_scores(paragraphs))]
+    threshold = statistics.mean(depths) + THRESHOLD_SD * statistics.pstdev(depths)
     prefix = [0]
     for size in sizes:
         prefix.append(prefix[-1] + size)
-
-    def cost(a: int, b: int) -> float:  # a chapter of paragraphs a..b-1
-        size = prefix[b] - prefix[a]
-        if size < target * 0.4:
-            return math.inf
-        return SIZE_PENALTY * ((size - target) / target) ** 2
-
     n = len(paragraphs)
-    best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-    for k in range(1, wanted + 1):
-        for end in range(1, n + 1):
-            options = []
-            for start in range(k - 1, end):
-                prev = best.get((k - 1, start))
-                if prev is None:
-                    continue
-                gain = depths[start - 1] if start > 0 else 0.0
-                options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
-            if options:
-                best[(k, end)] = min(options, key=lambda o: o[0])
-    score, starts = best.get((wanted, n), (math.inf, [0]))
-    return starts[1:] if score < math.inf else []
+    # Only the deepest gaps can start a chapter: this keeps a long book fast (the search is
+    # quadratic in the number of candidate gaps) and changes nothing for an article.
+    deepest = sorted(range(1, n), key=lambda gap: -depths[gap - 1])[:MAX_CANDIDATES]
+    points = [0, *sorted(deepest), n]
+    results = []
+    for wanted in range(MIN_CHAPTERS, most + 1):
+        target = total / wanted
+        shortest = max(MIN_CHAPTER_WORDS, target * MIN_SHARE)
+
+        def cost(a: int, b: int, target: float = target, shortest: float = shortest) -> float:
+            size = prefix[b] - prefix[a]
+            if size < shortest:
+                return math.inf
+            return SIZE_PENALTY * ((size - target) / target) ** 2
+
+        best: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
+        for k in range(1, wanted + 1):
+            for end in points[1:]:
+                options = []
+                for start in points:
+                    if start >= end:
+                        break
+                    prev = best.get((k - 1, start))
+                    if prev is None:
+                        continue
+                    gain = depths[start - 1] - threshold if start > 0 else 0.0
+                    options.append((prev[0] + cost(start, end) - gain, [*prev[1], start]))
+                if options:
+                    best[(k, end)] = min(options, key=lambda o: o[0])
+        score, starts = best.get((wanted, n), (math.inf, [0]))
+        if score < math.inf:
+            results.append((score, starts[1:]))
+    return min(results)[1] if results else []
 
 
-def _phrases(text: str) -> list[tuple[str, str]]:
-    """Candidate title phrases: (key, surface) for 1-3 word runs of content words."""
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"”’]?\s+|[;:()—–“”\"]|,\s")
+_NAME_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "president",
+        "vice",
+        "former",
+        "chief",
+        "executive",
+        "commissioner",
+        "secretary",
+        "minister",
+        "senator",
+        "governor",
+        "mayor",
+        "judge",
+        "justice",
+    ]
+)
+# Frequent verbs and other words that make poor title heads although not stopwords.
+_NOT_NOUNS = frozenset(
+    """
+    posted wrote asked announced voted began started seemed wanted tried helped went came
+    gave took made found kept left showed offered faced described dismissed received
+    added noted urged sought skipped appeared stayed tune pitch hear read run press sell
+    shut keep hope think need pretend avoid comment describe provide revive bolster halt
+    support launch show shows say says accurate billion million trillion thousand hundred
+    percent higher lower larger smaller greater fewer bigger federal national total general
+    several annual final fiscal economic political legal illegal public local global central
+    potential significant strong weak respectively immediately typical whole entire only certain sure likely new
+    old big small high low large great good bad best worst recent former latter last
+    early earlier late later able unable close open possible real clear unclear loyal
+    """.split()  # noqa: SIM905 - a word list reads better as prose
+)
+
+
+def _is_content(token: str) -> bool:
+    key = _stem(token)
+    return key not in STOPWORDS and len(token) > 2 and token.lower() not in _NOT_NOUNS
+
+
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())  # noqa: SIM905
+_VERB_CUE = re.compile(r"\b(?:to|will|would|could|should|can|did|not|must)\s+([a-z]+)\b")
+
+
+def _phrases(text: str) -> list[tuple[str, str, int]]:
+    """Candidate title phrases as (key, surface, sentence index).
+
+    Names (runs of capitalised words, not a lone sentence-initial word) and noun-like runs of
+    two or three lower-case content words. Verb-like words (-ed, -ing, -ly, or seen after "to")
+    never end a phrase or start a lower-case one.
+    """
+    verbs = set(_VERB_CUE.findall(text))
+    lower_vocab = set(re.findall(r"\b[a-z][a-z'’-]+\b", text))
+    # Quoted speech is what someone said, rarely what the section is about: drop it.
+    text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ; ", text)
     found = []
-    for sentence in re.split(r"[.!?;:,—–()“”\"]", text):
-        tokens = _TOKEN.findall(sentence)
-        for n in (1, 2, 3):
-            for i in range(len(tokens) - n + 1):
-                run = tokens[i : i + n]
-                keys = [_stem(t) for t in run]
-                if keys[0] in STOPWORDS or keys[-1] in STOPWORDS or len(run[-1]) < 3:
+    for position, sentence in enumerate(re.split(r"(?<=[.!?])[\"”’]?\s+", text)):
+        # A short plain sentence ("Musk was an obsequious interviewer.") states a topic the
+        # way an opening sentence does: it weighs as much.
+        short = len(sentence.split()) <= TOPIC_SENTENCE_WORDS and ";" not in sentence
+        index = 0 if short else position
+        for clause in _SENTENCE_SPLIT.split(sentence):
+            # A word fused to a number ("2½-minute") is not a title word.
+            tokens = [t for t in _TOKEN.findall(re.sub(r"\S*\d\S*", " ", clause or ""))]
+            i = 0
+            while i < len(tokens):
+                if not tokens[i][0].isupper():
+                    i += 1
                     continue
-                if any(k in STOPWORDS for k in keys) and n < 3:
-                    continue
-                if n == 1 and not run[0][0].isupper() and re.search(r"(ed|ing|ly)$", keys[0]):
-                    continue
-                found.append((" ".join(keys), " ".join(run)))
+                j = i
+                while j < len(tokens) and tokens[j][0].isupper():
+                    j += 1
+                run = tokens[i:j]
+                start = i
+                while run and (
+                    run[0].lower() in _NAME_TITLES
+                    or (start == 0 and _stem(run[0]) in STOPWORDS)
+                    or (start == 0 and run[0].lower() in lower_vocab)
+                    or run[0].lower()[:3] in _MONTHS
+                ):
+                    run, start = run[1:], start + 1
+                run = [re.sub(r"[’']s$", "", t) for t in run]
+                if (
+                    run
+                    and len(run) <= 4
+                    and (start > 0 or len(run) > 1)
+                    and all(len(t) > 1 for t in run)
+                    and _stem(run[-1]) not in STOPWORDS
+                    and run[-1].lower() not in _NOT_NOUNS
+                ):
+                    found.append((" ".join(_stem(t) for t in run), " ".join(run), index))
+                i = j
+            lower_runs: list[list[str]] = [[]]
+            for token in tokens:
+                if token[0].islower() and _is_content(token) and not re.search("[’']", token):
+                    lower_runs[-1].append(token)
+                else:
+                    lower_runs.append([])
+            for run in lower_runs:
+                for n in (2, 3):
+                    for k in range(len(run) - n + 1):
+                        words = run[k : k + n]
+                        if re.search(r"(ed|ing|ly)$", words[-1]) or re.search(
+                            r"(ed|ing|ly)$", words[0]
+                        ):
+                            continue
+                        if words[0] in verbs or words[-1] in verbs:
+                            continue
+                        found.append((" ".join(_stem(w) for w in words), " ".join(words), index))
     return found
 
 
@@ -158,52 +295,73 @@ def _title_case(phrase: str) -> str:
     small = {"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to"}
     words = phrase.split()
     return " ".join(
-        w if (w[0].isupper() or (i and w.lower() in small)) else w.capitalize()
+        w if (w[0].isupper() or (i and w.lower() in small)) else w[0].upper() + w[1:]
         for i, w in enumerate(words)
     )
 
 
 def chapter_titles(sections: list[str]) -> list[str]:
-    """A short descriptive title for each section, distinct from the others."""
-    per_section = [Counter(key for key, _ in _phrases(s)) for s in sections]
+    """A short descriptive title for each section, distinct from the others.
+
+    Phrases are scored by how often the section uses them (earlier sentences weigh more: a
+    section's opening usually names its topic), how rare they are in the other sections and
+    their length. The best phrase is the title; a lone word is paired with the runner-up.
+    """
+    found = [_phrases(s) for s in sections]
     surfaces: dict[str, Counter[str]] = {}
-    for section in sections:
-        for key, surface in _phrases(section):
+    for phrases in found:
+        for key, surface, _ in phrases:
             surfaces.setdefault(key, Counter())[surface] += 1
-    doc_freq = Counter(key for counts in per_section for key in counts)
+    total = Counter(key for phrases in found for key, _, _ in phrases)
+    word_freq = Counter(
+        word for phrases in found for word in {w for k, _, _ in phrases for w in k.split()}
+    )
     titles: list[str] = []
     used: set[str] = set()
-    for counts in per_section:
+    for phrases in found:
+        weight: dict[str, float] = {}
+        here = Counter(key for key, _, _ in phrases)
+        for key, _, index in phrases:
+            weight[key] = weight.get(key, 0.0) + 1.0 + 3.0 / (1 + index)
 
-        def score(key: str, counts: Counter[str] = counts) -> float:
-            surface = surfaces[key].most_common(1)[0][0]
+        def score(key: str, weight: dict[str, float] = weight, here: Counter[str] = here) -> float:
             n_words = len(key.split())
-            capital = sum(w[0].isupper() for w in surface.split()) / n_words
-            idf = math.log((1 + len(sections)) / doc_freq[key])
-            return counts[key] * idf * (1 + 0.8 * (n_words - 1)) * (1 + 0.5 * capital)
+            # how much of the phrase's use is in this section (1 = only here)
+            idf = math.log(1 + len(sections) * here[key] / total[key])
+            spread = sum(math.log((1 + len(sections)) / word_freq[w]) for w in key.split())
+            is_name = key != key.lower() or surfaces[key].most_common(1)[0][0][0].isupper()
+            return (
+                weight[key]
+                * (idf + 0.3 * spread / n_words)
+                * (1 + 0.35 * (n_words - 1))
+                * (0.7 if is_name else 1.0)
+            )
 
-        ranked = [k for k in sorted(counts, key=lambda k: (-score(k), k)) if counts[k] > 1]
-        ranked += [k for k in sorted(counts, key=lambda k: (-score(k), k)) if counts[k] == 1]
-        picked: list[str] = []
-        for key in ranked:
-            if key in used or any(key in p or p in key for p in picked):
-                continue
-            picked.append(key)
-            if len(picked) == 2 or len(key.split()) > 1:
-                break
+        ranked = sorted(weight, key=lambda k: (-score(k), k))
+        # Prefer a phrase; a lone word only when no phrase says anything distinctive.
+        multi = [k for k in ranked if " " in k and k not in used and score(k) > 0]
+        singles = [k for k in ranked if " " not in k and k not in used and score(k) > 0]
+        picked = multi[:1] or singles[:1]
         used.update(picked)
         words = [_title_case(surfaces[k].most_common(1)[0][0]) for k in picked]
         titles.append(" and ".join(words) if words else "")
     return [t or f"Part {i + 1}" for i, t in enumerate(titles)]
 
 
-def topical_chapters(paragraphs: list[str]) -> list[tuple[str, list[int]]]:
-    """Group paragraphs into titled chapters: [(title, [paragraph indexes])]."""
+def topical_chapters(paragraphs: list[str], title: str = "") -> list[tuple[str, list[int]]]:
+    """Group paragraphs into titled chapters: [(title, [paragraph indexes])].
+
+    ``title`` (the article's headline) is read with the first chapter when choosing its name,
+    since a headline usually names what the opening is about.
+    """
     if not paragraphs:
         return []
     starts = [0, *boundaries(paragraphs), len(paragraphs)]
     groups = [list(range(a, b)) for a, b in itertools.pairwise(starts)]
     if len(groups) == 1:
         return [("", groups[0])]
-    titles = chapter_titles([" ".join(paragraphs[i] for i in group) for group in groups])
+    sections = [" ".join(paragraphs[i] for i in group) for group in groups]
+    if title:
+        sections[0] = f"{title.rstrip('.')}. {sections[0]}"
+    titles = chapter_titles(sections)
     return list(zip(titles, groups, strict=True))

@@ -1,7 +1,8 @@
-"""Transcripts from the timeline: WebVTT and SRT, one cue per sentence."""
+"""Transcripts from the timeline: WebVTT, SRT and Podcasting 2.0 JSON, one cue per sentence."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from podcast.models import Cue
@@ -40,3 +41,24 @@ def srt(cues: Iterable[Cue]) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+JSON_TRANSCRIPT_VERSION = "1.0.0"
+
+
+def podcasting20_json(cues: Iterable[Cue], default_speaker: str = "") -> str:
+    """Podcasting 2.0 JSON transcript: ``segments`` with ``startTime``/``endTime`` in seconds.
+
+    Every segment names its speaker (the cue's, else ``default_speaker``: the narrator).
+    """
+    segments = [
+        {
+            "speaker": cue.speaker or default_speaker,
+            "startTime": cue.start_ms / 1000,
+            "endTime": cue.end_ms / 1000,
+            "body": cue.text,
+        }
+        for cue in cues
+    ]
+    document = {"version": JSON_TRANSCRIPT_VERSION, "segments": segments}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -2,7 +2,7 @@
 
 Reuse it for every file that embeds article text (show notes, feed, site pages):
 
-    from hostile import HOSTILE_TITLES, assert_xml_escaped, assert_no_script
+    from tests.hostile import HOSTILE_TITLES, assert_xml_escaped, assert_no_script
 
     def test_feed_escapes_titles(tmp_path):
         xml = render_feed(... title=HOSTILE_TITLES["xml"] ...)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hostile import HOSTILE_TITLES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -15,6 +14,7 @@ from podcast.cli import app
 from podcast.errors import PodcastError
 from podcast.pipeline import load_script
 from podcast.voices import Voice
+from tests.hostile import HOSTILE_TITLES
 
 SAMPLE = (
     "the river rose 3 feet on Jan. 6, 2021 at 2:30 p.m. $44 billion 50% Dr. Smith "

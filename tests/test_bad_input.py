@@ -120,14 +120,15 @@ CASES: dict[str, Case] = {
             write("voices/bad.toml", 'rat = 170\npitch = "high"\nvolume = 7\n')(root),
         ),
         ["a.txt", "--voice", "bad"],
-        "{root}/voices/bad.toml: unknown key 'rat' (did you mean 'rate'?); "
-        "{root}/voices/bad.toml: 'pitch' must be a number, not 'high'; "
-        "{root}/voices/bad.toml: 'volume' = 7 is out of range (0.0 to 1.0)",
+        "{root}/voices/bad.toml: rat: unknown key (did you mean 'rate'?); keys are {any}; "
+        "{root}/voices/bad.toml: pitch: must be a whole number, not 'high'; "
+        "{root}/voices/bad.toml: volume: 7 is out of range (0.0 to 1.0)",
     ),
     "unknown voice": Case(
         lambda root: (write("a.txt", SHORT)(root), write("voices/narrator.toml", "")(root)),
         ["a.txt", "--voice", "narator"],
-        "unknown voice 'narator' (did you mean 'narrator'?); voices in {root}/voices: narrator",
+        "unknown voice 'narator' (did you mean 'narrator'?); voices in {root}/voices: "
+        "default, narrator (create one with 'podcast voices new narator')",
     ),
     "voice the engine does not have": Case(
         lambda root: (

@@ -11,7 +11,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
-from hostile import HOSTILE_TITLES, MARKER, assert_no_script, assert_xml_escaped
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -23,6 +22,7 @@ from podcast.errors import ConfigError
 from podcast.models import ChapterMark, Cue
 from podcast.segment import RESERVED_NAMES, SLUG_MAX_CHARS, is_safe_slug, slugify
 from podcast.voices import load_voice
+from tests.hostile import HOSTILE_TITLES, MARKER, assert_no_script, assert_xml_escaped
 
 PACKAGE = Path(podcast.__file__).parent
 

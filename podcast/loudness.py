@@ -1,0 +1,274 @@
+"""Loudness: measure speech PCM before encoding, choose a gain and a limiter, verify the MP3.
+
+Target (podcast-conventions.md §4.4): -16 LUFS integrated, measured as dual-mono (ITU BS.1770,
+EBU R128; a mono file counts twice, +3 dB), within ±1 LU, and a true peak at or below -1 dBTP on
+the encoded MP3.
+
+ffmpeg's ``loudnorm`` is slow (it resamples to 192 kHz) and its defaults are wrong for
+podcasts, so we do it cheaply instead:
+
+1. **measure** the speech before encoding: every chunk's 22.05 kHz PCM is streamed through one
+   ``ebur128`` pass (``measure_wavs``). A synthetic voice is steady, and the pauses between
+   chunks are digital silence, which the BS.1770 gate ignores, so the speech alone predicts the
+   episode's integrated loudness closely;
+2. **apply** one static gain plus a peak limiter (``encoder_filters``) as an ffmpeg ``-af``
+   chain in the encoder. The same chain can be applied to every chapter of an episode, so
+   chapters encoded separately stay level with each other;
+3. **verify** the final MP3 with ``ebur128=peak=true`` (``measure_file``) and record the figures.
+
+The limiter works on sample peaks at 44.1 kHz; its ceiling sits 0.5 dB below the -1 dBTP
+limit to leave room for inter-sample peaks and the MP3 encoder's overshoot (measured on the
+seed: ceiling -1.5 dBFS gave -1.9 dBTP in the MP3; running the limiter at 4x oversampling cost a
+third more encoding time for the same result). If the verification still finds the MP3 out of
+spec, ``corrected`` gives the plan for one re-encode.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+import tempfile
+import time
+import wave
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from podcast import toolchain
+from podcast.errors import OutputError, ToolchainError
+
+TARGET_LUFS = -16.0
+TOLERANCE_LU = 1.0
+MAX_TRUE_PEAK_DBTP = -1.0
+# Where the limiter holds sample peaks; the rest is headroom for the encoder's overshoot.
+LIMITER_CEILING_DBTP = -1.5
+# The speech alone (no pauses) measures this much louder than the episode with its pauses:
+# blocks that straddle a pause pass the gate but carry less energy. Measured on the seed and on
+# a long article (0.5 LU for both).
+PAUSE_ALLOWANCE_LU = 0.5
+LIMITER_ATTACK_MS = 5
+LIMITER_RELEASE_MS = 50
+# The gain moves in steps this size (at most ±0.25 dB off, well inside the ±1 LU tolerance).
+GAIN_STEP_DB = 0.5
+# Gain is never raised beyond this: a near-silent input is a bug to show, not to amplify.
+MAX_GAIN_DB = 30.0
+EBUR128 = "ebur128=peak=true:dualmono=true:framelog=verbose"
+# Before encoding only the integrated loudness matters; true-peak metering (4x oversampling)
+# costs three times as much as the rest, so the pre-pass reads sample peaks.
+EBUR128_SAMPLE_PEAK = "ebur128=peak=sample:dualmono=true:framelog=verbose"
+PCM_SAMPLE_RATE = 22_050
+READ_FRAMES = 1 << 16
+
+_NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
+
+
+@dataclass(frozen=True)
+class Loudness:
+    """Figures from one ``ebur128`` pass (dual-mono for mono input)."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    lra_lu: float
+
+    def within_spec(self) -> bool:
+        return (
+            abs(self.integrated_lufs - TARGET_LUFS) <= TOLERANCE_LU
+            and self.true_peak_dbtp <= MAX_TRUE_PEAK_DBTP
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LoudnessPlan:
+    """What the encoder applies: a gain in dB and a limiter ceiling, from a measurement."""
+
+    measured: Loudness
+    gain_db: float
+    ceiling_dbtp: float = LIMITER_CEILING_DBTP
+    output_sample_rate: int = 44_100
+
+    def filters(self) -> list[str]:
+        return encoder_filters(self.gain_db, self.ceiling_dbtp, self.output_sample_rate)
+
+
+def parse_summary(log: str) -> Loudness:
+    """Read the summary ``ebur128`` prints at the end of a pass."""
+    at = log.rfind("Summary:")
+    summary = log[at:] if at >= 0 else ""
+    found = {
+        key: re.search(pattern, summary)
+        for key, pattern in (
+            ("integrated_lufs", rf"\bI:\s+{_NUMBER} LUFS"),
+            ("lra_lu", rf"\bLRA:\s+{_NUMBER} LU\b"),
+            ("true_peak_dbtp", rf"\bPeak:\s+{_NUMBER} dBFS"),
+        )
+    }
+    if any(match is None for match in found.values()):
+        raise ToolchainError(
+            "ffmpeg's ebur128 filter printed no loudness summary; run 'podcast doctor'"
+        )
+    values = {key: float(match.group(1)) for key, match in found.items() if match}
+    return Loudness(**values)
+
+
+def _run_ebur128(
+    input_args: list[str],
+    stdin_chunks: Iterable[bytes] | None = None,
+    meter: str = EBUR128,
+) -> Loudness:
+    ffmpeg = toolchain.find_ffmpeg().path
+    args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", "info", *input_args,
+            "-af", meter, "-f", "null", "-"]  # fmt: skip
+    # stderr goes to a file: ffmpeg may write more than a pipe holds while we feed its stdin.
+    with tempfile.TemporaryFile() as log:
+        try:
+            proc = subprocess.Popen(
+                args,
+                stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
+        except OSError as exc:
+            raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
+        try:
+            if stdin_chunks is not None:
+                assert proc.stdin is not None
+                for chunk in stdin_chunks:
+                    proc.stdin.write(chunk)
+                proc.stdin.close()
+            code = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+    if code != 0:
+        raise OutputError(f"ffmpeg could not measure loudness: {text.strip()[-300:]}")
+    return parse_summary(text)
+
+
+def _wav_frames(paths: Iterable[Path]) -> Iterable[bytes]:
+    for path in paths:
+        try:
+            with wave.open(str(path), "rb") as wav:
+                if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (
+                    1,
+                    2,
+                    PCM_SAMPLE_RATE,
+                ):
+                    raise OutputError(
+                        f"{path.name}: expected 16-bit mono {PCM_SAMPLE_RATE} Hz audio; "
+                        "rebuild with --no-cache"
+                    )
+                while frames := wav.readframes(READ_FRAMES):
+                    yield frames
+        except (wave.Error, EOFError) as exc:
+            raise OutputError(
+                f"{path.name}: not a readable WAV ({exc}); rebuild with --no-cache"
+            ) from exc
+
+
+def measure_wavs(paths: Iterable[Path]) -> Loudness:
+    """Loudness of the given 16-bit mono 22.05 kHz WAVs played back to back (one ffmpeg pass)."""
+    return measure_pcm(_wav_frames(paths))
+
+
+def measure_pcm(chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE) -> Loudness:
+    """Loudness of a stream of 16-bit mono PCM (``true_peak_dbtp`` holds the *sample* peak)."""
+    input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    return _run_ebur128(input_args, chunks, EBUR128_SAMPLE_PEAK)
+
+
+def measure_file(path: Path) -> Loudness:
+    """Loudness of an audio file (the encoded MP3), as a loudness meter reads it."""
+    return _run_ebur128(["-i", str(path)])
+
+
+def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
+    """The static gain (dB) that brings ``measured`` to ``target_lufs``."""
+    if math.isinf(measured.integrated_lufs):
+        raise OutputError("the episode is silent (no measurable loudness); check the voice")
+    gain = target_lufs - measured.integrated_lufs + PAUSE_ALLOWANCE_LU
+    # whole steps: a small edit to an article keeps its gain, so its cached parts stay valid
+    return min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
+
+
+def plan(measured: Loudness, output_sample_rate: int = 44_100) -> LoudnessPlan:
+    """Gain and limiter for speech measured with ``measure_wavs``/``measure_pcm``."""
+    return LoudnessPlan(measured, gain_for(measured), output_sample_rate=output_sample_rate)
+
+
+def corrected(previous: LoudnessPlan, verified: Loudness) -> LoudnessPlan:
+    """A second plan after ``verified`` (the MP3 encoded with ``previous``) missed the spec."""
+    gain = previous.gain_db + (TARGET_LUFS - verified.integrated_lufs)
+    ceiling = previous.ceiling_dbtp
+    if verified.true_peak_dbtp > MAX_TRUE_PEAK_DBTP:
+        ceiling -= verified.true_peak_dbtp - MAX_TRUE_PEAK_DBTP + 0.3
+    return LoudnessPlan(
+        previous.measured,
+        round(min(MAX_GAIN_DB, gain), 2),
+        round(ceiling, 2),
+        previous.output_sample_rate,
+    )
+
+
+def encoder_filters(
+    gain_db: float,
+    ceiling_dbtp: float = LIMITER_CEILING_DBTP,
+    output_sample_rate: int = 44_100,
+) -> list[str]:
+    """The ffmpeg audio filters (one ``-af`` chain, joined with ``,``) for gain + limiter.
+
+    The input is resampled to the output rate first so the limiter sees the peaks the MP3 will
+    carry. ``level=0`` turns off alimiter's own auto-levelling; ``latency=1`` removes its
+    look-ahead delay, so the timeline (chapter marks, cues) does not move.
+    """
+    limit = max(0.0625, min(1.0, 10 ** (ceiling_dbtp / 20)))
+    return [
+        f"aresample={output_sample_rate}",
+        f"volume={gain_db:+.2f}dB",
+        f"alimiter=limit={limit:.4f}:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
+        ":level=0:latency=1",
+    ]
+
+
+def report(
+    plan_used: LoudnessPlan, verified: Loudness, seconds: float, encodes: int = 1
+) -> dict[str, Any]:
+    """The ``loudness`` section of episode.json."""
+    return {
+        "target_lufs": TARGET_LUFS,
+        "measurement": "ITU BS.1770 / EBU R128, dual-mono (ffmpeg ebur128)",
+        "before": {
+            "integrated_lufs": plan_used.measured.integrated_lufs,
+            "sample_peak_dbfs": plan_used.measured.true_peak_dbtp,
+            "lra_lu": plan_used.measured.lra_lu,
+        },
+        "gain_db": plan_used.gain_db,
+        "encodes": encodes,
+        "limiter_ceiling_dbtp": plan_used.ceiling_dbtp,
+        "integrated_lufs": verified.integrated_lufs,
+        "true_peak_dbtp": verified.true_peak_dbtp,
+        "lra_lu": verified.lra_lu,
+        "within_spec": verified.within_spec(),
+        "analysis_seconds": round(seconds, 3),
+    }
+
+
+class Stopwatch:
+    """Adds up the time spent in the loudness step (measure + verify)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds += time.perf_counter() - self._start

@@ -1,0 +1,539 @@
+"""Publishing: built episodes -> a static site with an RSS feed and a page per episode.
+
+feedgen lives only here. The feed is RSS 2.0 with the ``itunes`` namespace (feedgen's podcast
+extension) and the Podcasting 2.0 ``podcast`` namespace (our own feedgen extension, below);
+``itunes:explicit`` is written by that extension too, as ``true``/``false`` (feedgen only knows
+the old ``yes``/``no``).
+
+Re-publishing is incremental and idempotent: ``.publish-state.json`` in the site folder keeps
+each episode's GUID and first publication date, so they never change once published. Files are
+copied only when they differ. ``remove`` takes an episode out of the feed and the site and
+remembers that, so the next publish does not bring it back unless it is named again.
+
+Layout (every file name ASCII)::
+
+    SITE/feed.xml  index.html  cover-<hash>.png  player.js
+    SITE/<slug>/index.html  <slug>.mp3  chapters.json  transcript.vtt|srt|json
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from podcast.errors import InputError, OutputError
+from podcast.show import Show
+from podcast.shownotes import clock
+
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# The Podcast Index namespace UUID for podcast:guid (UUIDv5 of the feed URL).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+STATE_FILE = ".publish-state.json"
+PAGE_DATA = ".episode.json"  # what a page was made from, to keep it if the build goes
+FEED_FILE = "feed.xml"
+PLAYER_JS = "player.js"
+DEFAULT_SITE_DIR = "public"
+EPISODE_FILES = {
+    "chapters.json": ("application/json+chapters", None),
+    "transcript.vtt": ("text/vtt", "captions"),
+    "transcript.srt": ("application/x-subrip", None),
+    "transcript.json": ("application/json", None),
+}
+
+
+def podcast_guid(feed_url: str) -> str:
+    """``podcast:guid``: UUIDv5 of the feed URL without scheme and trailing slashes."""
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, feed_url.split("://", 1)[-1].rstrip("/")))
+
+
+def ascii_slug(text: str) -> str:
+    """A file name of a-z, 0-9 and '-' only (Apple: ASCII file names and URLs)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:80].strip("-") or "episode"
+
+
+# --- the podcast: namespace as a feedgen extension --------------------------------------------
+
+
+class PodcastNamespace(BaseExtension):
+    """Channel tags: podcast:guid, podcast:locked, podcast:medium, itunes:explicit true/false."""
+
+    def __init__(self) -> None:
+        self.guid = ""
+        self.explicit = False
+        self.locked = "no"
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
+
+    def extend_rss(self, rss: Any) -> Any:
+        channel = rss[0]
+        xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.guid
+        xml_elem(f"{{{PODCAST_NS}}}locked", channel).text = self.locked
+        xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = "podcast"
+        xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
+        return rss
+
+
+class PodcastEntryNamespace(BaseEntryExtension):
+    """Item tags: podcast:chapters, podcast:transcript (several), itunes:explicit."""
+
+    def __init__(self) -> None:
+        self.chapters_url = ""
+        self.transcripts: list[tuple[str, str, str | None]] = []  # url, type, rel
+        self.explicit = False
+        self.language = ""
+
+    def extend_rss(self, item: Any) -> Any:
+        if self.chapters_url:
+            chapters = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
+            chapters.attrib["url"] = self.chapters_url
+            chapters.attrib["type"] = "application/json+chapters"
+        for url, mime, rel in self.transcripts:
+            transcript = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
+            transcript.attrib["url"] = url
+            transcript.attrib["type"] = mime
+            if self.language:
+                transcript.attrib["language"] = self.language
+            if rel:
+                transcript.attrib["rel"] = rel
+        xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
+        return item
+
+
+# --- what is published ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Published:
+    slug: str
+    title: str
+    guid: str
+    pub_date: str  # RFC 2822
+    duration_ms: int
+    mp3_name: str
+    mp3_size: int
+    notes_html: str
+    chapters: tuple[dict[str, Any], ...]
+    cues: tuple[dict[str, Any], ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    site: Path
+    feed: Path
+    episodes: tuple[Published, ...]
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def _read_state(site: Path) -> dict[str, Any]:
+    path = site / STATE_FILE
+    if not path.is_file():
+        return {"episodes": {}, "removed": []}
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise OutputError(
+            f"{path} is damaged ({exc}); restore it from a backup, or delete it to give every "
+            "episode a new GUID"
+        ) from exc
+    state.setdefault("episodes", {})
+    state.setdefault("removed", [])
+    return state
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _copy_if_changed(source: Path, target: Path) -> None:
+    same_size = target.is_file() and target.stat().st_size == source.stat().st_size
+    if same_size and _digest(target) == _digest(source):
+        return
+    tmp = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, tmp)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def find_episodes(episodes_dir: Path) -> dict[str, Path]:
+    """Built episode folders (with episode.json and their MP3), by their ASCII slug."""
+    found: dict[str, Path] = {}
+    if not episodes_dir.is_dir():
+        return found
+    for manifest in sorted(episodes_dir.glob("*/episode.json")):
+        folder = manifest.parent
+        if folder.name.startswith("."):
+            continue
+        found[ascii_slug(folder.name)] = folder
+    return found
+
+
+def _episode_url(base_url: str, slug: str, name: str = "") -> str:
+    return f"{base_url}{quote(slug)}/{quote(name)}"
+
+
+def publish(
+    episodes_dir: Path,
+    site: Path,
+    show: Show,
+    base_url: str | None = None,
+    remove: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
+    now: dt.datetime | None = None,
+) -> PublishResult:
+    """Write (or update) the static site in ``site`` from the episodes in ``episodes_dir``.
+
+    ``only``: publish just these slugs (and bring back any that were removed). ``remove``: take
+    these slugs out. ``now``: the publication time of new episodes (default: the current time).
+    """
+    base = base_url or show.website
+    if not base:
+        raise InputError(
+            "no base URL for the feed: pass --base-url https://... or set website in podcast.toml"
+        )
+    if not base.startswith(("http://", "https://")):
+        raise InputError(f"base URL {base!r} must start with https:// (or http://)")
+    base = base.rstrip("/") + "/"
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {site} ({exc.strerror}); choose another --site") from exc
+    state = _read_state(site)
+    available = find_episodes(episodes_dir)
+    for slug in (*only, *remove):
+        if slug not in available and slug not in state["episodes"]:
+            known = ", ".join(sorted(available)) or "none"
+            raise InputError(
+                f"no episode '{slug}' in {episodes_dir} or the site; episodes: {known}"
+            )
+    removed_now = []
+    for slug in remove:
+        state["episodes"].pop(slug, None)
+        if slug not in state["removed"]:
+            state["removed"].append(slug)
+        shutil.rmtree(site / slug, ignore_errors=True)
+        removed_now.append(slug)
+    for slug in only:
+        if slug in state["removed"]:
+            state["removed"].remove(slug)
+    wanted = [
+        slug
+        for slug in available
+        if slug not in state["removed"] and (not only or slug in only or slug in state["episodes"])
+    ]
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    added = []
+    episodes: list[Published] = []
+    for slug in wanted:
+        folder = available[slug]
+        manifest = json.loads((folder / "episode.json").read_text(encoding="utf-8"))
+        record = state["episodes"].get(slug)
+        if record is None:
+            record = {
+                "guid": f"urn:uuid:{uuid.uuid4()}",
+                "pub_date": email.utils.format_datetime(moment),
+            }
+            state["episodes"][slug] = record
+            added.append(slug)
+        episodes.append(_publish_episode(folder, manifest, site, slug, record))
+    # an episode on the site whose build was deleted stays published with its old files
+    for slug, record in state["episodes"].items():
+        if slug not in available and (site / slug / PAGE_DATA).is_file():
+            episodes.append(_from_page_json(site / slug / PAGE_DATA, record))
+    episodes.sort(key=lambda e: email.utils.parsedate_to_datetime(e.pub_date), reverse=True)
+    cover_name = _publish_cover(show, site)
+    feed_url = base + FEED_FILE
+    state.setdefault("podcast_guid", podcast_guid(feed_url))
+    _write_atomic(site / PLAYER_JS, PLAYER_SCRIPT.encode("utf-8"))
+    _write_atomic(site / FEED_FILE, _feed(show, episodes, base, cover_name, state["podcast_guid"]))
+    _write_atomic(site / "index.html", _index_page(show, episodes, cover_name).encode("utf-8"))
+    for episode in episodes:
+        _write_atomic(
+            site / episode.slug / "index.html",
+            _episode_page(show, episode, cover_name).encode("utf-8"),
+        )
+    _write_atomic(
+        site / STATE_FILE, (json.dumps(state, indent=2, ensure_ascii=False) + "\n").encode()
+    )
+    return PublishResult(site, site / FEED_FILE, tuple(episodes), tuple(added), tuple(removed_now))
+
+
+def _publish_episode(folder: Path, manifest: dict[str, Any], site: Path, slug: str,
+                     record: dict[str, str]) -> Published:  # fmt: skip
+    target = site / slug
+    target.mkdir(parents=True, exist_ok=True)
+    mp3_source = folder / f"{folder.name}.mp3"
+    if not mp3_source.is_file():
+        mp3s = sorted(folder.glob("*.mp3"))
+        if not mp3s:
+            raise InputError(f"{folder} has no MP3; build the episode again")
+        mp3_source = mp3s[0]
+    mp3_name = f"{slug}.mp3"
+    _copy_if_changed(mp3_source, target / mp3_name)
+    for name in EPISODE_FILES:
+        if (folder / name).is_file():
+            _copy_if_changed(folder / name, target / name)
+    notes = folder / "shownotes.html"
+    cues_file = folder / "transcript.json"
+    cues = (
+        json.loads(cues_file.read_text(encoding="utf-8"))["segments"] if cues_file.is_file() else []
+    )
+    published = Published(
+        slug=slug,
+        title=manifest.get("title") or slug,
+        guid=record["guid"],
+        pub_date=record["pub_date"],
+        duration_ms=int(manifest.get("duration_ms", 0)),
+        mp3_name=mp3_name,
+        mp3_size=(target / mp3_name).stat().st_size,
+        notes_html=notes.read_text(encoding="utf-8") if notes.is_file() else "",
+        chapters=tuple(manifest.get("chapters", [])),
+        cues=tuple(cues),
+        source=manifest.get("source_url") or manifest.get("source", ""),
+    )
+    page = {k: v for k, v in published.__dict__.items() if k not in ("guid", "pub_date")}
+    _write_atomic(target / PAGE_DATA, json.dumps(page, ensure_ascii=False).encode("utf-8"))
+    return published
+
+
+def _from_page_json(path: Path, record: dict[str, str]) -> Published:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["chapters"] = tuple(data["chapters"])
+    data["cues"] = tuple(data["cues"])
+    return Published(guid=record["guid"], pub_date=record["pub_date"], **data)
+
+
+def _publish_cover(show: Show, site: Path) -> str:
+    """Copy the cover under a name that changes when the art does (Apple caches by URL)."""
+    if show.cover is None:
+        return ""
+    data = show.cover.read_bytes()
+    suffix = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+    name = f"cover-{hashlib.sha256(data).hexdigest()[:10]}{suffix}"
+    for old in site.glob("cover-*"):
+        if old.name != name:
+            old.unlink()
+    if not (site / name).is_file():
+        _write_atomic(site / name, data)
+    return name
+
+
+# --- the feed ---------------------------------------------------------------------------------
+
+
+def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
+          guid: str) -> bytes:  # fmt: skip
+    fg = FeedGenerator()
+    fg.load_extension("podcast", rss=True)
+    fg.register_extension("podcastindex", PodcastNamespace, PodcastEntryNamespace, atom=False)
+    fg.title(show.title)
+    fg.description(show.description)
+    fg.language(show.language)
+    fg.author({"name": show.author})
+    # feedgen: the *last* link becomes <link>; the self link must come first
+    fg.link(href=base + FEED_FILE, rel="self", type="application/rss+xml")
+    fg.link(href=show.website or base, rel="alternate")
+    fg.podcast.itunes_author(show.author)
+    fg.podcast.itunes_summary(show.description)
+    if show.subcategory:
+        fg.podcast.itunes_category(show.category, show.subcategory)
+    else:
+        fg.podcast.itunes_category(show.category)
+    if cover_name:
+        fg.podcast.itunes_image(base + cover_name)
+        fg.image(url=base + cover_name, title=show.title, link=show.website or base)
+    fg.podcastindex.guid = guid
+    fg.podcastindex.explicit = show.explicit
+    fg.generator("podcast")
+    for episode in reversed(
+        episodes
+    ):  # feedgen prepends each entry: oldest first in, newest on top
+        fe = fg.add_entry()
+        fe.title(episode.title)
+        fe.guid(episode.guid, permalink=False)
+        fe.pubDate(email.utils.parsedate_to_datetime(episode.pub_date))
+        fe.link(href=_episode_url(base, episode.slug))
+        fe.description(episode.notes_html or html.escape(episode.title))
+        fe.enclosure(
+            _episode_url(base, episode.slug, episode.mp3_name), str(episode.mp3_size), "audio/mpeg"
+        )
+        fe.podcast.itunes_duration(round(episode.duration_ms / 1000))
+        if cover_name:
+            fe.podcast.itunes_image(base + cover_name)
+        ext = fe.podcastindex
+        ext.explicit = show.explicit
+        ext.language = show.language
+        ext.chapters_url = _episode_url(base, episode.slug, "chapters.json")
+        ext.transcripts = [
+            (_episode_url(base, episode.slug, name), mime, rel)
+            for name, (mime, rel) in EPISODE_FILES.items()
+            if name.startswith("transcript.")
+        ]
+    return fg.rss_str(pretty=True)
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
+line-height:1.5;color:#1b2030}
+header img{width:140px;height:140px;float:right;margin-left:1rem;border-radius:8px}
+audio{width:100%;margin:1rem 0}
+#chapters{list-style:none;padding:0}
+#chapters button{background:none;border:0;padding:.2rem .4rem;cursor:pointer;font:inherit;
+text-align:left;color:#1d4ed8}
+#chapters button[aria-current=true]{font-weight:bold;background:#fde68a}
+#caption{min-height:3em;padding:.6rem;background:#f1f5f9;border-radius:6px}
+.transcript p{margin:.3rem 0}
+.transcript a{color:#64748b;text-decoration:none;font-variant-numeric:tabular-nums}
+""".strip()
+
+PLAYER_SCRIPT = """// Chapters that seek, captions from the WebVTT track, #t= deep links. No framework.
+(function () {
+  var audio = document.getElementById('player');
+  if (!audio) return;
+  var buttons = Array.prototype.slice.call(document.querySelectorAll('#chapters button'));
+  function seek(seconds) {
+    audio.currentTime = seconds;
+    var playing = audio.play();
+    if (playing && playing.catch) playing.catch(function () {});
+  }
+  buttons.forEach(function (b) {
+    b.addEventListener('click', function () { seek(parseFloat(b.dataset.start)); });
+  });
+  document.querySelectorAll('a[data-seek]').forEach(function (a) {
+    a.addEventListener('click', function (e) { e.preventDefault(); seek(parseFloat(a.dataset.seek));
+      history.replaceState(null, '', a.getAttribute('href')); });
+  });
+  audio.addEventListener('timeupdate', function () {
+    var current = 0;
+    buttons.forEach(function (b, i) { if (audio.currentTime >= parseFloat(b.dataset.start)) current = i; });
+    buttons.forEach(function (b, i) { b.setAttribute('aria-current', i === current ? 'true' : 'false'); });
+  });
+  var caption = document.getElementById('caption');
+  function showCues(track) {
+    var cues = track.activeCues;
+    caption.textContent = cues && cues.length ? cues[0].text.replace(/<[^>]+>/g, '') : '';
+  }
+  for (var i = 0; i < audio.textTracks.length; i++) {
+    var track = audio.textTracks[i];
+    if (track.kind === 'captions' || track.kind === 'subtitles') {
+      track.mode = 'hidden';  // an <audio> element never draws captions itself
+      track.addEventListener('cuechange', function (e) { showCues(e.target); });
+    }
+  }
+  function fromHash() {
+    var m = location.hash.match(/t=(\\d+(?:\\.\\d+)?)/);
+    if (m) audio.currentTime = parseFloat(m[1]);
+  }
+  if (audio.readyState >= 1) fromHash(); else audio.addEventListener('loadedmetadata', fromHash, { once: true });
+  window.addEventListener('hashchange', fromHash);
+})();
+"""
+
+
+def _page(title: str, body: str, language: str, head: str = "") -> str:
+    esc = html.escape
+    return (
+        "<!doctype html>\n"
+        f'<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n{head}<style>{STYLE}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _index_page(show: Show, episodes: list[Published], cover_name: str) -> str:
+    esc = html.escape
+    items = "\n".join(
+        f'<li><a href="{quote(e.slug)}/">{esc(e.title)}</a> '
+        f"<small>{esc(e.pub_date[:16])} · {clock(e.duration_ms)}</small></li>"
+        for e in episodes
+    )
+    cover = f'<img src="{cover_name}" alt="">' if cover_name else ""
+    body = (
+        f"<header>{cover}<h1>{esc(show.title)}</h1>\n<p>{esc(show.description)}</p>\n"
+        f'<p>By {esc(show.author)} · <a href="{FEED_FILE}">Podcast feed (RSS)</a></p></header>\n'
+        f'<h2>Episodes</h2>\n<ul id="episodes">\n{items}\n</ul>'
+    )
+    head = f'<link rel="alternate" type="application/rss+xml" href="{FEED_FILE}">\n'
+    return _page(show.title, body, show.language, head)
+
+
+def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
+    esc = html.escape
+    chapters = "\n".join(
+        f'<li><button type="button" data-start="{c["start_ms"] / 1000:g}">'
+        f"{clock(c['start_ms'])} {esc(c['title'])}</button> "
+        f'<a href="#t={c["start_ms"] / 1000:g}" data-seek="{c["start_ms"] / 1000:g}" '
+        f'aria-label="link to {esc(c["title"])}">#</a></li>'
+        for c in episode.chapters
+    )
+    transcript = "\n".join(
+        f'<p><a href="#t={cue["startTime"]:g}" data-seek="{cue["startTime"]:g}">'
+        f"{clock(round(cue['startTime'] * 1000))}</a> {esc(cue['body'])}</p>"
+        for cue in episode.cues
+    )
+    cover = f'<img src="../{cover_name}" alt="">' if cover_name else ""
+    body = f"""<header>{cover}<p><a href="../">{esc(show.title)}</a></p>
+<h1>{esc(episode.title)}</h1></header>
+<audio id="player" controls preload="metadata" src="{quote(episode.mp3_name)}">
+<track kind="captions" src="transcript.vtt" srclang="{esc(show.language)}" label="Transcript" default>
+</audio>
+<p id="caption" aria-live="polite"></p>
+<h2>Chapters</h2>
+<ol id="chapters">
+{chapters}
+</ol>
+<h2>Show notes</h2>
+<div class="notes">
+{episode.notes_html}
+</div>
+<h2>Transcript</h2>
+<div class="transcript">
+{transcript}
+</div>
+<p><a href="{quote(episode.mp3_name)}">Download MP3</a> · <a href="transcript.vtt">WebVTT</a> ·
+<a href="transcript.srt">SRT</a> · <a href="chapters.json">Chapters (JSON)</a> ·
+<a href="../{FEED_FILE}">Podcast feed (RSS)</a></p>
+<script src="../{PLAYER_JS}"></script>"""
+    head = f'<link rel="alternate" type="application/rss+xml" href="../{FEED_FILE}">\n'
+    return _page(f"{episode.title} · {show.title}", body, show.language, head)

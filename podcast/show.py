@@ -1,0 +1,291 @@
+"""The show's identity and episode structure: ``podcast.toml`` (or ``--show FILE``).
+
+Layering: built-in defaults (``Show()``) < the show file < command-line flags. Every problem in
+the file is reported at once, with the file and the key, and unknown keys get a "did you mean".
+Paths in the file (cover, jingles, music) are relative to the file's folder.
+
+    title = "Articles, Read Aloud"            # required
+    author = "The podcast project"            # required
+    description = "Articles ... read aloud."  # required
+    language = "en"
+    category = "News"                         # Apple's category list
+    subcategory = "Tech News"                 # optional, must belong to the category
+    explicit = false
+    cover = "cover.png"                       # 1400-3000 px square RGB JPEG/PNG
+    website = "https://example.org/podcast/"  # also the default base URL for publishing
+    voice = "default"                         # voice config for narration
+    [cast]                                    # optional: speaker -> voice (read by podcast.cast)
+    [intro]   text = ["..."], audio = "jingle.wav", music = "bed.wav", music_db = -18, title = "Intro"
+    [outro]   text = ["..."], audio = "jingle.wav", title = "Outro"
+    [between_chapters]  sting = "sting.wav", pause_ms = 0
+
+``{title}`` and ``{show}`` in intro/outro lines are replaced by the episode's and the show's
+title.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from podcast.cover import check_cover
+from podcast.errors import ConfigError
+
+SHOW_FILE = "podcast.toml"
+DEFAULT_TITLE = "Articles, Read Aloud"
+DEFAULT_AUTHOR = "podcast"
+DEFAULT_DESCRIPTION = "Written articles, read aloud by a synthetic voice, chaptered."
+DEFAULT_CATEGORY = "News"
+DEFAULT_MUSIC_DB = -20.0
+DUCK_DB_RANGE = (-60.0, 0.0)
+PAUSE_RANGE_MS = (0, 10_000)
+MAX_LINE_CHARS = 500
+
+# Apple Podcasts categories and their subcategories (podcasters.apple.com/support/1691).
+APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
+    "Business": (
+        "Careers", "Entrepreneurship", "Investing", "Management", "Marketing", "Non-Profit",
+    ),
+    "Comedy": ("Comedy Interviews", "Improv", "Stand-Up"),
+    "Education": ("Courses", "How To", "Language Learning", "Self-Improvement"),
+    "Fiction": ("Comedy Fiction", "Drama", "Science Fiction"),
+    "Government": (),
+    "History": (),
+    "Health & Fitness": (
+        "Alternative Health", "Fitness", "Medicine", "Mental Health", "Nutrition", "Sexuality",
+    ),
+    "Kids & Family": ("Education for Kids", "Parenting", "Pets & Animals", "Stories for Kids"),
+    "Leisure": (
+        "Animation & Manga", "Automotive", "Aviation", "Crafts", "Games", "Hobbies",
+        "Home & Garden", "Video Games",
+    ),
+    "Music": ("Music Commentary", "Music History", "Music Interviews"),
+    "News": (
+        "Business News", "Daily News", "Entertainment News", "News Commentary", "Politics",
+        "Sports News", "Tech News",
+    ),
+    "Religion & Spirituality": (
+        "Buddhism", "Christianity", "Hinduism", "Islam", "Judaism", "Religion", "Spirituality",
+    ),
+    "Science": (
+        "Astronomy", "Chemistry", "Earth Sciences", "Life Sciences", "Mathematics",
+        "Natural Sciences", "Nature", "Physics", "Social Sciences",
+    ),
+    "Society & Culture": (
+        "Documentary", "Personal Journals", "Philosophy", "Places & Travel", "Relationships",
+    ),
+    "Sports": (
+        "Baseball", "Basketball", "Cricket", "Fantasy Sports", "Football", "Golf", "Hockey",
+        "Rugby", "Running", "Soccer", "Swimming", "Tennis", "Volleyball", "Wilderness",
+        "Wrestling",
+    ),
+    "Technology": (),
+    "True Crime": (),
+    "TV & Film": ("After Shows", "Film History", "Film Interviews", "Film Reviews", "TV Reviews"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Segment:
+    """An intro or outro: spoken lines and/or an audio file, and a music bed under the lines."""
+
+    title: str = ""
+    lines: tuple[str, ...] = ()
+    audio: Path | None = None
+    music: Path | None = None
+    music_db: float = DEFAULT_MUSIC_DB
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.lines or self.audio)
+
+
+@dataclass(frozen=True)
+class Show:
+    """Everything about the show (not one episode). Defaults: a show without a file."""
+
+    title: str = DEFAULT_TITLE
+    author: str = DEFAULT_AUTHOR
+    description: str = DEFAULT_DESCRIPTION
+    language: str = "en"
+    category: str = DEFAULT_CATEGORY
+    subcategory: str = ""
+    explicit: bool = False
+    cover: Path | None = None
+    website: str = ""
+    voice: str = ""
+    cast: dict[str, Any] = field(default_factory=dict)
+    intro: Segment = Segment(title="Intro")
+    outro: Segment = Segment(title="Outro")
+    sting: Path | None = None
+    between_chapters_pause_ms: int = 0
+    source: str = "built-in defaults"
+
+
+_REQUIRED = ("title", "author", "description")
+_STRINGS = ("title", "author", "description", "language", "category", "subcategory", "website",
+            "voice", "cover")  # fmt: skip
+_TOP_KEYS = {*_STRINGS, "explicit", "cast", "intro", "outro", "between_chapters"}
+_SEGMENT_KEYS = {"title", "text", "audio", "music", "music_db"}
+_BETWEEN_KEYS = {"sting", "pause_ms"}
+
+
+def _did_you_mean(key: str, options: set[str] | list[str]) -> str:
+    ordered = sorted(options)
+    close = difflib.get_close_matches(key, ordered, n=1) or [
+        o for o in ordered if o.lower().startswith(key.lower()[:4]) and len(key) >= 3
+    ]
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _unknown(problems: list[str], where: str, table: dict[str, Any], known: set[str],
+             prefix: str = "") -> None:  # fmt: skip
+    for key in table:
+        if key not in known:
+            problems.append(f"{where}: unknown key '{prefix}{key}'{_did_you_mean(key, known)}")
+
+
+def _file(problems: list[str], where: str, key: str, value: Any, base: Path) -> Path | None:
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: '{key}' must be a file path (a string)")
+        return None
+    path = (base / value).resolve()
+    if not path.is_file():
+        problems.append(f"{where}: '{key}' = {value!r}: no such file ({path}); fix the path")
+        return None
+    return path
+
+
+def _segment(problems: list[str], where: str, name: str, table: Any, base: Path) -> Segment:
+    default_title = name.capitalize()
+    if not isinstance(table, dict):
+        problems.append(f"{where}: '{name}' must be a table ([{name}])")
+        return Segment(title=default_title)
+    _unknown(problems, where, table, _SEGMENT_KEYS, f"{name}.")
+    text = table.get("text", [])
+    if isinstance(text, str):
+        text = [text]
+    if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
+        problems.append(f"{where}: '{name}.text' must be a string or a list of strings")
+        text = []
+    lines = tuple(t.strip() for t in text if t.strip())
+    for line in lines:
+        if len(line) > MAX_LINE_CHARS:
+            problems.append(f"{where}: a '{name}.text' line is over {MAX_LINE_CHARS} characters")
+    audio = (
+        _file(problems, where, f"{name}.audio", table["audio"], base) if "audio" in table else None
+    )
+    music = (
+        _file(problems, where, f"{name}.music", table["music"], base) if "music" in table else None
+    )
+    if music and not lines:
+        problems.append(f"{where}: '{name}.music' plays under spoken lines; add '{name}.text'")
+    music_db = table.get("music_db", DEFAULT_MUSIC_DB)
+    if isinstance(music_db, bool) or not isinstance(music_db, int | float):
+        problems.append(f"{where}: '{name}.music_db' must be a number (dB, e.g. -20)")
+        music_db = DEFAULT_MUSIC_DB
+    elif not DUCK_DB_RANGE[0] <= music_db <= DUCK_DB_RANGE[1]:
+        problems.append(f"{where}: '{name}.music_db' = {music_db} is out of range (-60 to 0)")
+    title = table.get("title", default_title)
+    if not isinstance(title, str) or not title.strip():
+        problems.append(f"{where}: '{name}.title' must be a non-empty string")
+        title = default_title
+    return Segment(title.strip(), lines, audio, music, float(music_db))
+
+
+def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
+    """Validate a show table (as read from TOML); report every problem at once."""
+    problems: list[str] = []
+    _unknown(problems, where, data, _TOP_KEYS)
+    for key in _REQUIRED:
+        if key not in data:
+            problems.append(f"{where}: missing required key '{key}'; add {key} = \"...\"")
+    values: dict[str, Any] = {}
+    for key in _STRINGS:
+        if key in data:
+            if not isinstance(data[key], str) or not data[key].strip():
+                problems.append(f"{where}: '{key}' must be a non-empty string")
+            else:
+                values[key] = data[key].strip()
+    category = values.get("category", DEFAULT_CATEGORY)
+    if category not in APPLE_CATEGORIES:
+        problems.append(
+            f"{where}: category {category!r} is not an Apple Podcasts category"
+            f"{_did_you_mean(category, set(APPLE_CATEGORIES))}"
+        )
+    elif values.get("subcategory") and values["subcategory"] not in APPLE_CATEGORIES[category]:
+        allowed = ", ".join(APPLE_CATEGORIES[category]) or "none"
+        problems.append(
+            f"{where}: subcategory {values['subcategory']!r} is not in {category!r} "
+            f"(choose one of: {allowed})"
+        )
+    if "explicit" in data and not isinstance(data["explicit"], bool):
+        problems.append(f"{where}: 'explicit' must be true or false")
+    if values.get("website") and not values["website"].startswith(("http://", "https://")):
+        problems.append(f"{where}: 'website' must be an http(s) URL")
+    cover = None
+    if "cover" in values:
+        cover = _file(problems, where, "cover", values.pop("cover"), base)
+        if cover:
+            problems += check_cover(cover, where)
+    cast = data.get("cast", {})
+    if not isinstance(cast, dict):
+        problems.append(f"{where}: 'cast' must be a table ([cast])")
+        cast = {}
+    intro = _segment(problems, where, "intro", data.get("intro", {}), base)
+    outro = _segment(problems, where, "outro", data.get("outro", {}), base)
+    between = data.get("between_chapters", {})
+    sting, pause_ms = None, 0
+    if not isinstance(between, dict):
+        problems.append(f"{where}: 'between_chapters' must be a table")
+    else:
+        _unknown(problems, where, between, _BETWEEN_KEYS, "between_chapters.")
+        if "sting" in between:
+            sting = _file(problems, where, "between_chapters.sting", between["sting"], base)
+        pause_ms = between.get("pause_ms", 0)
+        if isinstance(pause_ms, bool) or not isinstance(pause_ms, int):
+            problems.append(f"{where}: 'between_chapters.pause_ms' must be whole milliseconds")
+            pause_ms = 0
+        elif not PAUSE_RANGE_MS[0] <= pause_ms <= PAUSE_RANGE_MS[1]:
+            problems.append(
+                f"{where}: 'between_chapters.pause_ms' = {pause_ms} is out of range (0 to 10000)"
+            )
+    if problems:
+        raise ConfigError("; ".join(problems))
+    return Show(
+        **values,
+        explicit=bool(data.get("explicit", False)),
+        cover=cover,
+        cast=dict(cast),
+        intro=intro,
+        outro=outro,
+        sting=sting,
+        between_chapters_pause_ms=pause_ms,
+        source=where,
+    )
+
+
+def load_show(path: Path | None, project_root: Path) -> Show:
+    """``path`` if given (it must exist), else ``project_root/podcast.toml``, else defaults."""
+    if path is None:
+        path = project_root / SHOW_FILE
+        if not path.is_file():
+            return Show()
+    elif not path.is_file():
+        raise ConfigError(f"show file {path} does not exist; check --show")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+    return parse_show(data, str(path), path.parent)
+
+
+def fill(line: str, episode_title: str, show: Show) -> str:
+    """An intro/outro line with ``{title}`` and ``{show}`` replaced."""
+    return line.replace("{title}", episode_title).replace("{show}", show.title)

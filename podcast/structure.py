@@ -1,0 +1,291 @@
+"""Episode structure around the article: intro, outro, music bed, stings between chapters.
+
+Everything is added to the Script as ordinary chapters and chunks before synthesis, so the one
+timeline that assemble computes still places every sound, chapter mark and cue:
+
+- the **intro** becomes a first chapter: an optional audio file (a jingle), then the show's
+  spoken lines. With a music bed, the lines are spoken first, then mixed over the music (which
+  ducks under the voice) into one produced part;
+- the **outro** becomes a last chapter: spoken lines, then an optional audio file;
+- **between chapters**, a sting (audio file) and/or extra silence ends each article chapter but
+  the last, so the next chapter's mark still lands in the pause before its first word.
+
+Produced parts are chunks whose ``audio`` names an entry of ``Structure.parts``; they are not
+given to the speech engine. ``render_parts`` turns them into 16-bit mono 22.05 kHz WAVs (what
+assemble reads for speech) with ffmpeg.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import wave
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from podcast import toolchain
+from podcast.errors import OutputError, ToolchainError
+from podcast.models import (
+    PAUSE_CHAPTER,
+    PAUSE_PARAGRAPH,
+    PAUSE_SENTENCE,
+    Chapter,
+    Chunk,
+    Script,
+    SpokenChunk,
+)
+from podcast.show import Segment, Show, fill
+
+SAMPLE_RATE = 22_050
+BED_LEAD_IN_MS = 1500  # music alone before the first word
+BED_TAIL_MS = 2500  # music after the last word, fading out
+BED_FADE_MS = 2000
+LINE_GAP_MS = 400  # between intro lines spoken over music
+DUCK = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350:makeup=1"
+INTRO_SPEAKER = ""
+
+# kinds of produced parts
+FILE = "file"
+SILENCE = "silence"
+BED = "bed"
+
+
+@dataclass(frozen=True)
+class Part:
+    """How to make one produced chunk's audio."""
+
+    kind: str
+    path: Path | None = None  # FILE: the audio file; BED: the music
+    ms: int = 0  # SILENCE: its length
+    lines: tuple[Chunk, ...] = ()  # BED: the spoken lines to put over the music
+    music_db: float = -20.0
+
+
+@dataclass(frozen=True)
+class Structure:
+    """The script with intro/outro/stings added, and how to render the produced parts."""
+
+    script: Script
+    parts: dict[str, Part]
+
+    def speech_chunks(self) -> list[Chunk]:
+        """What the speech engine must render: the script's speech and the lines under music."""
+        speech = [c for c in self.script.chunks() if not c.audio]
+        for part in self.parts.values():
+            speech.extend(part.lines)
+        return speech
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.next_id = -1
+
+    def take(self) -> int:
+        value, self.next_id = self.next_id, self.next_id - 1
+        return value
+
+
+def _lines(segment: Segment, script: Script, show: Show, voice: str,
+           speak: Callable[[str], str], ids: _Ids) -> list[Chunk]:  # fmt: skip
+    chunks = []
+    for line in segment.lines:
+        text = fill(line, script.title, show)
+        chunks.append(Chunk(text, speak(text), voice, ids.take(), PAUSE_SENTENCE, INTRO_SPEAKER))
+    return chunks
+
+
+def _part_chunk(name: str, ids: _Ids, voice: str, text: str = "", pause: str = PAUSE_SENTENCE
+                ) -> Chunk:  # fmt: skip
+    return Chunk(text, "", voice, ids.take(), pause, INTRO_SPEAKER, audio=name)
+
+
+def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str], str]) -> Structure:
+    """``script`` with the show's intro, outro and between-chapter parts added."""
+    ids = _Ids()
+    parts: dict[str, Part] = {}
+    chapters = list(script.chapters)
+
+    sting_or_pause: list[str] = []
+    if show.sting:
+        parts["sting"] = Part(FILE, show.sting)
+        sting_or_pause.append("sting")
+    if show.between_chapters_pause_ms:
+        parts["between"] = Part(SILENCE, ms=show.between_chapters_pause_ms)
+        sting_or_pause.append("between")
+    if sting_or_pause:
+        for index, chapter in enumerate(chapters[:-1]):
+            if not chapter.chunks:
+                continue
+            body = list(chapter.chunks)
+            body[-1] = replace(body[-1], pause_after=PAUSE_PARAGRAPH)
+            extra = [
+                _part_chunk(name, ids, voice, pause=PAUSE_PARAGRAPH) for name in sting_or_pause
+            ]
+            extra[-1] = replace(extra[-1], pause_after=PAUSE_CHAPTER)
+            chapters[index] = replace(chapter, chunks=tuple(body + extra))
+
+    intro = show.intro
+    if intro.enabled:
+        chunks: list[Chunk] = []
+        if intro.audio:
+            parts["intro-audio"] = Part(FILE, intro.audio)
+            chunks.append(_part_chunk("intro-audio", ids, voice, pause=PAUSE_PARAGRAPH))
+        lines = _lines(intro, script, show, voice, speak, ids)
+        if lines and intro.music:
+            parts["intro-bed"] = Part(BED, intro.music, lines=tuple(lines), music_db=intro.music_db)
+            text = " ".join(c.text for c in lines)
+            chunks.append(_part_chunk("intro-bed", ids, voice, text=text))
+        else:
+            chunks.extend(lines)
+        chunks[-1] = replace(chunks[-1], pause_after=PAUSE_CHAPTER)
+        chapters.insert(0, Chapter(intro.title, tuple(chunks)))
+
+    outro = show.outro
+    if outro.enabled:
+        if chapters and chapters[-1].chunks:
+            last = chapters[-1]
+            chapters[-1] = replace(
+                last,
+                chunks=(*last.chunks[:-1], replace(last.chunks[-1], pause_after=PAUSE_CHAPTER)),
+            )
+        chunks = _lines(outro, script, show, voice, speak, ids)
+        if outro.audio:
+            if chunks:
+                chunks[-1] = replace(chunks[-1], pause_after=PAUSE_PARAGRAPH)
+            parts["outro-audio"] = Part(FILE, outro.audio)
+            chunks.append(_part_chunk("outro-audio", ids, voice))
+        chapters.append(Chapter(outro.title, tuple(chunks)))
+    return Structure(replace(script, chapters=tuple(chapters)), parts)
+
+
+def _ffmpeg(args: list[str], what: str) -> None:
+    ffmpeg = toolchain.find_ffmpeg().path
+    try:
+        done = subprocess.run(
+            [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *args],
+            capture_output=True,
+            timeout=300,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ToolchainError(f"ffmpeg failed on {what} ({exc}); run 'podcast doctor'") from exc
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip()[-300:]
+        raise OutputError(f"ffmpeg cannot use {what}: {message}; check the show config")
+
+
+def _to_wav(source: Path, out: Path) -> None:
+    _ffmpeg(
+        ["-i", str(source), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
+         "-f", "wav", str(out)],
+        str(source),
+    )  # fmt: skip
+
+
+def _silence_wav(ms: int, out: Path) -> None:
+    with wave.open(str(out), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(bytes(round(ms * SAMPLE_RATE / 1000) * 2))
+
+
+def _pcm(path: Path) -> bytes:
+    with wave.open(str(path), "rb") as wav:
+        return wav.readframes(wav.getnframes())
+
+
+def _bed_wav(part: Part, line_wavs: list[Path], out: Path) -> None:
+    """Spoken lines over looping music that ducks under the voice and fades out after."""
+    assert part.path is not None
+    gap = bytes(round(LINE_GAP_MS * SAMPLE_RATE / 1000) * 2)
+    lead = bytes(round(BED_LEAD_IN_MS * SAMPLE_RATE / 1000) * 2)
+    tail = bytes(round(BED_TAIL_MS * SAMPLE_RATE / 1000) * 2)
+    voice = lead + gap.join(_pcm(p) for p in line_wavs) + tail
+    voice_path = out.with_name(f"{out.stem}.voice.wav")
+    with wave.open(str(voice_path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(SAMPLE_RATE)
+        wav.writeframes(voice)
+    total_s = len(voice) / 2 / SAMPLE_RATE
+    fade_start = max(0.0, total_s - BED_FADE_MS / 1000)
+    graph = (
+        f"[1:a]aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
+        f"volume={part.music_db}dB,atrim=0:{total_s:.3f},"
+        f"afade=t=out:st={fade_start:.3f}:d={BED_FADE_MS / 1000}[bed];"
+        "[0:a]asplit[v][key];"
+        f"[bed][key]{DUCK}[ducked];"
+        "[v][ducked]amix=inputs=2:duration=first:normalize=0[out]"
+    )
+    _ffmpeg(
+        ["-i", str(voice_path), "-stream_loop", "-1", "-i", str(part.path),
+         "-filter_complex", graph, "-map", "[out]", "-ac", "1", "-ar", str(SAMPLE_RATE),
+         "-c:a", "pcm_s16le", "-f", "wav", str(out)],
+        str(part.path),
+    )  # fmt: skip
+    voice_path.unlink(missing_ok=True)
+
+
+def in_order(
+    structure: Structure,
+    speech: Iterable[SpokenChunk],
+    scratch: Path,
+) -> Iterator[SpokenChunk]:
+    """Every chunk of ``structure.script`` in order, produced parts rendered into ``scratch``.
+
+    ``speech`` yields ``structure.speech_chunks()`` rendered, in that order.
+    """
+    scratch.mkdir(parents=True, exist_ok=True)
+    rendered = iter(speech)
+    spoken: dict[Chunk, SpokenChunk] = {}
+    wanted: Sequence[Chunk] = structure.speech_chunks()
+    for chunk in wanted:
+        item = next(rendered)
+        if item.chunk != chunk:
+            raise RuntimeError("synthesis returned chunks out of order")
+        spoken[chunk] = item
+    made: dict[str, Path] = {}
+    for chunk in structure.script.chunks():
+        if not chunk.audio:
+            yield spoken[chunk]
+            continue
+        if chunk.audio not in made:
+            part = structure.parts[chunk.audio]
+            lines = [spoken[c].wav_path for c in part.lines]
+            # content-addressed, so encoded parts that contain it can be cached safely
+            out = scratch / f"{_part_key(part, lines)}.wav"
+            if not out.is_file():
+                tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.wav")
+                try:
+                    if part.kind == FILE:
+                        assert part.path is not None
+                        _to_wav(part.path, tmp)
+                    elif part.kind == SILENCE:
+                        _silence_wav(part.ms, tmp)
+                    else:
+                        _bed_wav(part, lines, tmp)
+                    os.replace(tmp, out)
+                finally:
+                    tmp.unlink(missing_ok=True)
+            made[chunk.audio] = out
+        yield SpokenChunk(chunk, made[chunk.audio])
+
+
+def _part_key(part: Part, line_wavs: list[Path]) -> str:
+    digest = hashlib.sha256(part.path.read_bytes()).hexdigest() if part.path else ""
+    payload = json.dumps(
+        {
+            "kind": part.kind,
+            "file": digest,
+            "ms": part.ms,
+            "lines": [p.stem for p in line_wavs],
+            "music_db": part.music_db,
+            "bed": [BED_LEAD_IN_MS, BED_TAIL_MS, BED_FADE_MS, LINE_GAP_MS, DUCK],
+            "rate": SAMPLE_RATE,
+        },
+        sort_keys=True,
+    )
+    return "produced-" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]

@@ -1,0 +1,313 @@
+"""What the ``podcast voices`` commands do, as plain functions: list, check, preview, new.
+
+Checking a voice goes further than reading its file: the engine voice id (and variant) is
+looked up in the installed engine's own list, because pyttsx3 accepts unknown ids silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from podcast import lexicon
+from podcast.errors import ConfigError, OutputError, PodcastError
+from podcast.models import PAUSE_END, PAUSE_SENTENCE, Chapter, Chunk, Script
+from podcast.voices import (
+    DEFAULT_ENGINE,
+    DEFAULT_VOICE_NAME,
+    ORIGIN_DEFAULT,
+    PIPER_ENGINE,
+    Problem,
+    Voice,
+    VoiceConfigError,
+    check_name,
+    load_voice,
+    read_voice_file,
+    voice_files,
+    voice_names,
+)
+
+PREVIEW_TEXT = (
+    "On March 3rd, 2024, the company said it had 1,250 employees and $44.5 billion in debt. "
+    "“We are going to Mars, and we are going there soon,” she said."
+)
+
+
+@dataclass(frozen=True)
+class VoiceCheck:
+    """The result of checking one voice: its problems (none means it is good)."""
+
+    name: str
+    source: str
+    problems: tuple[Problem, ...]
+    engine_voice: str = ""  # the engine's full id when it resolved
+    unavailable: str = ""  # why a valid voice cannot be used here (an optional engine)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.unavailable
+
+
+def _synthesizer() -> Any:
+    from podcast.synthesize import Synthesizer
+
+    return Synthesizer(workers=1)
+
+
+def _engine_problem(voice: Voice, synthesizer: Any) -> tuple[str, Problem | None]:
+    """(the engine's id for the voice, or the problem with it)."""
+    from podcast.synthesize import resolve_engine_voice
+
+    if voice.engine == PIPER_ENGINE:
+        from podcast import piper_engine
+
+        source = Path(voice.source)
+        base_dir = source.parent if source.is_file() else None
+        try:
+            settings = piper_engine.prepare(voice.engine_settings(), voice.lexicon, base_dir)
+        except piper_engine.EngineUnavailable:
+            raise
+        except piper_engine.SettingError as exc:
+            return "", Problem(voice.origin(exc.key), exc.key, exc.detail)
+        except ConfigError as exc:
+            return "", Problem(voice.source, "voice", str(exc))
+        return f"piper:{Path(settings['model']).name}", None
+    try:
+        return resolve_engine_voice(voice.engine_voice, synthesizer.engine_voices()), None
+    except ConfigError as exc:
+        return "", Problem(voice.origin("voice"), "voice", str(exc))
+
+
+def _raw_engine_problem(path: Path, problems: list[Problem], synthesizer: Any) -> Problem | None:
+    """The engine voice id problem of a file that has other problems too (all at once)."""
+    if any(p.key in ("", "voice", "engine") for p in problems):
+        return None
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("engine", DEFAULT_ENGINE) != DEFAULT_ENGINE:
+        return None
+    requested = data.get("voice", Voice().engine_voice)
+    _, problem = _engine_problem(
+        Voice(engine_voice=requested, origins={"voice": str(path)}), synthesizer
+    )
+    return problem
+
+
+def _key_order(problems: list[Problem], key: str) -> int:
+    """Where a problem about ``key`` goes so problems follow the file's key order."""
+    order = ["engine", "voice", "language", "rate", "pitch", "volume"]
+    rank = order.index(key)
+    for index, problem in enumerate(problems):
+        if problem.key not in order or order.index(problem.key) > rank:
+            return index
+    return len(problems)
+
+
+def check_voices(
+    voices_dir: Path, names: list[str] | None = None, synthesizer: Any = None
+) -> list[VoiceCheck]:
+    """Check every voice config in ``voices_dir`` (or just ``names``): file and engine."""
+    if synthesizer is None:
+        with _synthesizer() as own:
+            return check_voices(voices_dir, names, own)
+    paths = {p.stem: p for p in voice_files(voices_dir)}
+    wanted = names or voice_names(voices_dir)
+    results: list[VoiceCheck] = []
+    for name in wanted:
+        path = paths.get(name)
+        source = str(path) if path else "built-in defaults"
+        try:
+            voice = read_voice_file(path) if path else load_voice(name, voices_dir)
+        except VoiceConfigError as exc:
+            problems = list(exc.problems)
+            engine_problem = _raw_engine_problem(path, problems, synthesizer) if path else None
+            if engine_problem:
+                problems.insert(_key_order(problems, "voice"), engine_problem)
+            results.append(VoiceCheck(name, source, tuple(problems)))
+            continue
+        except ConfigError as exc:
+            results.append(VoiceCheck(name, source, (Problem(source, "", str(exc)),)))
+            continue
+        try:
+            full_id, problem = _engine_problem(voice, synthesizer)
+        except ConfigError as exc:  # piper_engine.EngineUnavailable: an optional extra
+            results.append(VoiceCheck(name, source, (), unavailable=str(exc)))
+            continue
+        results.append(VoiceCheck(name, source, (problem,) if problem else (), full_id))
+    return results
+
+
+@dataclass(frozen=True)
+class VoiceListing:
+    configured: list[VoiceCheck]
+    configured_voices: dict[str, Voice]
+    engine: list[Any]  # synthesize.EngineVoice
+    piper: list[str]  # installed Piper voice packages
+    variants: list[str]  # espeak-ng variants, appended to an id with "+"
+
+
+def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
+    """Configured voices (with whether each is usable) and the engine's own voices.
+
+    ``language`` ("en", "en-gb") keeps only voices whose language starts with it.
+    """
+    with _synthesizer() as synthesizer:
+        checks = check_voices(voices_dir, synthesizer=synthesizer)
+        engine = list(synthesizer.engine_voices())
+    configured: dict[str, Voice] = {}
+    for check in checks:
+        if check.ok:
+            configured[check.name] = load_voice(check.name, voices_dir)
+    if language:
+        want = language.lower()
+        checks = [
+            c for c in checks if c.name not in configured
+            or configured[c.name].language.lower().startswith(want)
+        ]  # fmt: skip
+        engine = [v for v in engine if any(lang.lower().startswith(want) for lang in v.languages)]
+    from podcast import piper_engine
+
+    piper = sorted(piper_engine.packaged_voices()) if piper_engine.installed() else []
+    from podcast.synthesize import engine_variants
+
+    return VoiceListing(checks, configured, engine, piper, engine_variants())
+
+
+def effective_settings(voice: Voice) -> list[tuple[str, Any, str]]:
+    """(key, value, where it came from) for every setting of ``voice``."""
+    return [(key, value, voice.origin(key)) for key, value in voice.settings().items()]
+
+
+def _atomic_path(out: Path) -> Path:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create {out.parent} ({exc.strerror}); choose another --out"
+        ) from exc
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; a preview or config is for sharing
+    return Path(tmp)
+
+
+def preview_script(voice: Voice, text: str) -> Script:
+    """A one-chapter script of ``text`` for ``voice``, one chunk per sentence."""
+    from podcast.segment import sentences, split_long
+
+    say = lexicon.speaker(voice.lexicon)
+    pieces = [p for s in sentences(text) for p in split_long(s)]
+    if not pieces:
+        raise ConfigError("the preview text is empty; pass some words with --text")
+    chunks = tuple(
+        Chunk(
+            piece,
+            say(piece),
+            voice.name,
+            index,
+            PAUSE_END if index == len(pieces) - 1 else PAUSE_SENTENCE,
+        )
+        for index, piece in enumerate(pieces)
+    )
+    return Script(f"Preview of {voice.name}", f"preview-{voice.name}", "preview",
+                  (Chapter("Preview", chunks),))  # fmt: skip
+
+
+def preview_voice(voice: Voice, out: Path, text: str = PREVIEW_TEXT) -> Path:
+    """Render ``text`` with ``voice`` into the MP3 ``out``; return its path."""
+    from podcast import assemble
+    from podcast.synthesize import Synthesizer
+
+    script = preview_script(voice, text)
+    tmp = _atomic_path(out)
+    try:
+        with Synthesizer(workers=1) as synthesizer, tempfile.TemporaryDirectory() as scratch:
+            spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, Path(scratch))
+            assemble.render(script, spoken, {voice.name: voice}, tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return out
+
+
+_TEMPLATE = """\
+# Voice "{name}"{based}. Use it with: podcast build --voice {name}
+# Check it with: podcast voices check    Hear it with: podcast voices preview {name}
+engine = "{engine}"
+voice = "{engine_voice}"{voice_pad}# an espeak-ng voice id ('podcast voices list'); a variant with "+", e.g. "gmw/en-us+f3"
+language = "{language}"
+rate = {rate}{rate_pad}# words per minute (80-450)
+pitch = {pitch}{pitch_pad}# 0-99
+volume = {volume}{volume_pad}# 0.0-1.0
+
+[pauses]                # milliseconds of silence after each kind of break (0-10000)
+{pauses}
+
+[lexicon]               # word = how to say it; espeak phonemes allowed inside [[...]]
+{lexicon}"""
+
+
+def _pad(text: str, width: int = 24) -> str:
+    return " " * max(1, width - len(text))
+
+
+def new_voice(name: str, voices_dir: Path, based_on: str | None = None) -> Path:
+    """Write ``voices_dir/NAME.toml``, a commented config (a copy of ``based_on``'s settings,
+    or the defaults); refuse to overwrite an existing voice."""
+    check_name(name)
+    path = voices_dir / f"{name}.toml"
+    if path.exists():
+        raise ConfigError(f"{path} already exists; choose another name or edit that file")
+    base = load_voice(based_on or DEFAULT_VOICE_NAME, voices_dir)
+    lexicon_lines = "\n".join(
+        f"{_toml_key(w)} = {json.dumps(s, ensure_ascii=False)}" for w, s in base.lexicon.items()
+    )
+    text = _TEMPLATE.format(
+        name=name,
+        based=f", based on '{based_on}'" if based_on else "",
+        engine=base.engine,
+        engine_voice=base.engine_voice,
+        voice_pad=_pad(f'voice = "{base.engine_voice}"'),
+        language=base.language,
+        rate=base.rate_wpm,
+        rate_pad=_pad(f"rate = {base.rate_wpm}"),
+        pitch=base.pitch,
+        pitch_pad=_pad(f"pitch = {base.pitch}"),
+        volume=base.volume,
+        volume_pad=_pad(f"volume = {base.volume}"),
+        pauses="\n".join(f"{kind} = {ms}" for kind, ms in base.pauses_ms.items()),
+        lexicon=lexicon_lines or '# Musk = "musk"\n# Nguyen = "[[w\'In]]"',
+    )
+    voices_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _atomic_path(path)
+    tmp.write_text(text + "\n", encoding="utf-8")
+    try:
+        read_voice_file(tmp)  # what we write must load
+    except PodcastError:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+    return path
+
+
+def _toml_key(word: str) -> str:
+    bare = word.replace("-", "").replace("_", "")
+    return word if bare.isascii() and bare.isalnum() else json.dumps(word, ensure_ascii=False)
+
+
+__all__ = [
+    "ORIGIN_DEFAULT",
+    "PREVIEW_TEXT",
+    "VoiceCheck",
+    "VoiceListing",
+    "check_voices",
+    "effective_settings",
+    "list_voices",
+    "new_voice",
+    "preview_voice",
+]

@@ -1,0 +1,51 @@
+"""Shared fixtures: one real build of the seed per test session (real espeak-ng, real ffmpeg)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "trump-musk-x-interview.txt"
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test session renders into its own chunk cache, never the user's."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PODCAST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("PODCAST_HOME", str(ROOT))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Build the seed once; return its folder, manifest and script."""
+    from functools import partial
+
+    from podcast.normalize import normalize
+    from podcast.pipeline import BuildOptions, build, load_script
+    from podcast.show import load_show
+    from podcast.structure import add_structure
+    from podcast.voices import load_voice
+
+    out = tmp_path_factory.mktemp("episodes")
+    (episode,) = build([str(SEED)], BuildOptions(out_dir=out))
+    voice = load_voice("default", ROOT / "voices")
+    script = load_script(str(SEED), voice)
+    show = load_show(None, ROOT)
+    return {
+        "episode": episode,
+        "dir": episode.directory,
+        "mp3": episode.directory / episode.mp3_name,
+        "manifest": json.loads((episode.directory / "episode.json").read_text()),
+        "script": script,
+        "show": show,
+        "produced": add_structure(
+            script, show, voice.name, partial(normalize, lexicon=voice.lexicon)
+        ),
+    }

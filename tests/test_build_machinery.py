@@ -1,0 +1,276 @@
+"""The build machinery: watchdog over synthesis workers, the shared cache, parts joined
+losslessly with an exact timeline, incremental rebuilds. Speed itself is in benchmarks/."""
+
+from __future__ import annotations
+
+import array
+import json
+import math
+import os
+import struct
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import pytest
+
+from podcast import assemble, mpeg, tag
+from podcast.errors import SynthesisError
+from podcast.models import PAUSE_END, PAUSE_PARAGRAPH, Chapter, Chunk, Script, SpokenChunk
+from podcast.progress import Progress, for_stderr
+from podcast.synthesize import Synthesizer
+from podcast.voices import Voice
+from tests import readback
+from tests.conftest import ROOT
+
+ARTICLE = """# Watchdog test
+
+## First part
+
+The first paragraph says hello to the listener.
+
+The second paragraph has a marker word: zebra crossing.
+
+## Second part
+
+The third paragraph is the last one here.
+"""
+
+
+def _article(folder: Path, text: str = ARTICLE) -> Path:
+    path = folder / "article.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _script_chunks(path: Path) -> tuple[Script, Voice]:
+    from podcast.pipeline import load_script
+    from podcast.voices import load_voice
+
+    voice = load_voice("default", ROOT / "voices")
+    return load_script(str(path), voice), voice
+
+
+# --------------------------------------------------------------------------------- watchdog
+
+
+@pytest.mark.slow
+def test_killed_worker_is_replaced_and_its_chunk_retried(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PODCAST_TEST_FAULT", "exit:zebra")
+    script, voice = _script_chunks(_article(tmp_path))
+    with Synthesizer(workers=2, use_cache=False) as synth:
+        items = list(synth.synthesize(script.chunks(), {voice.name: voice}, tmp_path / "w"))
+        assert synth.replaced_workers == 1
+    assert [i.chunk for i in items] == script.chunks()
+    for item in items:
+        with wave.open(str(item.wav_path)) as wav:
+            assert wav.getnframes() > 0
+
+
+@pytest.mark.slow
+def test_build_succeeds_although_a_worker_dies(tmp_path, monkeypatch) -> None:
+    from podcast.pipeline import BuildOptions, build
+
+    monkeypatch.setenv("PODCAST_TEST_FAULT", "exit:zebra")
+    (episode,) = build([str(_article(tmp_path))], BuildOptions(out_dir=tmp_path, use_cache=False))
+    cues = (episode.directory / "transcript.vtt").read_text()
+    assert "zebra crossing" in cues
+    assert not list(tmp_path.glob(".*.partial"))
+
+
+@pytest.mark.slow
+def test_hung_worker_is_killed_and_its_chunk_retried(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PODCAST_TEST_FAULT", "hang:zebra")
+    script, voice = _script_chunks(_article(tmp_path))
+    with Synthesizer(workers=1, use_cache=False, timeout_s=3) as synth:
+        items = list(synth.synthesize(script.chunks(), {voice.name: voice}, tmp_path / "w"))
+        assert synth.replaced_workers == 1
+    assert all(i.wav_path.stat().st_size > 1000 for i in items)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["exit-always:zebra", "fail-always:zebra"])
+def test_a_chunk_that_fails_twice_fails_the_build_naming_its_text(
+    tmp_path, monkeypatch, fault
+) -> None:
+    monkeypatch.setenv("PODCAST_TEST_FAULT", fault)
+    script, voice = _script_chunks(_article(tmp_path))
+    with (
+        Synthesizer(workers=2, use_cache=False) as synth,
+        pytest.raises(SynthesisError, match=r"twice while speaking .*zebra crossing"),
+    ):
+        list(synth.synthesize(script.chunks(), {voice.name: voice}, tmp_path / "w"))
+
+
+# ------------------------------------------------------------------------------------ cache
+
+
+@pytest.mark.slow
+def test_two_concurrent_builds_share_the_cache_and_agree(tmp_path) -> None:
+    article = _article(tmp_path)
+    env = {**os.environ, "PODCAST_CACHE_DIR": str(tmp_path / "cache")}
+    builds = [
+        subprocess.Popen(
+            [sys.executable, "-m", "podcast", "build", str(article), "--out", str(tmp_path / n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for n in ("a", "b")
+    ]
+    for proc in builds:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode()
+    chapters = [
+        json.loads(next((tmp_path / n).glob("*/chapters.json")).read_text()) for n in ("a", "b")
+    ]
+    assert chapters[0] == chapters[1]
+    leftovers = [p for p in (tmp_path / "cache").rglob("*") if ".tmp" in p.name]
+    assert leftovers == []
+
+
+@pytest.mark.slow
+def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(tmp_path) -> None:
+    from podcast.pipeline import BuildOptions, build
+
+    article = _article(tmp_path)
+    build([str(article)], BuildOptions(out_dir=tmp_path / "out"))
+    parts_dir = Path(os.environ["PODCAST_CACHE_DIR"]) / "parts"
+    before = set(parts_dir.rglob("*.part"))
+    article.write_text(ARTICLE.replace("says hello", "says goodbye"), encoding="utf-8")
+    progress = _CountingProgress()
+    (episode,) = build([str(article)], BuildOptions(out_dir=tmp_path / "out"), progress)
+    assert progress.totals["speaking chunks"] == 1
+    assert progress.totals["encoding parts"] >= 2
+    assert progress.done["encoding parts"] == progress.totals["encoding parts"]
+    assert len(set(parts_dir.rglob("*.part")) - before) == 1
+    assert "says goodbye" in (episode.directory / "transcript.vtt").read_text()
+
+
+class _CountingProgress(Progress):
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+        self.done: dict[str, int] = {}
+
+    def add(self, stage: str, total: int, done: int = 0) -> None:
+        self.totals[stage] = self.totals.get(stage, 0) + total
+        self.done[stage] = self.done.get(stage, 0) + done
+
+    def advance(self, stage: str, amount: int = 1) -> None:
+        self.done[stage] = self.done.get(stage, 0) + amount
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:
+    with open(tmp_path / "log", "w") as stream:
+        assert type(for_stderr(stream)) is Progress
+
+
+# ------------------------------------------------------------------- parts and their joins
+
+RATE = assemble.SAMPLE_RATE
+
+
+def _tone_wav(path: Path, speech_ms: int, lead_ms: int = 40, trail_ms: int = 200) -> Path:
+    pcm = bytearray(2 * lead_ms * RATE // 1000)
+    for i in range(speech_ms * RATE // 1000):
+        pcm += struct.pack("<h", int(9000 * math.sin(2 * math.pi * 330 * i / RATE)))
+    pcm += bytes(2 * trail_ms * RATE // 1000)
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(bytes(pcm))
+    return path
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory):
+    """Six tone chunks, one paragraph each, so every chunk is its own part."""
+    folder = tmp_path_factory.mktemp("parts")
+    chunks = [
+        Chunk(f"w{i}.", f"w{i}.", "v", i, PAUSE_PARAGRAPH if i < 5 else PAUSE_END) for i in range(6)
+    ]
+    script = Script(
+        "T", "t", "src", (Chapter("A", tuple(chunks[:3])), Chapter("B", tuple(chunks[3:])))
+    )
+    spoken = [
+        SpokenChunk(c, _tone_wav(folder / f"{i}.wav", 300 + 170 * i)) for i, c in enumerate(chunks)
+    ]
+    mp3 = folder / "joined.mp3"
+    timeline = assemble.render(script, iter(spoken), {"v": Voice(name="v")}, mp3, part_min_words=1)
+    return timeline, mp3
+
+
+def test_parts_are_cut_at_paragraphs_and_chapters() -> None:
+    chunks = [Chunk(f"w{i}", f"w{i}", "v", i, PAUSE_PARAGRAPH) for i in range(4)]
+    script = Script(
+        "T", "t", "s", (Chapter("A", tuple(chunks[:3])), Chapter("B", tuple(chunks[3:])))
+    )
+    parts = assemble.plan_parts(script, {"v": Voice(name="v")}, min_words=2)
+    assert [len(p.chunks) for p in parts] == [2, 1, 1]
+    assert [p.first_chunk for p in parts] == [0, 2, 3]
+
+
+def test_joined_file_has_one_info_header_for_the_whole(joined) -> None:
+    timeline, mp3 = joined
+    data = mp3.read_bytes()
+    stream = mpeg.scan(data)  # every frame header checked, frame count matches the header
+    assert stream.info.frames == stream.audio_frames
+    assert readback.mp3_stream(mp3).xing_tag == "Info"
+    # players' duration (Info frames minus delay and padding) is the timeline's, to the ms
+    info = stream.info
+    samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
+    assert round(samples * 1000 / 44_100) == timeline.duration_ms == assemble.mp3_duration_ms(mp3)
+    # mutagen reads LAME-tagged delay only from "LAME" encoders; ffmpeg writes "Lavc"
+    assert tag.mp3_duration_ms(mp3) == round(info.frames * 1152 * 1000 / 44_100)
+    tag_crc = struct.unpack(
+        ">H", stream.info_frame[stream.info.offset + 154 : stream.info.offset + 156]
+    )[0]
+    zeroed = bytearray(stream.info_frame)
+    zeroed[stream.info.offset + 154 : stream.info.offset + 156] = b"\0\0"
+    assert tag_crc == mpeg.crc16(bytes(zeroed[:190]))
+    assert stream.info.music_crc == mpeg.crc16(data[stream.audio_start :])
+    err = subprocess.run(
+        [readback.find_ffmpeg().path, "-v", "warning", "-i", str(mp3), "-f", "null", "-"],
+        capture_output=True, text=True,
+    ).stderr  # fmt: skip
+    assert err.strip() == ""
+
+
+def _onsets(pcm: array.array, rate: int) -> list[int]:
+    """Where each tone burst starts (ms), found sample by sample in the decoded audio."""
+    quiet_needed = rate // 50  # 20 ms of quiet before a burst
+    onsets, quiet = [], quiet_needed
+    for i, sample in enumerate(pcm):
+        if abs(sample) > 3000:
+            if quiet >= quiet_needed:
+                onsets.append(round(i * 1000 / rate))
+            quiet = 0
+        else:
+            quiet += 1
+    return onsets
+
+
+def test_timeline_matches_the_joined_audio_to_the_millisecond(joined) -> None:
+    timeline, mp3 = joined
+    rate = 44_100
+    pcm = array.array("h", readback.decode_pcm(mp3, rate))
+    heard = _onsets(pcm, rate)
+    planned = [p.start_ms for p in timeline.placements]
+    assert len(heard) == len(planned)
+    # the trim keeps 15 ms of the WAV's own lead-in before the tone
+    for ours, theirs in zip(planned, heard, strict=True):
+        assert abs(theirs - (ours + assemble.TRIM_MARGIN_MS)) <= 2, (planned, heard)
+    assert round(len(pcm) * 1000 / rate) == timeline.duration_ms
+
+
+def test_crc16_of_joined_streams_combines_without_rereading() -> None:
+    a, b = os.urandom(777), os.urandom(2049)
+    assert mpeg.crc16_combine(mpeg.crc16(a), mpeg.crc16(b), len(b)) == mpeg.crc16(a + b)
+    assert mpeg.crc16_combine(0, mpeg.crc16(b), len(b)) == mpeg.crc16(b)
+
+
+def test_encode_args_take_extra_filters_before_resampling(tmp_path) -> None:
+    args = assemble.encode_args(tmp_path / "x.mp3", 96, ["volume=2dB", "alimiter=limit=0.9"])
+    assert args[args.index("-af") + 1] == "volume=2dB,alimiter=limit=0.9,aresample=44100"

@@ -1,0 +1,82 @@
+"""The command-line contract, through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from podcast.cli import app
+from tests.conftest import SEED
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("build", "script", "doctor"):
+        assert command in result.output
+
+
+def test_script_json_has_the_contract_shape() -> None:
+    result = runner.invoke(app, ["script", str(SEED), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["title"].startswith("After a glitchy start")
+    first = doc["chapters"][0]["chunks"][0]
+    assert first["text"] == doc["title"], "the episode opens with its title"
+    for chapter in doc["chapters"]:
+        assert chapter["title"]
+        for chunk in chapter["chunks"]:
+            assert set(chunk) >= {"text", "spoken", "voice"}
+            assert chunk["spoken"].strip() and chunk["voice"] == "default"
+    reasons = {r["reason"] for r in doc["removed"]}
+    assert {"share widget", "newsletter sign-up", "promotional line"} <= reasons
+    spoken = " ".join(c["spoken"] for ch in doc["chapters"] for c in ch["chunks"])
+    assert "forty-four billion dollars" in spoken
+    assert "$" not in spoken and "Share via" not in spoken
+
+
+def test_script_text_output_lists_removed() -> None:
+    result = runner.invoke(app, ["script", str(SEED)])
+    assert result.exit_code == 0
+    assert "Removed (not spoken)" in result.stdout and "Share via" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "{tmp}/nope.txt", "--out", "{tmp}/out"], "no such file"),
+        (["build", "{tmp}/empty.txt", "--out", "{tmp}/out"], "is empty"),
+        (["build", str(SEED), "--voice", "nosuchvoice", "--out", "{tmp}/out"], "unknown voice"),
+        (["script", "{tmp}"], "is a folder"),
+    ],
+    ids=["missing-file", "empty-file", "unknown-voice", "folder"],
+)
+def test_bad_input_gives_one_clear_line_and_exit_1(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert "Traceback" not in result.output
+    out = tmp_path / "out"
+    assert not out.exists() or not any(out.iterdir()), "nothing may be written"
+
+
+def test_usage_error_exits_2() -> None:
+    result = runner.invoke(app, ["build", "--bitrate", "7"])
+    assert result.exit_code == 2
+
+
+@pytest.mark.slow
+def test_doctor_reports_engine_ffmpeg_and_voices() -> None:
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "espeak-ng: 1." in out and "ffmpeg:" in out and "voice 'default': gmw/en-us" in out

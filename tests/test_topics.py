@@ -1,0 +1,94 @@
+"""Topical chapters for articles without headings: boundaries and short descriptive titles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podcast import topics
+from podcast.clean import clean
+from podcast.ingest import ingest
+from podcast.normalize import normalize
+from podcast.segment import build_script
+
+SEED = Path(__file__).parent.parent / "seeds" / "trump-musk-x-interview.txt"
+
+GARDEN = [
+    "Tomatoes need sun, water and rich soil in the vegetable garden every summer.",
+    "Gardeners stake tomatoes so the vines and the fruit stay off the wet soil.",
+    "Water the tomato beds early in the morning so the soil keeps moisture all day.",
+    "Pruning tomato suckers gives the garden plants more sun and bigger fruit.",
+]
+ENGINES = [
+    "The diesel engine compresses air until the fuel ignites without a spark plug.",
+    "Diesel engines burn fuel at high compression, which makes the engine efficient.",
+    "Truck engines use diesel fuel because the torque of a compression engine is high.",
+    "Mechanics check the fuel injectors of a diesel engine for wear every year.",
+]
+CHESS = [
+    "A chess opening controls the centre of the board with pawns and knights.",
+    "Chess players study the opening moves of grandmasters to learn the board.",
+    "The queen and the bishops attack the centre of the chess board in the opening.",
+    "Endgames in chess reward a king that walks to the centre of the board early.",
+]
+
+
+def _long(paragraphs: list[str]) -> list[str]:
+    """Article-length paragraphs: each said three times over (chapters need some 450 words)."""
+    return [" ".join([p] * 3) for p in paragraphs]
+
+
+@pytest.fixture(scope="module")
+def seed_script():  # type: ignore[no-untyped-def]
+    return build_script(clean(ingest(str(SEED))), "default", normalize)
+
+
+def test_seed_gets_three_to_eight_chapters_with_short_titles(seed_script) -> None:  # type: ignore[no-untyped-def]
+    titles = [c.title for c in seed_script.chapters]
+    assert 3 <= len(titles) <= 8
+    assert len(set(titles)) == len(titles)
+    for title in titles:
+        assert 1 <= len(title.split()) <= 5, title
+        assert not title.lower().startswith(("part ", "chapter ")), title
+        assert title[0].isupper()
+
+
+def test_seed_titles_say_what_the_chapter_is_about(seed_script) -> None:  # type: ignore[no-untyped-def]
+    # each title's words occur in its own chapter (or the headline, for the first)
+    for index, chapter in enumerate(seed_script.chapters):
+        text = " ".join(c.text for c in chapter.chunks).lower()
+        if index == 0:
+            text += " " + seed_script.title.lower()
+        for word in chapter.title.lower().split():
+            assert word.rstrip("s") in text, (chapter.title, word)
+
+
+def test_first_seed_chapter_is_about_the_glitchy_start(seed_script) -> None:  # type: ignore[no-untyped-def]
+    assert "start" in seed_script.chapters[0].title.lower()
+    assert "Truth Social" in " ".join(c.text for c in seed_script.chapters[-1].chunks)
+
+
+def test_boundaries_fall_where_the_topic_changes() -> None:
+    paragraphs = _long([*GARDEN, *ENGINES, *CHESS])
+    assert topics.boundaries(paragraphs) == [4, 8]
+
+
+def test_titles_name_each_topic() -> None:
+    chapters = topics.topical_chapters(_long([*GARDEN, *ENGINES, *CHESS]))
+    titles = [t.lower() for t, _ in chapters]
+    assert any("tomato" in t or "garden" in t or "soil" in t for t in titles[:1]), titles
+    assert any("diesel" in t or "engine" in t or "fuel" in t for t in titles[1:2]), titles
+    assert any("chess" in t or "board" in t or "centre" in t for t in titles[2:]), titles
+
+
+def test_short_articles_get_one_chapter() -> None:
+    assert topics.topical_chapters(GARDEN) == [("", [0, 1, 2, 3])]
+    assert topics.topical_chapters([]) == []
+
+
+def test_a_book_length_text_still_gets_at_most_eight_chapters() -> None:
+    paragraphs = _long([*GARDEN, *ENGINES, *CHESS]) * 80  # ~1,000 paragraphs
+    found = topics.boundaries(paragraphs)
+    assert 2 <= len(found) <= topics.MAX_CHAPTERS - 1
+    assert found == sorted(set(found)) and 0 not in found
