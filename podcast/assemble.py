@@ -166,9 +166,13 @@ class Mp3Encoder:
         if status != 0:
             killed = f"killed by {signal.Signals(-status).name}" if status < 0 else ""
             detail = err.strip()[:300] or killed or f"exit status {status}"
+            where = self.out_path.parent  # the cache's parts/xx, or an episode's temp folder
+            where = (
+                where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
+            )
             raise OutputError(
-                f"ffmpeg could not write {self.out_path.name} ({detail}); check the free "
-                f"space in {self.out_path.parent.parent} or choose another --out"
+                f"ffmpeg could not write in {where} ({detail}); free some disk space there "
+                "(or choose another --out, or another PODCAST_CACHE_DIR)"
             )
 
     def kill(self) -> None:

@@ -186,6 +186,12 @@ def _sweep_partials(out_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _remove_own_partials(out_dir: Path) -> None:
+    if out_dir.is_dir():
+        for folder in out_dir.glob(f".*.pid{os.getpid()}.*{PARTIAL_SUFFIX}"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _recover(final: Path) -> None:
     """Put back the previous episode if a build was killed between the two renames."""
     previous = final.with_name(f".{final.name}{PREVIOUS_SUFFIX}")
@@ -520,31 +526,36 @@ def build(
     speakers = [lang.voice_for(voice, script.language) for script in scripts]
     out_dir = options.out_dir or project.episodes_dir
     progress = progress or Progress()
-    with Synthesizer(
-        workers=options.workers,
-        use_cache=options.use_cache,
-        on_rendered=lambda: progress.advance(SYNTHESIS),
-    ) as synthesizer:
-        for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
-            synthesizer.prepare(each)  # an unknown engine voice fails before any work
-        with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
-            pending: list[_Pending] = []
-            try:
-                for script, speaker in zip(scripts, speakers, strict=True):
-                    pending.append(
-                        _start_episode(script, speaker, synthesizer, encoders, out_dir,
-                                       options.bitrate_kbps, options.filters, progress, voices,
-                                       show)
-                    )  # fmt: skip
-                episodes = []
-                while pending:
-                    episodes.append(_finish_episode(pending.pop(0)))
-                return episodes
-            except BaseException:
-                for job in pending:
-                    for future in job.encoded:
-                        future.cancel()
-                synthesizer.close()  # stop rendering before waiting for the encoders
-                for job in pending:
-                    shutil.rmtree(job.work, ignore_errors=True)
-                raise
+    try:
+        with Synthesizer(
+            workers=options.workers,
+            use_cache=options.use_cache,
+            on_rendered=lambda: progress.advance(SYNTHESIS),
+        ) as synthesizer:
+            for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
+                synthesizer.prepare(each)  # an unknown engine voice fails before any work
+            with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+                pending: list[_Pending] = []
+                try:
+                    for script, speaker in zip(scripts, speakers, strict=True):
+                        pending.append(
+                            _start_episode(script, speaker, synthesizer, encoders, out_dir,
+                                           options.bitrate_kbps, options.filters, progress, voices,
+                                           show)
+                        )  # fmt: skip
+                    episodes = []
+                    while pending:
+                        episodes.append(_finish_episode(pending.pop(0)))
+                    return episodes
+                except BaseException:
+                    for job in pending:
+                        for future in job.encoded:
+                            future.cancel()
+                    synthesizer.close()  # stop rendering before waiting for the encoders
+                    for job in pending:
+                        shutil.rmtree(job.work, ignore_errors=True)
+                    raise
+    finally:
+        # After the workers and encoders have stopped: nothing of this build's temporary
+        # folders may stay behind (an interrupted build's workers may have still been writing).
+        _remove_own_partials(out_dir)
