@@ -168,9 +168,6 @@ HOSTILE_HTML = f"""<!doctype html>
 """
 
 
-@pytest.mark.xfail(
-    reason="HTML extraction (issue 4) not merged yet: .html is read as plain text", strict=False
-)
 def test_html_input_is_parsed_and_its_scripts_never_spoken(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
