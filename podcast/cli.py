@@ -66,7 +66,19 @@ def user_errors(command: F) -> F:
 
 
 VoiceOption = Annotated[
-    str, typer.Option("--voice", "-v", help="Voice config name (voices/NAME.toml).")
+    str | None,
+    typer.Option("--voice", "-v", help="Voice config name. Default: the show's, or 'default'."),
+]
+CastOption = Annotated[
+    list[str] | None,
+    typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+]
+RateOption = Annotated[
+    int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+]
+ShowOption = Annotated[
+    Path | None,
+    typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
 ]
 LangOption = Annotated[
     str | None,
@@ -81,10 +93,7 @@ def build(
         list[str] | None,
         typer.Argument(help="Article files (.txt, .md, .html) or '-' for stdin. Default: seeds/."),
     ] = None,
-    voice: Annotated[
-        str | None,
-        typer.Option("--voice", "-v", help="Voice config name. Default: the show's, or 'default'."),
-    ] = None,
+    voice: VoiceOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Folder for episodes. Default: episodes/.")
     ] = None,
@@ -98,17 +107,9 @@ def build(
         int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
     ] = None,
     language: LangOption = None,
-    cast: Annotated[
-        list[str] | None,
-        typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
-    ] = None,
-    rate: Annotated[
-        int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
-    ] = None,
-    show: Annotated[
-        Path | None,
-        typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
-    ] = None,
+    cast: CastOption = None,
+    rate: RateOption = None,
+    show: ShowOption = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.pipeline import BuildOptions
@@ -140,16 +141,21 @@ def build(
 @user_errors
 def script(
     source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
-    voice: VoiceOption = "default",
+    voice: VoiceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     language: LangOption = None,
+    cast: CastOption = None,
+    rate: RateOption = None,
+    show: ShowOption = None,
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
-    from podcast.pipeline import load_script
-    from podcast.project import find_project
-    from podcast.voices import load_voice
+    from podcast.pipeline import BuildOptions, plan_episode, setup
 
-    plan = load_script(source, load_voice(voice, find_project().voices_dir), language)
+    options = BuildOptions(
+        voice=voice, language=language, cast=tuple(cast or ()), show=show, rate_wpm=rate
+    )
+    produced, _ = plan_episode(source, setup(options), language)
+    plan = produced.script
     if as_json:
         document = {
             "title": plan.title,
@@ -157,10 +163,7 @@ def script(
             "chapters": [
                 {
                     "title": chapter.title,
-                    "chunks": [
-                        {"text": c.text, "spoken": c.spoken, "voice": c.voice}
-                        for c in chapter.chunks
-                    ],
+                    "chunks": [_chunk_json(c) for c in chapter.chunks],
                 }
                 for chapter in plan.chapters
             ],
@@ -172,7 +175,10 @@ def script(
     for chapter in plan.chapters:
         typer.echo(f"\n## {chapter.title}\n")
         for chunk in chapter.chunks:
-            typer.echo(chunk.spoken)
+            if chunk.audio:
+                typer.echo(f"[audio: {chunk.audio}]")
+            else:
+                typer.echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
     if plan.removed:
         typer.echo("\n## Removed (not spoken)\n")
         for removal in plan.removed:
@@ -264,6 +270,15 @@ def serve(
         server.serve_forever()
     finally:
         server.server_close()
+
+
+def _chunk_json(chunk: Any) -> dict[str, str]:
+    entry = {"text": chunk.text, "spoken": chunk.spoken, "voice": chunk.voice}
+    if chunk.speaker:
+        entry["speaker"] = chunk.speaker
+    if chunk.audio:
+        entry["audio"] = chunk.audio
+    return entry
 
 
 @app.command()

@@ -133,6 +133,39 @@ def expand_sources(sources: Sequence[str]) -> list[str]:
     return expanded
 
 
+@dataclass(frozen=True)
+class Setup:
+    """What every episode of one build shares: the show, the narrator and the cast."""
+
+    project: Project
+    show: Show
+    narrator: Voice
+    cast: Cast
+    voices: dict[str, Voice]  # every voice the cast uses, by name (the narrator included)
+
+
+def setup(options: BuildOptions) -> Setup:
+    """Load and validate the show, the voices and the cast that ``options`` name."""
+    project = find_project()
+    show = load_show(options.show, project.root)
+    name = options.voice or show.voice or DEFAULT_VOICE_NAME
+    narrator = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
+    cast, voices = load_cast(options.cast, narrator, project.voices_dir, show.cast)
+    return Setup(project, show, narrator, cast, voices)
+
+
+def plan_episode(
+    source: str, plan: Setup, language: str | None = None
+) -> tuple[structure.Structure, Voice]:
+    """Everything the episode of ``source`` will say, in order (the show's intro and outro
+    included), and the narrator that speaks its language."""
+    script = load_script(source, plan.narrator, language, plan.cast, plan.voices)
+    speaker = lang.voice_for(plan.narrator, script.language)
+    project_lexicon = load_lexicon(plan.project.root / LEXICON_FILE)
+    say = lexicon.speaker({**project_lexicon, **speaker.lexicon}, script.language)
+    return structure.add_structure(script, plan.show, speaker.name, say), speaker
+
+
 def default_sources(project: Project) -> list[str]:
     if not project.seeds_dir.is_dir():
         raise InputError(f"no article given and no seeds/ folder in {project.root}; name a file")
@@ -258,7 +291,7 @@ class _Pending:
 
 
 def _start_episode(
-    script: Script,
+    produced: structure.Structure,
     voice: Voice,
     synthesizer: Synthesizer,
     encoders: ThreadPoolExecutor,
@@ -269,11 +302,12 @@ def _start_episode(
     cast_voices: dict[str, Voice] | None = None,
     show: Show | None = None,
 ) -> _Pending:
-    """Add the show's parts, render the speech, measure its loudness, then start encoding.
+    """Render the planned episode's speech, measure its loudness, then start encoding.
 
     Encoding waits for the loudness measurement (one gain for the whole episode), so every part
     gets the same gain + limiter chain; parts already in the cache with that chain are reused.
     """
+    script, article_script = produced.script, produced.article
     if not is_safe_slug(script.slug):  # the one name we derive inside the output folder
         raise InputError(
             f"{script.source}: episode name {script.slug!r} is not a plain ASCII name; "
@@ -300,11 +334,7 @@ def _start_episode(
             f"{out_dir} is not writable ({exc.strerror}); choose another --out"
         ) from exc
     voices = {**(cast_voices or {}), voice.name: voice}
-    article_script = script
     try:
-        say = lexicon.speaker(voice.lexicon, script.language)
-        produced = structure.add_structure(script, show, voice.name, say)
-        script = produced.script
         before = synthesizer.rendered
         located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
         jobs = synthesizer.render(located)
@@ -487,8 +517,11 @@ def build_episode(
     ``voices`` holds the cast's other voices by name (the narrator is ``voice``); ``show`` adds
     the intro, outro and between-chapter parts and names the show in the tags.
     """
+    show = show or Show()
+    say = lexicon.speaker(voice.lexicon, script.language)
+    produced = structure.add_structure(script, show, voice.name, say)
     with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
-        pending = _start_episode(script, voice, synthesizer, encoders, out_dir, bitrate_kbps,
+        pending = _start_episode(produced, voice, synthesizer, encoders, out_dir, bitrate_kbps,
                                  filters, progress or Progress(), voices, show)  # fmt: skip
         try:
             return _finish_episode(pending)
@@ -516,15 +549,12 @@ def build(
     every episode is queued at once, in order, so the cores stay busy across articles while
     the episodes are finished (joined, tagged, written) one after another.
     """
-    project = find_project()
-    show = load_show(options.show, project.root)
-    name = options.voice or show.voice or DEFAULT_VOICE_NAME
-    voice = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
-    cast, voices = load_cast(options.cast, voice, project.voices_dir)
-    targets = expand_sources(sources) or default_sources(project)
-    scripts = [load_script(source, voice, options.language, cast, voices) for source in targets]
-    speakers = [lang.voice_for(voice, script.language) for script in scripts]
-    out_dir = options.out_dir or project.episodes_dir
+    plan = setup(options)
+    show, voices = plan.show, plan.voices
+    targets = expand_sources(sources) or default_sources(plan.project)
+    planned = [plan_episode(source, plan, options.language) for source in targets]
+    speakers = [speaker for _, speaker in planned]
+    out_dir = options.out_dir or plan.project.episodes_dir
     progress = progress or Progress()
     try:
         with Synthesizer(
@@ -537,9 +567,9 @@ def build(
             with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
                 pending: list[_Pending] = []
                 try:
-                    for script, speaker in zip(scripts, speakers, strict=True):
+                    for produced, speaker in planned:
                         pending.append(
-                            _start_episode(script, speaker, synthesizer, encoders, out_dir,
+                            _start_episode(produced, speaker, synthesizer, encoders, out_dir,
                                            options.bitrate_kbps, options.filters, progress, voices,
                                            show)
                         )  # fmt: skip

@@ -70,6 +70,7 @@ class Structure:
 
     script: Script
     parts: dict[str, Part]
+    article: Script  # the article alone, before the show's parts were added
 
     def speech_chunks(self) -> list[Chunk]:
         """What the speech engine must render: the script's speech and the lines under music."""
@@ -158,7 +159,7 @@ def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str],
             parts["outro-audio"] = Part(FILE, outro.audio)
             chunks.append(_part_chunk("outro-audio", ids, voice))
         chapters.append(Chapter(outro.title, tuple(chunks)))
-    return Structure(replace(script, chapters=tuple(chapters)), parts)
+    return Structure(replace(script, chapters=tuple(chapters)), parts, script)
 
 
 def _ffmpeg(args: list[str], what: str) -> None:

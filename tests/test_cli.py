@@ -26,13 +26,20 @@ def test_script_json_has_the_contract_shape() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["title"].startswith("After a glitchy start")
-    first = doc["chapters"][0]["chunks"][0]
-    assert first["text"] == doc["title"], "the episode opens with its title"
-    for chapter in doc["chapters"]:
+    # everything the episode says is a chunk, in order: the show's intro, the title, ..., outro
+    chapters = doc["chapters"]
+    assert chapters[0]["title"] == "Intro" and chapters[-1]["title"] == "Outro"
+    assert chapters[0]["chunks"][0]["spoken"] == "Articles, Read Aloud."
+    assert chapters[1]["chunks"][0]["text"] == doc["title"], "the article opens with its title"
+    assert doc["title"] in chapters[-1]["chunks"][0]["spoken"]
+    voices = set()
+    for chapter in chapters:
         assert chapter["title"]
         for chunk in chapter["chunks"]:
             assert set(chunk) >= {"text", "spoken", "voice"}
-            assert chunk["spoken"].strip() and chunk["voice"] == "default"
+            assert chunk["spoken"].strip() or chunk.get("audio")
+            voices.add(chunk["voice"])
+    assert voices == {"default", "quote"}, "the show's cast reads quotations in the quote voice"
     reasons = {r["reason"] for r in doc["removed"]}
     assert {"share widget", "newsletter sign-up", "promotional line"} <= reasons
     spoken = " ".join(c["spoken"] for ch in doc["chapters"] for c in ch["chunks"])

@@ -144,13 +144,14 @@ def test_page_furniture_is_removed_and_listed(seed_episode: dict) -> None:
         assert furniture in removed
 
 
-def test_opens_with_intro_then_title(seed_episode: dict) -> None:
+def test_opens_with_the_show_then_the_title(seed_episode: dict) -> None:
     cues = _cues((seed_episode["dir"] / "transcript.vtt").read_text())
     chapters = seed_episode["manifest"]["chapters"]
     assert cues[0][0] == "00:00:00.000"
     assert chapters[0]["title"] == "Intro" and chapters[-1]["title"] == "Outro"
+    assert re.sub(r"<[^>]+>", "", cues[0][2]) == "Articles, Read Aloud."
     first_body = [c for c in cues if c[0] >= _clock(chapters[1]["start_ms"])]
-    assert first_body[0][2].startswith("After a glitchy start")
+    assert re.sub(r"<[^>]+>", "", first_body[0][2]).startswith("After a glitchy start")
 
 
 def _clock(ms: int) -> str:
