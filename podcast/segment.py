@@ -137,7 +137,7 @@ def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
     """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names).
 
     A title with no ASCII letters or digits (e.g. all Chinese) gets ``episode-`` and a short
-    hash of the title, so two such articles never share a folder.
+    hash of the title, so two such articles never share a folder; an empty one is ``episode``.
     """
     import hashlib
     import unicodedata
@@ -152,6 +152,8 @@ def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
         slug = candidate
     if not slug and words:
         slug = words[0][:max_chars]
+    if not slug and not title.strip():
+        slug = "episode"
     if not slug:
         digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         slug = f"episode-{digest}"

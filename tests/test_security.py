@@ -48,7 +48,7 @@ def test_slug_of_hostile_title(title: str, slug: str) -> None:
     assert slugify(title) == slug
 
 
-@pytest.mark.parametrize("title", [".", "..", "...", "", "   ", "标题", "😀", "/", "\\", "-"])
+@pytest.mark.parametrize("title", [".", "..", "...", "标题", "😀", "/", "\\", "-"])
 def test_title_without_ascii_words_gets_a_distinct_safe_slug(title: str) -> None:
     slug = slugify(title)
     assert re.fullmatch(r"episode-[0-9a-f]{8}", slug), slug
