@@ -144,11 +144,18 @@ def test_build_with_hostile_title_writes_only_inside_out(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "cache", "out", "voices"]
     (episode,) = (tmp_path / "out").iterdir()
     assert episode.name == "tmp-evil-script-alert-pwned-script-con"
-    assert sorted(p.name for p in episode.iterdir()) == sorted(
-        ["chapters.json", "episode.json", "transcript.srt", "transcript.vtt", f"{episode.name}.mp3"]
-    )
+    names = {p.name for p in episode.iterdir()}
+    assert {"episode.json", "transcript.vtt", f"{episode.name}.mp3"} <= names
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9.-]*", name) for name in names), names
     vtt = (episode / "transcript.vtt").read_text(encoding="utf-8")
     assert "<script" not in vtt and "&lt;script&gt;" in vtt
+    for page in episode.glob("*.html"):  # show notes (issue 8)
+        html = page.read_text(encoding="utf-8")
+        assert_no_script(html)
+        assert "<script" not in html.lower(), page.name
+    for notes in episode.glob("*.md"):  # raw HTML in Markdown is live once rendered
+        text = notes.read_text(encoding="utf-8")
+        assert not re.search(r"(?<!\\)<[A-Za-z/!?]", text), f"raw tag in {notes.name}"
     document = json.loads((episode / "episode.json").read_text(encoding="utf-8"))
     assert document["title"] == HOSTILE_ARTICLE.split("\n")[0]
     assert all("/" not in f["name"] and f["name"] != ".." for f in document["files"])
