@@ -158,6 +158,19 @@ def test_build_with_hostile_title_writes_only_inside_out(
         assert not re.search(r"(?<!\\)<[A-Za-z/!?]", text), f"raw tag in {notes.name}"
     document = json.loads((episode / "episode.json").read_text(encoding="utf-8"))
     assert document["title"] == HOSTILE_ARTICLE.split("\n")[0]
+
+    # The feed and the site (issue 8): the feed parses with no injected element, no page
+    # carries a script, and every published file stays inside the site folder.
+    from podcast.publish import publish
+    from podcast.show import load_show
+
+    site = tmp_path / "public"
+    publish(tmp_path / "out", site, load_show(None, tmp_path), base_url="https://example.org/")
+    assert_xml_escaped((site / "feed.xml").read_text(encoding="utf-8"))
+    for page in site.rglob("*.html"):
+        assert_no_script(page.read_text(encoding="utf-8"))
+    for path in site.rglob("*"):
+        assert path.resolve().is_relative_to(site.resolve()), path
     assert all("/" not in f["name"] and f["name"] != ".." for f in document["files"])
 
 
