@@ -185,6 +185,33 @@ def test_disk_full_mid_build_keeps_the_previous_episode(
     assert_cache_whole(project / "cache")
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("fault", ["fail-always", "exit-always"])
+def test_engine_failing_on_one_chunk_is_one_line_naming_it(
+    project: Path, good: dict[str, str], fault: str
+) -> None:
+    """The watchdog (issue 7) contains the failure; the CLI reports it like any other error."""
+    source = project / "zebra.txt"
+    source.write_text(article(0, 4) + "\nA zebra crossing appeared overnight.\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "podcast", "build", source.name, "-o", "out", "--no-cache"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PODCAST_TEST_FAULT": f"{fault}:zebra"},
+    )
+    assert proc.returncode == 1, proc.stderr
+    (line,) = proc.stderr.splitlines()
+    assert re.fullmatch(
+        r"error: .+ twice while speaking 'A zebra crossing appeared overnight\.'; "
+        r"check that text \(or run 'podcast doctor'\)",
+        line,
+    ), line
+    assert digest(project / "out" / SLUG) == good
+    assert leftovers(project / "out") == []
+
+
 def test_no_space_left_while_writing_transcripts(
     project: Path, good: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
