@@ -34,8 +34,20 @@ class Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C: temporary folders are removed on the way out."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Terminated()
+_interrupted = False
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    global _interrupted
+    _interrupted = True
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _quiet_after_interrupt(unraisable: object) -> None:
+    """After Ctrl-C, objects torn down half-built (a WAV writer interrupted in its constructor)
+    would print "Exception ignored" noise; before it, such a message is a bug and shows."""
+    if not _interrupted:
+        sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
 
 
 def _interrupted_code(exc: KeyboardInterrupt) -> int:
@@ -304,7 +316,9 @@ app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGTERM, _on_interrupt)
+    signal.signal(signal.SIGINT, _on_interrupt)
+    sys.unraisablehook = _quiet_after_interrupt
     try:
         app()
     except KeyboardInterrupt as exc:

@@ -369,6 +369,8 @@ def _start_episode(
                 encoders.submit(_encode, part, items, [], path, bitrate_kbps, chain, progress)
             )
     except BaseException as exc:
+        # Workers may still be writing chunks into work/ (--no-cache): stop them first.
+        synthesizer.close()
         shutil.rmtree(work, ignore_errors=True)
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise _write_failed(exc, work) from exc

@@ -81,6 +81,8 @@ _OUTPUT_FAILURE = "output"  # marks a worker's reply whose error is the disk's, 
 
 
 def _keep_save_errors(unraisable: Any) -> None:
+    if getattr(unraisable.object, "__qualname__", "") == "Wave_write.__del__":
+        return  # the echo of a save error (a writer whose file never opened), already kept
     if "saving WAV" not in str(unraisable.exc_value):
         sys.__unraisablehook__(unraisable)
         return
