@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import struct
 import subprocess
 import tempfile
@@ -167,13 +168,15 @@ class Mp3Encoder:
     ) -> None:
         self.out_path = out_path
         try:
+            # Its own session: Ctrl-C reaches only us, and we stop ffmpeg (kill()) after
+            # cleaning up; otherwise ffmpeg could die first and the interruption would be
+            # reported as an encoding failure.
             self._proc = subprocess.Popen(
                 encode_args(out_path, bitrate_kbps, filters),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                # Ctrl-C is the build's to handle (exit 130), not a reason for ffmpeg to fail
-                process_group=0,
+                start_new_session=True,
             )
         except OSError as exc:
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
@@ -191,8 +194,18 @@ class Mp3Encoder:
             with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
         err = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
-        if self._proc.wait() != 0:
-            raise OutputError(f"ffmpeg could not encode {self.out_path.name}: {err.strip()[:300]}")
+        status = self._proc.wait()
+        if status != 0:
+            killed = f"killed by {signal.Signals(-status).name}" if status < 0 else ""
+            detail = err.strip()[:300] or killed or f"exit status {status}"
+            where = self.out_path.parent  # the cache's parts/xx, or an episode's temp folder
+            where = (
+                where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
+            )
+            raise OutputError(
+                f"ffmpeg could not write in {where} ({detail}); free some disk space there "
+                "(or choose another --out, or another PODCAST_CACHE_DIR)"
+            )
 
     def kill(self) -> None:
         self._proc.kill()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,30 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: temporary folders are removed on the way out."""
+
+
+_interrupted = False
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    global _interrupted
+    _interrupted = True
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _quiet_after_interrupt(unraisable: object) -> None:
+    """After Ctrl-C, objects torn down half-built (a WAV writer interrupted in its constructor)
+    would print "Exception ignored" noise; before it, such a message is a bug and shows."""
+    if not _interrupted:
+        sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
+
+
+def _interrupted_code(exc: KeyboardInterrupt) -> int:
+    return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -44,9 +69,9 @@ def user_errors(command: F) -> F:
             return command(*args, **kwargs)
         except PodcastError as exc:
             fail(str(exc), exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             typer.echo("interrupted", err=True)
-            raise typer.Exit(130) from None
+            raise typer.Exit(_interrupted_code(exc)) from None
         except BrokenPipeError:
             raise typer.Exit(1) from None
 
@@ -292,7 +317,11 @@ app.add_typer(voices_app, name="voices")
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_interrupt)
+    signal.signal(signal.SIGINT, _on_interrupt)
+    sys.unraisablehook = _quiet_after_interrupt
     try:
         app()
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        typer.echo("interrupted", err=True)
+        sys.exit(_interrupted_code(exc))

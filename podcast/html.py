@@ -12,6 +12,8 @@ from xml.etree import ElementTree
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block
 
+_NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
+
 
 def _text(element: ElementTree.Element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
@@ -21,6 +23,8 @@ def parse_html(text: str, name: str) -> Article:
     """The main article of an HTML page as an Article (title, author, date, language, url)."""
     import trafilatura
 
+    # trafilatura keeps <noscript> fallbacks ("enable JavaScript", tracking pixels): never spoken
+    text = _NOSCRIPT.sub(" ", text)
     xml = trafilatura.extract(
         text,
         output_format="xml",

@@ -11,6 +11,9 @@ from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 STDIN = "-"
+# A first paragraph longer than this is body text, not a title (e.g. a whole article pasted
+# as one line); the title then comes from the file name.
+MAX_TITLE_CHARS = 200
 
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8"),
@@ -207,6 +210,8 @@ def parse_text(text: str, name: str) -> Article:
         raise InputError(f"{name}: is empty; give an article with some text")
     title = " ".join(groups[0])
     i = 1
+    if len(title) > MAX_TITLE_CHARS:  # body text, not a title (an article pasted as one line)
+        title, i = _title_from_name(name), 0
     # A section label above the headline ("STATEMENTS & REMARKS") is not the title.
     if (
         len(groups) > 1
@@ -375,7 +380,7 @@ def parse_markdown(text: str, name: str) -> Article:
     if fence is not None and code:
         removed.append(Removal("\n".join(code)[:200], "code block"))
     if not title:
-        title = Path(name).stem.replace("-", " ").replace("_", " ").strip() or "Untitled"
+        title = _title_from_name(name)
     return Article(
         title=title,
         blocks=tuple(blocks),
@@ -385,3 +390,9 @@ def parse_markdown(text: str, name: str) -> Article:
         language=meta.get("lang", meta.get("language", "")).lower(),
         removed=tuple(removed),
     )
+
+
+def _title_from_name(name: str) -> str:
+    if name == "<stdin>":
+        return "Untitled"
+    return Path(name).stem.replace("-", " ").replace("_", " ").strip() or "Untitled"

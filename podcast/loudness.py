@@ -140,6 +140,7 @@ def _ebur128_log(
                 stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=log,
+                start_new_session=True,  # Ctrl-C is ours to handle (see assemble.Mp3Encoder)
             )
         except OSError as exc:
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc

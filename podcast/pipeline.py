@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -43,8 +44,9 @@ from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
 from podcast.normalize import load_lexicon
 from podcast.progress import ENCODING, SYNTHESIS, Progress
 from podcast.project import Project, articles_in, find_project
-from podcast.segment import build_script
+from podcast.segment import build_script, is_safe_slug
 from podcast.show import Show, load_show
+from podcast.speakable import check_speakable
 from podcast.synthesize import Synthesizer
 from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
@@ -92,6 +94,7 @@ def load_script(
         return lexicon.speaker({**project_lexicon, **each.lexicon}, article.language)
 
     narrator = lang.voice_for(voice, article.language)
+    check_speakable(article, narrator, article.source or source)
     script = build_script(article, narrator.name, say_for(narrator))
     if cast is None or not cast.active:
         return script
@@ -113,6 +116,23 @@ def load_cast(
         if name not in voices:
             voices[name] = load_voice(name, voices_dir)
     return cast, voices
+
+
+def expand_sources(sources: Sequence[str]) -> list[str]:
+    """Files as given; a folder stands for the articles directly inside it."""
+    expanded: list[str] = []
+    for source in sources:
+        folder = Path(source)
+        if source != "-" and folder.is_dir():
+            found = articles_in(folder)
+            if not found:
+                raise InputError(
+                    f"{source} has no articles (.txt, .md, .html); add one or name a file"
+                )
+            expanded += [str(p) for p in found]
+        else:
+            expanded.append(source)
+    return expanded
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,56 @@ def default_sources(project: Project) -> list[str]:
     return [str(p) for p in found]
 
 
+# Writing failures that mean "the disk is full" rather than "this place is off limits".
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (no lock file: the folder itself is locked), so two
+    builds never swap, recover or sweep the same episode at the same moment."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: best effort without a lock
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_partials(out_dir: Path) -> None:
+    """Remove temporary episode folders left by builds that were killed (SIGKILL, power cut).
+
+    Their names carry the building process's id; a folder of a process still running is
+    another build at work and is left alone.
+    """
+    for folder in out_dir.glob(f".*{PARTIAL_SUFFIX}"):
+        owner = folder.name.removesuffix(PARTIAL_SUFFIX).split(".")
+        pid = next((int(p[3:]) for p in owner if p.startswith("pid") and p[3:].isdigit()), None)
+        if folder.is_dir() and (pid is None or not _pid_alive(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_own_partials(out_dir: Path) -> None:
+    if out_dir.is_dir():
+        for folder in out_dir.glob(f".*.pid{os.getpid()}.*{PARTIAL_SUFFIX}"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _recover(final: Path) -> None:
     """Put back the previous episode if a build was killed between the two renames."""
     previous = final.with_name(f".{final.name}{PREVIOUS_SUFFIX}")
@@ -174,18 +244,33 @@ def _swap_into_place(built: Path, final: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
+def _write_failed(exc: OSError, where: Path) -> OutputError:
+    place = exc.filename or where
+    if exc.errno in _DISK_FULL:
+        return OutputError(
+            f"ran out of disk space writing {place} ({exc.strerror}); free some space "
+            "or choose another --out; the previous episode is untouched"
+        )
+    return OutputError(
+        f"cannot write {place} ({exc.strerror or exc}); check its permissions or choose "
+        "another --out"
+    )
+
+
 def _write_text(path: Path, text: str) -> OutputFile:
     path.write_text(text, encoding="utf-8")
     return OutputFile(path.name, path.stat().st_size)
 
 
 def _make_dir(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder} is a file, not a folder; choose another --out")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {folder} ({exc.strerror}); choose another --out") from exc
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{folder} is not writable; choose another --out")
+        raise OutputError(f"{folder} is not writable (Permission denied); choose another --out")
 
 
 @dataclass
@@ -224,13 +309,32 @@ def _start_episode(
     Encoding waits for the loudness measurement (one gain for the whole episode), so every part
     gets the same gain + limiter chain; parts already in the cache with that chain are reused.
     """
+    script, article_script = produced.script, produced.article
+    if not is_safe_slug(script.slug):  # the one name we derive inside the output folder
+        raise InputError(
+            f"{script.source}: episode name {script.slug!r} is not a plain ASCII name; "
+            "use letters, digits and dashes"
+        )
     _make_dir(out_dir)
     show = show or Show()
-    script, article_script = produced.script, produced.article
     final = out_dir / script.slug
-    _recover(final)
-    work = Path(tempfile.mkdtemp(prefix=f".{script.slug}.", suffix=PARTIAL_SUFFIX, dir=out_dir))
-    work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
+    try:
+        with _locked(out_dir):
+            _sweep_partials(out_dir)
+            _recover(final)
+        work = Path(
+            tempfile.mkdtemp(
+                prefix=f".{script.slug}.pid{os.getpid()}.", suffix=PARTIAL_SUFFIX, dir=out_dir
+            )
+        )
+        work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise _write_failed(exc, out_dir) from exc
+        # root passes the access check above and still meets read-only file systems
+        raise OutputError(
+            f"{out_dir} is not writable ({exc.strerror}); choose another --out"
+        ) from exc
     voices = {**(cast_voices or {}), voice.name: voice}
     try:
         before = synthesizer.rendered
@@ -275,8 +379,12 @@ def _start_episode(
             encoded.append(
                 encoders.submit(_encode, part, items, [], path, bitrate_kbps, chain, progress)
             )
-    except BaseException:
+    except BaseException as exc:
+        # Workers may still be writing chunks into work/ (--no-cache): stop them first.
+        synthesizer.close()
         shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _write_failed(exc, work) from exc
         raise
     return _Pending(script, article_script, voice, final, work, parts, encoded, spoken, show,
                     level, tuple(filters), bitrate_kbps, clock.seconds)  # fmt: skip
@@ -411,9 +519,12 @@ def _finish_episode(pending: _Pending) -> Episode:
             ),
         )
         files.append(OutputFile("episode.json", (work / "episode.json").stat().st_size))
-        _swap_into_place(work, pending.final)
-    except BaseException:
+        with _locked(pending.final.parent):
+            _swap_into_place(work, pending.final)
+    except BaseException as exc:
         shutil.rmtree(work, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            raise _write_failed(exc, work) from exc
         raise
     return Episode(
         slug=script.slug,
@@ -475,40 +586,42 @@ def build(
     """
     plan = setup(options)
     show, voices = plan.show, plan.voices
-    targets = list(sources) or default_sources(plan.project)
+    targets = expand_sources(sources) or default_sources(plan.project)
     out_dir = options.out_dir or plan.project.episodes_dir
     progress = progress or Progress()
-    with Synthesizer(
-        workers=options.workers,
-        use_cache=options.use_cache,
-        on_rendered=lambda: progress.advance(SYNTHESIS),
-    ) as synthesizer:
-        synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
-        planned = [plan_episode(source, plan, options.language) for source in targets]
-        speakers = [speaker for _, speaker in planned]
-        for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
-            synthesizer.prepare(each)  # an unknown engine voice fails before any work
-        with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
-            pending: list[_Pending] = []
-            try:
-                for produced, speaker in planned:
-                    pending.append(
-                        _start_episode(produced, speaker, synthesizer, encoders, out_dir,
-                                       options.bitrate_kbps, options.filters, progress, voices,
-                                       show)
-                    )  # fmt: skip
-                # every chunk is rendered by now (the loudness pre-pass waited for them): stop
-                # the engines, so their memory is free while the parts are encoded
-                synthesizer.close()
-                episodes = []
-                for job in pending:
-                    episodes.append(_finish_episode(job))
-                return episodes
-            except BaseException:
-                # stop everything queued (Ctrl-C, or one episode failed): no part is encoded
-                # after this, and only the encodes already running are waited for
-                encoders.shutdown(wait=False, cancel_futures=True)
-                synthesizer.close()
-                for job in pending:
-                    shutil.rmtree(job.work, ignore_errors=True)
-                raise
+    try:
+        with Synthesizer(
+            workers=options.workers,
+            use_cache=options.use_cache,
+            on_rendered=lambda: progress.advance(SYNTHESIS),
+        ) as synthesizer:
+            synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
+            planned = [plan_episode(source, plan, options.language) for source in targets]
+            speakers = [speaker for _, speaker in planned]
+            for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
+                synthesizer.prepare(each)  # an unknown engine voice fails before any work
+            with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+                pending: list[_Pending] = []
+                try:
+                    for produced, speaker in planned:
+                        pending.append(
+                            _start_episode(produced, speaker, synthesizer, encoders, out_dir,
+                                           options.bitrate_kbps, options.filters, progress,
+                                           voices, show)
+                        )  # fmt: skip
+                    # every chunk is rendered by now (the loudness pre-pass waited for them):
+                    # stop the engines, so their memory is free while the parts are encoded
+                    synthesizer.close()
+                    return [_finish_episode(job) for job in pending]
+                except BaseException:
+                    # stop everything queued (Ctrl-C, or one episode failed): no part is
+                    # encoded after this, and only the encodes already running are waited for
+                    encoders.shutdown(wait=False, cancel_futures=True)
+                    synthesizer.close()
+                    for job in pending:
+                        shutil.rmtree(job.work, ignore_errors=True)
+                    raise
+    finally:
+        # After the workers and encoders have stopped: nothing of this build's temporary
+        # folders may stay behind (an interrupted build's workers may have still been writing).
+        _remove_own_partials(out_dir)

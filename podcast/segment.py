@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +31,12 @@ from podcast.models import (
 )
 
 MAX_CHUNK_CHARS = 300
+# pysbd slows down sharply on very long input; longer paragraphs (a whole book pasted as one
+# line) are first cut at sentence-looking boundaries into windows of about this size.
+SEGMENTER_WINDOW_CHARS = 5_000
+# Beyond this (a book without a single line break), pysbd would take minutes (about 10 s per
+# MB): sentences are cut at ". ", "! ", "? " instead.
+HUGE_PARAGRAPH_CHARS = 200_000
 SLUG_MAX_CHARS = 60
 UNTITLED = "Untitled"
 
@@ -48,9 +54,33 @@ def _segmenter() -> Any:
     return pysbd.Segmenter(language="en", clean=False)
 
 
+_WINDOW_BREAKS = (re.compile(r"(?<=[.!?])\s+"), re.compile(r"\s+"))
+
+
+def _windows(paragraph: str, size: int = SEGMENTER_WINDOW_CHARS) -> Iterator[str]:
+    """Cut a long paragraph into pieces of about ``size`` chars, never inside a word."""
+    start = 0
+    while len(paragraph) - start > size:
+        end = None
+        for pattern in _WINDOW_BREAKS:
+            cuts = [m.end() for m in pattern.finditer(paragraph, start + size // 2, start + size)]
+            if cuts:
+                end = cuts[-1]
+                break
+        if end is None:  # one enormous "word": leave it whole up to the next space
+            space = re.compile(r"\s").search(paragraph, start + size)
+            end = space.end() if space else len(paragraph)
+        yield paragraph[start:end]
+        start = end
+    yield paragraph[start:]
+
+
 def sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences; the pieces keep every word, in order."""
-    pieces = [s.strip() for s in _segmenter().segment(paragraph)]
+    if len(paragraph) > HUGE_PARAGRAPH_CHARS:  # no person wrote this; speed over finesse
+        pieces = [s.strip() for s in _WINDOW_BREAKS[0].split(paragraph)]
+    else:
+        pieces = [s.strip() for w in _windows(paragraph) for s in _segmenter().segment(w)]
     return [part for p in pieces if p for part in _split_after_letter(p)]
 
 
@@ -87,8 +117,29 @@ def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
     return [sentence]
 
 
+# Names Windows refuses as files or folders, whatever the extension or case.
+RESERVED_NAMES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
+)
+_SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_safe_slug(slug: str, max_chars: int = SLUG_MAX_CHARS) -> bool:
+    """True for a name that stays one plain ASCII folder/file name on every system."""
+    return (
+        len(slug) <= max_chars
+        and _SAFE_SLUG.fullmatch(slug) is not None
+        and slug not in RESERVED_NAMES
+    )
+
+
 def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
-    """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names)."""
+    """An ASCII slug safe as a folder and file name (no dots, slashes or reserved names).
+
+    A title with no ASCII letters or digits (e.g. all Chinese) gets ``episode-`` and a short
+    hash of the title, so two such articles never share a folder; an empty one is ``episode``.
+    """
+    import hashlib
     import unicodedata
 
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
@@ -99,7 +150,16 @@ def slugify(title: str, max_chars: int = SLUG_MAX_CHARS) -> str:
         if len(candidate) > max_chars:
             break
         slug = candidate
-    return slug or (words[0][:max_chars] if words else "episode")
+    if not slug and words:
+        slug = words[0][:max_chars]
+    if not slug and not title.strip():
+        slug = "episode"
+    if not slug:
+        digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        slug = f"episode-{digest}"
+    if slug in RESERVED_NAMES:
+        slug = f"{slug}-episode"
+    return slug
 
 
 def speakable(spoken: str) -> bool:
@@ -183,7 +243,7 @@ def build_script(
     sentence_id += 1
     sections = _sections(article) or [(article.title, [])]
     for index, (title, blocks) in enumerate(sections):
-        chunks: list[Chunk] = [title_chunk] if index == 0 else []
+        chunks: list[Chunk] = [title_chunk] if index == 0 and speakable(title_chunk.spoken) else []
         for block in blocks:
             new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id, removed)
             sentence_id += len({c.sentence_id for c in new})

@@ -169,6 +169,7 @@ def _ffmpeg(args: list[str], what: str) -> None:
             [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *args],
             capture_output=True,
             timeout=300,
+            start_new_session=True,  # Ctrl-C is ours to handle (see assemble.Mp3Encoder)
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ToolchainError(f"ffmpeg failed on {what} ({exc}); run 'podcast doctor'") from exc

@@ -42,8 +42,8 @@ from pathlib import Path
 from typing import Any
 
 from podcast import toolchain
-from podcast.cache import atomic_write, cache_root, publish, remove_stale_temporaries
-from podcast.errors import ConfigError, SynthesisError
+from podcast.cache import CACHE_ENV, atomic_write, cache_root, publish, remove_stale_temporaries
+from podcast.errors import ConfigError, OutputError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
 from podcast.voices import DEFAULT_ENGINE as PYTTSX3
 from podcast.voices import PIPER_ENGINE as PIPER
@@ -78,6 +78,23 @@ def chunk_key(spoken: str, settings: dict[str, Any], version: str) -> str:
 
 _ENGINE: Any = None
 FAULT_ENV = "PODCAST_TEST_FAULT"  # test hook, see _inject_fault
+# pyttsx3 writes the WAV inside a ctypes callback, where an exception (disk full) is only
+# printed as "Exception ignored" and the utterance never ends (the worker would hang until
+# the watchdog). The hook keeps the error and stops the utterance so the render reports it.
+_SAVE_ERRORS: list[BaseException] = []
+_OUTPUT_FAILURE = "output"  # marks a worker's reply whose error is the disk's, not the text's
+
+
+def _keep_save_errors(unraisable: Any) -> None:
+    if getattr(unraisable.object, "__qualname__", "") == "Wave_write.__del__":
+        return  # the echo of a save error (a writer whose file never opened), already kept
+    if "saving WAV" not in str(unraisable.exc_value):
+        sys.__unraisablehook__(unraisable)
+        return
+    _SAVE_ERRORS.append(unraisable.exc_value)
+    driver = getattr(unraisable.object, "__self__", None)
+    if driver is not None and hasattr(driver, "_stopping"):
+        driver._stopping = True  # its loop then cancels the utterance and returns
 
 
 def _init_worker() -> None:
@@ -85,6 +102,7 @@ def _init_worker() -> None:
     # pyttsx3 prints "Audio saved to ..." from espeak's thread for every file; a worker's
     # stdout is the user's terminal (or their --json pipe), so it goes nowhere instead.
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    sys.unraisablehook = _keep_save_errors
     toolchain.load_espeak()
     import pyttsx3
 
@@ -153,6 +171,8 @@ def worker_main(conn: Connection, engine: str = PYTTSX3) -> None:
             else:
                 raise ValueError(f"unknown task {kind!r}")
             reply = (task_id, True, value)
+        except OutputError as exc:  # the disk's fault: no retry, the user must act
+            reply = (task_id, False, (_OUTPUT_FAILURE, str(exc)))
         except Exception as exc:  # reported to the parent, which retries or fails the build
             reply = (task_id, False, str(exc) or type(exc).__name__)
         try:
@@ -225,9 +245,17 @@ def render_chunk(spoken: str, settings: dict[str, Any], out_path: str) -> int:
     engine.setProperty("volume", settings["volume"])
     engine.setProperty("pitch", settings["pitch"])
     _wait_for_espeak()
+    _SAVE_ERRORS.clear()
     engine.save_to_file(spoken, str(tmp))
     engine.runAndWait()
     _wait_for_espeak()
+    if _SAVE_ERRORS:
+        tmp.unlink(missing_ok=True)
+        reason = str(_SAVE_ERRORS[-1]).removeprefix("Error saving WAV file: ")
+        raise OutputError(
+            f"cannot write the chunk cache in {target.parent} ({reason}); free some disk "
+            f"space or set {CACHE_ENV} to another folder"
+        )
     in_use = str(engine.getProperty("voice") or "").lower()
     if in_use != settings["engine_voice"].lower():
         tmp.unlink(missing_ok=True)
@@ -529,6 +557,8 @@ class WorkerPool:
             return
         if ok:
             task.future.set_result(value)
+        elif isinstance(value, tuple) and value[0] == _OUTPUT_FAILURE:
+            task.future.set_exception(OutputError(value[1]))  # disk full: retrying cannot help
         else:
             self._retry_or_fail(task, f"the engine failed ({value})")
 

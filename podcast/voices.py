@@ -371,6 +371,10 @@ def read_voice_file(path: Path) -> Voice:
 def load_voice(name: str, voices_dir: Path, **overrides: Any) -> Voice:
     """The voice called ``name`` (``voices_dir/NAME.toml``, or the built-in default),
     with command-line ``overrides`` (Voice field names; ``None`` means not given) on top."""
+    if not re.fullmatch(r"[\w-]+", name):  # a name, never a path out of voices/
+        raise ConfigError(
+            f"voice name '{name}' is not a plain name; use letters, digits, '-' or '_'"
+        )
     path = voices_dir / f"{name}.toml"
     if path.is_file():
         voice = read_voice_file(path)
