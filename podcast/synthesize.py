@@ -107,7 +107,26 @@ def _init_worker() -> None:
     import pyttsx3
 
     _allow_phoneme_input()
+    _poll_faster()
     _ENGINE = pyttsx3.init("espeak")
+
+
+DRIVER_POLL_S = 0.0005
+
+
+def _poll_faster() -> None:
+    """Let ``runAndWait`` notice the end of an utterance within half a millisecond.
+
+    pyttsx3's espeak driver polls for the end of each utterance with ``time.sleep(0.01)``:
+    10-20 ms per chunk, longer than espeak-ng takes to speak a sentence (measured here: 56 seed
+    chunks in 1.61 s with the driver's poll, 0.69 s with this one). Only the driver's own
+    module sees this clock.
+    """
+    import types
+
+    from pyttsx3.drivers import espeak as driver
+
+    driver.time = types.SimpleNamespace(sleep=lambda _seconds: time.sleep(DRIVER_POLL_S))
 
 
 def _inject_fault(spoken: str, attempt: int) -> None:
