@@ -4,6 +4,9 @@ Each message says what is wrong and what to do next; the CLI prints it as one li
 and exits with ``exit_code``. Anything that is not a PodcastError is a bug and keeps its traceback.
 """
 
+import difflib
+from collections.abc import Iterable
+
 
 class PodcastError(Exception):
     """A problem the user can act on."""
@@ -29,3 +32,16 @@ class SynthesisError(PodcastError, RuntimeError):
 
 class OutputError(PodcastError, OSError):
     """An output cannot be written."""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """A " (did you mean 'x'?)" hint for a mistyped key or name, or "" when nothing is close.
+
+    Close spellings first (difflib); failing that, an option that shares the first four
+    letters ("subcat" -> "subcategory").
+    """
+    ordered = sorted(options)
+    close = difflib.get_close_matches(word, ordered, n=1) or [
+        o for o in ordered if len(word) >= 3 and o.lower().startswith(word.lower()[:4])
+    ]
+    return f" (did you mean '{close[0]}'?)" if close else ""

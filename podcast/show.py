@@ -25,14 +25,13 @@ title.
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from podcast.cover import check_cover
-from podcast.errors import ConfigError
+from podcast.errors import ConfigError, did_you_mean
 
 SHOW_FILE = "podcast.toml"
 DEFAULT_TITLE = "Articles, Read Aloud"
@@ -134,19 +133,11 @@ _SEGMENT_KEYS = {"title", "text", "audio", "music", "music_db"}
 _BETWEEN_KEYS = {"sting", "pause_ms"}
 
 
-def _did_you_mean(key: str, options: set[str] | list[str]) -> str:
-    ordered = sorted(options)
-    close = difflib.get_close_matches(key, ordered, n=1) or [
-        o for o in ordered if o.lower().startswith(key.lower()[:4]) and len(key) >= 3
-    ]
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _unknown(problems: list[str], where: str, table: dict[str, Any], known: set[str],
              prefix: str = "") -> None:  # fmt: skip
     for key in table:
         if key not in known:
-            problems.append(f"{where}: unknown key '{prefix}{key}'{_did_you_mean(key, known)}")
+            problems.append(f"{where}: unknown key '{prefix}{key}'{did_you_mean(key, known)}")
 
 
 def _file(problems: list[str], where: str, key: str, value: Any, base: Path) -> Path | None:
@@ -215,7 +206,7 @@ def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
     if category not in APPLE_CATEGORIES:
         problems.append(
             f"{where}: category {category!r} is not an Apple Podcasts category"
-            f"{_did_you_mean(category, set(APPLE_CATEGORIES))}"
+            f"{did_you_mean(category, set(APPLE_CATEGORIES))}"
         )
     elif values.get("subcategory") and values["subcategory"] not in APPLE_CATEGORIES[category]:
         allowed = ", ".join(APPLE_CATEGORIES[category]) or "none"

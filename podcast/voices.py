@@ -11,14 +11,13 @@ Whether the engine really has the configured voice id is checked where the engin
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from podcast.errors import ConfigError
+from podcast.errors import ConfigError, did_you_mean
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_CLAUSE,
@@ -190,11 +189,6 @@ _SCALARS |= _PIPER_SCALARS
 TOML_KEYS = (*_SCALARS, "pauses", "lexicon")
 # Command-line override names (Voice fields) -> config keys, for provenance.
 _FIELD_TO_KEY = {fld: key for key, (fld, _, _) in _SCALARS.items()}
-
-
-def did_you_mean(key: str, options: list[str] | set[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, sorted(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
