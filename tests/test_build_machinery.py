@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import json
-import math
 import os
 import struct
 import subprocess
@@ -23,6 +22,7 @@ from podcast.synthesize import Synthesizer
 from podcast.voices import Voice
 from tests import readback
 from tests.conftest import ROOT
+from tests.synthetic import tone_wav
 
 ARTICLE = """# Watchdog test
 
@@ -173,17 +173,8 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:
 RATE = assemble.SAMPLE_RATE
 
 
-def _tone_wav(path: Path, speech_ms: int, lead_ms: int = 40, trail_ms: int = 200) -> Path:
-    pcm = bytearray(2 * lead_ms * RATE // 1000)
-    for i in range(speech_ms * RATE // 1000):
-        pcm += struct.pack("<h", int(9000 * math.sin(2 * math.pi * 330 * i / RATE)))
-    pcm += bytes(2 * trail_ms * RATE // 1000)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(RATE)
-        wav.writeframes(bytes(pcm))
-    return path
+def _tone_wav(path: Path, speech_ms: int) -> Path:
+    return tone_wav(path, speech_ms, trail_ms=200, hz=330, amplitude=9000)
 
 
 @pytest.fixture(scope="module")

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import struct
-import wave
 from pathlib import Path
 
 import pytest
@@ -23,21 +20,7 @@ from podcast.models import (
 )
 from podcast.voices import Voice
 from tests import readback
-
-
-def _tone_wav(path: Path, speech_ms: int, lead_ms: int = 40, trail_ms: int = 240) -> Path:
-    rate = assemble.SAMPLE_RATE
-    frames = bytearray()
-    frames += bytes(2 * lead_ms * rate // 1000)
-    for i in range(speech_ms * rate // 1000):
-        frames += struct.pack("<h", int(8000 * math.sin(2 * math.pi * 220 * i / rate)))
-    frames += bytes(2 * trail_ms * rate // 1000)
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(bytes(frames))
-    return path
+from tests.synthetic import tone_wav
 
 
 def _script() -> Script:
@@ -55,7 +38,7 @@ def _script() -> Script:
 def rendered(tmp_path: Path):
     script = _script()
     spoken = [
-        SpokenChunk(chunk, _tone_wav(tmp_path / f"{i}.wav", 500 + 100 * i))
+        SpokenChunk(chunk, tone_wav(tmp_path / f"{i}.wav", 500 + 100 * i))
         for i, chunk in enumerate(script.chunks())
     ]
     voice = Voice(name="v")
