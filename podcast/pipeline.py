@@ -162,10 +162,19 @@ def plan_episode(
     """Everything the episode of ``source`` will say, in order (the show's intro and outro
     included), and the narrator that speaks its language."""
     script = load_script(source, plan.narrator, language, plan.cast, plan.voices)
+    script = dataclasses.replace(script, source=_shown(script.source, plan.project.root))
     speaker = lang.voice_for(plan.narrator, script.language)
     project_lexicon = load_lexicon(plan.project.root / LEXICON_FILE)
     say = lexicon.speaker({**project_lexicon, **speaker.lexicon}, script.language)
     return structure.add_structure(script, plan.show, speaker.name, say), speaker
+
+
+def _shown(source: str, root: Path) -> str:
+    """How a source is named in tags and manifests: relative to the project when inside it."""
+    try:
+        return Path(source).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return source
 
 
 def default_sources(project: Project) -> list[str]:
