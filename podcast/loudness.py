@@ -30,11 +30,16 @@ import re
 import subprocess
 import tempfile
 import time
+import warnings
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel replaces it later
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from podcast import toolchain
 from podcast.errors import OutputError, ToolchainError
@@ -276,6 +281,88 @@ def measure_pcm(chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE) -> 
 def measure_file(path: Path) -> Loudness:
     """Loudness of an audio file (the encoded MP3), as a loudness meter reads it."""
     return _run_ebur128(["-i", str(path)])
+
+
+# --- the pre-pass, chunk by chunk ----------------------------------------------------------
+# The gain is chosen from the speech alone. Each chunk's readings are kept in the cache beside
+# its WAV, so a rebuild after an edit measures only the chunks that changed. For a chunk's
+# readings to depend on that chunk alone, the pre-pass stream puts every chunk on a 100 ms step
+# (where the meter takes its readings) after at least 400 ms of digital silence (one momentary
+# window, and long enough for the K-weighting filter to forget the previous chunk): the
+# readings whose window ends after a chunk's start and no later than the next chunk's start
+# then see that chunk and silence only, wherever it sits in the episode.
+
+_STEP_S = 0.1
+_GAP_S = 0.4
+
+
+@dataclass(frozen=True)
+class SpeechLevel:
+    """One chunk's pre-pass readings (100 ms apart) and its sample peak."""
+
+    momentary: tuple[float, ...]
+    short_term: tuple[float, ...]
+    sample_peak_dbfs: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpeechLevel:
+        return cls(
+            tuple(float(v) for v in data["momentary"]),
+            tuple(float(v) for v in data["short_term"]),
+            float(data["sample_peak_dbfs"]),
+        )
+
+
+def _dbfs(peak: int) -> float:
+    return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
+
+
+def measure_speech(
+    chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE
+) -> list[SpeechLevel]:
+    """Each 16-bit mono PCM chunk's readings on its own, all in one ffmpeg pass."""
+    step = round(sample_rate * _STEP_S)
+    gap = round(sample_rate * _GAP_S)
+    steps: list[int] = []  # readings that belong to each chunk
+    peaks: list[int] = []
+
+    def laid_out() -> Iterator[bytes]:
+        yield bytes(2 * gap)
+        for pcm in chunks:
+            samples = len(pcm) // 2
+            span = -(-(samples + gap) // step) * step  # the chunk, then silence to a step
+            steps.append(span // step)
+            peaks.append(audioop.max(pcm, 2) if pcm else 0)
+            yield pcm
+            yield bytes(2 * (span - samples))
+
+    input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    meter = "ebur128=peak=none:dualmono=true:framelog=verbose,asetnsamples=n=65536"
+    log = _ebur128_log(input_args, laid_out(), meter, log_level="verbose")
+    readings = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
+    first = gap // step  # readings of the leading silence
+    levels = []
+    for count, peak in zip(steps, peaks, strict=True):
+        mine = readings[first : first + count]
+        first += count
+        levels.append(
+            SpeechLevel(tuple(m for m, _ in mine), tuple(s for _, s in mine), _dbfs(peak))
+        )
+    return levels
+
+
+def speech_loudness(levels: Iterable[SpeechLevel]) -> Loudness:
+    """The speech's loudness from its chunks' readings (``true_peak_dbtp``: the sample peak)."""
+    items = list(levels)
+    integrated, _ = _gated_mean([m for level in items for m in level.momentary], -10.0)
+    _, kept = _gated_mean([s for level in items for s in level.short_term], -20.0)
+    kept.sort()
+    lra = kept[round(0.95 * (len(kept) - 1))] - kept[round(0.10 * (len(kept) - 1))] if kept else 0
+    peak = max((level.sample_peak_dbfs for level in items), default=-math.inf)
+    return Loudness(round(integrated, 1), round(peak, 1), round(lra, 1))
 
 
 def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
