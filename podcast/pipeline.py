@@ -357,21 +357,28 @@ def _start_episode(
         parts = assemble.plan_parts(script, voices)
         version = assemble.encoder_version()
         parts_dir = cache_root() / "parts" if synthesizer.use_cache else work / "parts"
-        encoded: list[Future[assemble.EncodedPart]] = []
-        for part in parts:
+        futures: dict[int, Future[assemble.EncodedPart]] = {}
+        to_encode: list[tuple[int, int, list[SpokenChunk], Path]] = []  # bytes of speech first
+        for number, part in enumerate(parts):
             items = spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
             keys = [item.wav_path.stem for item in items]
             key = assemble.part_key(part, keys, bitrate_kbps, chain, version)
             path = parts_dir / key[:2] / f"{key}.part"
             cached = assemble.load_part(path) if synthesizer.use_cache else None
             if cached is not None:
-                encoded.append(encoders.submit(_measured, cached))  # usually already measured
+                futures[number] = encoders.submit(_measured, cached)  # usually already measured
                 progress.add(ENCODING, 1, done=1)
                 continue
             progress.add(ENCODING, 1)
-            encoded.append(
-                encoders.submit(_encode, part, items, [], path, bitrate_kbps, chain, progress)
+            size = sum(item.wav_path.stat().st_size for item in items)
+            to_encode.append((size, number, items, path))
+        # Longest first: the encoders then finish together, instead of one of them encoding a
+        # long part alone at the end while the other core idles.
+        for _, number, items, path in sorted(to_encode, key=lambda job: (-job[0], job[1])):
+            futures[number] = encoders.submit(
+                _encode, parts[number], items, [], path, bitrate_kbps, chain, progress
             )
+        encoded = [futures[number] for number in range(len(parts))]
     except BaseException as exc:
         # Workers may still be writing chunks into work/ (--no-cache): stop them first.
         synthesizer.close()
