@@ -8,13 +8,16 @@ ffmpeg's ``loudnorm`` is slow (it resamples to 192 kHz) and its defaults are wro
 podcasts, so we do it cheaply instead:
 
 1. **measure** the speech before encoding: every chunk's 22.05 kHz PCM is streamed through one
-   ``ebur128`` pass (``measure_wavs``). A synthetic voice is steady, and the pauses between
+   ``ebur128`` pass (``measure_speech``; each chunk's readings are its own and are cached, see
+   below). A synthetic voice is steady, and the pauses between
    chunks are digital silence, which the BS.1770 gate ignores, so the speech alone predicts the
    episode's integrated loudness closely;
 2. **apply** one static gain plus a peak limiter (``encoder_filters``) as an ffmpeg ``-af``
    chain in the encoder. The same chain can be applied to every chapter of an episode, so
    chapters encoded separately stay level with each other;
-3. **verify** the final MP3 with ``ebur128=peak=true`` (``measure_file``) and record the figures.
+3. **verify** the final MP3, part by part (``measure_blocks``: ebur128 readings and a BS.1770
+   true peak; ``combine``), and record the figures. ``measure_file`` is one
+   ``ebur128=peak=true`` pass over a whole file, as any meter reads it.
 
 The limiter works on sample peaks at 44.1 kHz; its ceiling sits 0.5 dB below the -1 dBTP
 limit to leave room for inter-sample peaks and the MP3 encoder's overshoot (measured on the
