@@ -403,13 +403,15 @@ def encoder_filters(
 ) -> list[str]:
     """The ffmpeg audio filters (one ``-af`` chain, joined with ``,``) for gain + limiter.
 
-    The input is resampled to the output rate first so the limiter sees the peaks the MP3 will
-    carry. ``level=0`` turns off alimiter's own auto-levelling; ``latency=1`` removes its
-    look-ahead delay, so the timeline (chapter marks, cues) does not move.
+    The limiter works at the speech's own rate (22.05 kHz) and the encoder resamples after it:
+    with the wheel's ffmpeg that costs 0.5 CPU-s less per 9 minutes than limiting at 44.1 kHz
+    (the same with Debian's ffmpeg 5.1). The peaks the resampler adds between samples are what
+    the ceiling's 0.5 dB headroom is for, and the MP3's true peak is verified anyway. ``level=0``
+    turns off alimiter's own auto-levelling; ``latency=1`` removes its look-ahead delay, so the
+    timeline (chapter marks, cues) does not move. ``output_sample_rate`` is kept for callers.
     """
     limit = max(0.0625, min(1.0, 10 ** (ceiling_dbtp / 20)))
     return [
-        f"aresample={output_sample_rate}",
         f"volume={gain_db:+.2f}dB",
         f"alimiter=limit={limit:.4f}:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
         ":level=0:latency=1",
