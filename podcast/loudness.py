@@ -8,13 +8,16 @@ ffmpeg's ``loudnorm`` is slow (it resamples to 192 kHz) and its defaults are wro
 podcasts, so we do it cheaply instead:
 
 1. **measure** the speech before encoding: every chunk's 22.05 kHz PCM is streamed through one
-   ``ebur128`` pass (``measure_wavs``). A synthetic voice is steady, and the pauses between
+   ``ebur128`` pass (``measure_speech``; each chunk's readings are its own and are cached, see
+   below). A synthetic voice is steady, and the pauses between
    chunks are digital silence, which the BS.1770 gate ignores, so the speech alone predicts the
    episode's integrated loudness closely;
 2. **apply** one static gain plus a peak limiter (``encoder_filters``) as an ffmpeg ``-af``
    chain in the encoder. The same chain can be applied to every chapter of an episode, so
    chapters encoded separately stay level with each other;
-3. **verify** the final MP3 with ``ebur128=peak=true`` (``measure_file``) and record the figures.
+3. **verify** the final MP3, part by part (``measure_blocks``: ebur128 readings and a BS.1770
+   true peak; ``combine``), and record the figures. ``measure_file`` is one
+   ``ebur128=peak=true`` pass over a whole file, as any meter reads it.
 
 The limiter works on sample peaks at 44.1 kHz; its ceiling sits 0.5 dB below the -1 dBTP
 limit to leave room for inter-sample peaks and the MP3 encoder's overshoot (measured on the
@@ -30,11 +33,16 @@ import re
 import subprocess
 import tempfile
 import time
+import warnings
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel replaces it later
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
 
 from podcast import toolchain
 from podcast.errors import OutputError, ToolchainError
@@ -182,14 +190,31 @@ class Blocks:
     true_peak_dbtp: float
 
 
-def measure_blocks(mp3: bytes) -> Blocks:
-    """Blocks and true peak of an MP3 stream (one part of an episode)."""
+# True peak as BS.1770-4 Annex 2 describes it: 4x oversampling through a polyphase low-pass of
+# 12 taps per phase (48 in all), then the highest absolute sample. ebur128's own true-peak
+# meter resamples 44.1 kHz to 192 kHz with 32-tap phases, and cost about half of the whole
+# verification; this reads the same peaks on speech (seed parts: equal to 0.1 dB) for 0.3 CPU-s
+# less per 9 minutes. ``metadata=0``, and one frame of 64 Ki samples out of the chain, keep
+# ffmpeg's threads from handing each other thousands of small frames.
+_TRUE_PEAK_METER = (
+    "aresample={rate}:filter_size=12,"
+    "astats=measure_overall=Peak_level:measure_perchannel=none:metadata=0,asetnsamples=n=65536"
+)
+_ASTATS_PEAK = re.compile(rf"Peak level dB:\s*{_NUMBER}")
+
+
+def measure_blocks(mp3: bytes, sample_rate: int = 44_100) -> Blocks:
+    """Blocks and true peak of an MP3 stream (one part of an episode), in one ffmpeg pass."""
+    meter = "ebur128=peak=none:dualmono=true:framelog=verbose," + _TRUE_PEAK_METER.format(
+        rate=4 * sample_rate
+    )
     # the 100 ms readings are logged at ffmpeg's "verbose" level
-    log = _ebur128_log(["-f", "mp3", "-i", "pipe:0"], [mp3], log_level="verbose")
+    log = _ebur128_log(["-f", "mp3", "-i", "pipe:0"], [mp3], meter, log_level="verbose")
     pairs = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
-    if not pairs:
+    peaks = _ASTATS_PEAK.findall(log)
+    if not pairs or not peaks:
         raise ToolchainError("ffmpeg's ebur128 filter logged no readings; run 'podcast doctor'")
-    peak = parse_summary(log).true_peak_dbtp
+    peak = float(peaks[-1])
     return Blocks(tuple(m for m, _ in pairs), tuple(s for _, s in pairs), peak)
 
 
@@ -261,6 +286,88 @@ def measure_file(path: Path) -> Loudness:
     return _run_ebur128(["-i", str(path)])
 
 
+# --- the pre-pass, chunk by chunk ----------------------------------------------------------
+# The gain is chosen from the speech alone. Each chunk's readings are kept in the cache beside
+# its WAV, so a rebuild after an edit measures only the chunks that changed. For a chunk's
+# readings to depend on that chunk alone, the pre-pass stream puts every chunk on a 100 ms step
+# (where the meter takes its readings) after at least 400 ms of digital silence (one momentary
+# window, and long enough for the K-weighting filter to forget the previous chunk): the
+# readings whose window ends after a chunk's start and no later than the next chunk's start
+# then see that chunk and silence only, wherever it sits in the episode.
+
+_STEP_S = 0.1
+_GAP_S = 0.4
+
+
+@dataclass(frozen=True)
+class SpeechLevel:
+    """One chunk's pre-pass readings (100 ms apart) and its sample peak."""
+
+    momentary: tuple[float, ...]
+    short_term: tuple[float, ...]
+    sample_peak_dbfs: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpeechLevel:
+        return cls(
+            tuple(float(v) for v in data["momentary"]),
+            tuple(float(v) for v in data["short_term"]),
+            float(data["sample_peak_dbfs"]),
+        )
+
+
+def _dbfs(peak: int) -> float:
+    return 20 * math.log10(peak / 32768) if peak > 0 else -math.inf
+
+
+def measure_speech(
+    chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE
+) -> list[SpeechLevel]:
+    """Each 16-bit mono PCM chunk's readings on its own, all in one ffmpeg pass."""
+    step = round(sample_rate * _STEP_S)
+    gap = round(sample_rate * _GAP_S)
+    steps: list[int] = []  # readings that belong to each chunk
+    peaks: list[int] = []
+
+    def laid_out() -> Iterator[bytes]:
+        yield bytes(2 * gap)
+        for pcm in chunks:
+            samples = len(pcm) // 2
+            span = -(-(samples + gap) // step) * step  # the chunk, then silence to a step
+            steps.append(span // step)
+            peaks.append(audioop.max(pcm, 2) if pcm else 0)
+            yield pcm
+            yield bytes(2 * (span - samples))
+
+    input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    meter = "ebur128=peak=none:dualmono=true:framelog=verbose,asetnsamples=n=65536"
+    log = _ebur128_log(input_args, laid_out(), meter, log_level="verbose")
+    readings = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
+    first = gap // step  # readings of the leading silence
+    levels = []
+    for count, peak in zip(steps, peaks, strict=True):
+        mine = readings[first : first + count]
+        first += count
+        levels.append(
+            SpeechLevel(tuple(m for m, _ in mine), tuple(s for _, s in mine), _dbfs(peak))
+        )
+    return levels
+
+
+def speech_loudness(levels: Iterable[SpeechLevel]) -> Loudness:
+    """The speech's loudness from its chunks' readings (``true_peak_dbtp``: the sample peak)."""
+    items = list(levels)
+    integrated, _ = _gated_mean([m for level in items for m in level.momentary], -10.0)
+    _, kept = _gated_mean([s for level in items for s in level.short_term], -20.0)
+    kept.sort()
+    lra = kept[round(0.95 * (len(kept) - 1))] - kept[round(0.10 * (len(kept) - 1))] if kept else 0
+    peak = max((level.sample_peak_dbfs for level in items), default=-math.inf)
+    return Loudness(round(integrated, 1), round(peak, 1), round(lra, 1))
+
+
 def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
     """The static gain (dB) that brings ``measured`` to ``target_lufs``."""
     if math.isinf(measured.integrated_lufs):
@@ -296,13 +403,15 @@ def encoder_filters(
 ) -> list[str]:
     """The ffmpeg audio filters (one ``-af`` chain, joined with ``,``) for gain + limiter.
 
-    The input is resampled to the output rate first so the limiter sees the peaks the MP3 will
-    carry. ``level=0`` turns off alimiter's own auto-levelling; ``latency=1`` removes its
-    look-ahead delay, so the timeline (chapter marks, cues) does not move.
+    The limiter works at the speech's own rate (22.05 kHz) and the encoder resamples after it:
+    with the wheel's ffmpeg that costs 0.5 CPU-s less per 9 minutes than limiting at 44.1 kHz
+    (the same with Debian's ffmpeg 5.1). The peaks the resampler adds between samples are what
+    the ceiling's 0.5 dB headroom is for, and the MP3's true peak is verified anyway. ``level=0``
+    turns off alimiter's own auto-levelling; ``latency=1`` removes its look-ahead delay, so the
+    timeline (chapter marks, cues) does not move. ``output_sample_rate`` is kept for callers.
     """
     limit = max(0.0625, min(1.0, 10 ** (ceiling_dbtp / 20)))
     return [
-        f"aresample={output_sample_rate}",
         f"volume={gain_db:+.2f}dB",
         f"alimiter=limit={limit:.4f}:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
         ":level=0:latency=1",

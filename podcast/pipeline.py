@@ -359,35 +359,35 @@ def _start_episode(
         produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
         spoken = list(structure.in_order(produced, located, produced_dir))
 
-        def speech_as_rendered() -> Iterator[bytes]:
-            for item in spoken:  # measured while the rest is still being rendered
-                job = jobs.get(item.wav_path)
-                if job is not None:
-                    job.result()
-                yield assemble.load_speech(item.wav_path)
-
         with loudness.Stopwatch() as clock:
-            # the loudness of the whole episode decides every part's gain
-            level = loudness.plan(loudness.measure_pcm(speech_as_rendered()))
+            # the loudness of the whole episode's speech decides every part's gain
+            level = loudness.plan(loudness.speech_loudness(_speech_levels(spoken, jobs)))
         chain = (*filters, *level.filters())
         parts = assemble.plan_parts(script, voices)
         version = assemble.encoder_version()
         parts_dir = cache_root() / "parts" if synthesizer.use_cache else work / "parts"
-        encoded: list[Future[assemble.EncodedPart]] = []
-        for part in parts:
+        futures: dict[int, Future[assemble.EncodedPart]] = {}
+        to_encode: list[tuple[int, int, list[SpokenChunk], Path]] = []  # bytes of speech first
+        for number, part in enumerate(parts):
             items = spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
             keys = [item.wav_path.stem for item in items]
             key = assemble.part_key(part, keys, bitrate_kbps, chain, version)
             path = parts_dir / key[:2] / f"{key}.part"
             cached = assemble.load_part(path) if synthesizer.use_cache else None
             if cached is not None:
-                encoded.append(encoders.submit(_measured, cached))  # usually already measured
+                futures[number] = encoders.submit(_measured, cached)  # usually already measured
                 progress.add(ENCODING, 1, done=1)
                 continue
             progress.add(ENCODING, 1)
-            encoded.append(
-                encoders.submit(_encode, part, items, [], path, bitrate_kbps, chain, progress)
+            size = sum(item.wav_path.stat().st_size for item in items)
+            to_encode.append((size, number, items, path))
+        # Longest first: the encoders then finish together, instead of one of them encoding a
+        # long part alone at the end while the other core idles.
+        for _, number, items, path in sorted(to_encode, key=lambda job: (-job[0], job[1])):
+            futures[number] = encoders.submit(
+                _encode, parts[number], items, [], path, bitrate_kbps, chain, progress
             )
+        encoded = [futures[number] for number in range(len(parts))]
     except BaseException as exc:
         # Workers may still be writing chunks into work/ (--no-cache): stop them first.
         synthesizer.close()
@@ -397,6 +397,37 @@ def _start_episode(
         raise
     return _Pending(script, article_script, voice, final, work, parts, encoded, spoken, show,
                     level, tuple(filters), bitrate_kbps, clock.seconds)  # fmt: skip
+
+
+def _speech_levels(
+    spoken: Sequence[SpokenChunk], jobs: dict[Path, Future[Any]]
+) -> list[loudness.SpeechLevel]:
+    """Every chunk's pre-pass readings: kept beside its WAV, or measured (in one ffmpeg pass,
+    while the rest is still being rendered) and kept there for the next build."""
+    known: dict[Path, loudness.SpeechLevel] = {}
+    for item in spoken:
+        if item.wav_path not in known:  # a chunk in the cache may have its readings there
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                memo = item.wav_path.with_suffix(".level.json")
+                known[item.wav_path] = loudness.SpeechLevel.from_dict(
+                    json.loads(memo.read_text(encoding="utf-8"))
+                )
+    missing = list(dict.fromkeys(i.wav_path for i in spoken if i.wav_path not in known))
+
+    def speech_as_rendered() -> Iterator[bytes]:
+        for path in missing:
+            job = jobs.get(path)
+            if job is not None:
+                job.result()
+            yield assemble.load_speech(path)
+
+    if missing:
+        for path, level in zip(missing, loudness.measure_speech(speech_as_rendered()), strict=True):
+            known[path] = level
+            with contextlib.suppress(OSError):
+                memo = path.with_suffix(".level.json")
+                atomic_write(memo, json.dumps(level.as_dict()).encode("utf-8"))
+    return [known[item.wav_path] for item in spoken]
 
 
 def _encode(

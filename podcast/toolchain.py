@@ -7,9 +7,11 @@ machine with no apt and no root. Nothing here downloads anything.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import hashlib
 import os
 import shutil
 import subprocess
@@ -91,6 +93,31 @@ def load_espeak() -> Espeak:
 
 
 def _ffmpeg_version(path: str) -> str:
+    """The binary's version, run once per binary and then read from the cache.
+
+    ``ffmpeg -version`` costs 20-60 ms at the start of every build (it is part of every
+    encoded part's cache key); a file named after the binary's path, size and time of last
+    change answers instead, and a replaced binary gets a new name.
+    """
+    from podcast.cache import atomic_write, cache_root
+
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return _run_ffmpeg_version(path)
+    stamp = f"{os.path.realpath(path)}|{stat.st_size}|{stat.st_mtime_ns}"
+    memo = cache_root() / "engine" / f"ffmpeg-{hashlib.sha256(stamp.encode()).hexdigest()}"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        known = memo.read_text(encoding="utf-8").strip()
+        if known:
+            return known
+    version = _run_ffmpeg_version(path)
+    with contextlib.suppress(OSError):
+        atomic_write(memo, version.encode("utf-8"))
+    return version
+
+
+def _run_ffmpeg_version(path: str) -> str:
     try:
         out = subprocess.run(
             [path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20
