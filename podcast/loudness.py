@@ -34,7 +34,6 @@ import subprocess
 import tempfile
 import time
 import warnings
-import wave
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -67,7 +66,6 @@ EBUR128 = "ebur128=peak=true:dualmono=true:framelog=verbose"
 # costs three times as much as the rest, so the pre-pass reads sample peaks.
 EBUR128_SAMPLE_PEAK = "ebur128=peak=sample:dualmono=true:framelog=verbose"
 PCM_SAMPLE_RATE = 22_050
-READ_FRAMES = 1 << 16
 
 _NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
 
@@ -249,38 +247,6 @@ def combine(parts: Iterable[Blocks]) -> Loudness:
     return Loudness(round(integrated, 1), round(peak, 1), round(lra, 1))
 
 
-def _wav_frames(paths: Iterable[Path]) -> Iterable[bytes]:
-    for path in paths:
-        try:
-            with wave.open(str(path), "rb") as wav:
-                if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (
-                    1,
-                    2,
-                    PCM_SAMPLE_RATE,
-                ):
-                    raise OutputError(
-                        f"{path.name}: expected 16-bit mono {PCM_SAMPLE_RATE} Hz audio; "
-                        "rebuild with --no-cache"
-                    )
-                while frames := wav.readframes(READ_FRAMES):
-                    yield frames
-        except (wave.Error, EOFError) as exc:
-            raise OutputError(
-                f"{path.name}: not a readable WAV ({exc}); rebuild with --no-cache"
-            ) from exc
-
-
-def measure_wavs(paths: Iterable[Path]) -> Loudness:
-    """Loudness of the given 16-bit mono 22.05 kHz WAVs played back to back (one ffmpeg pass)."""
-    return measure_pcm(_wav_frames(paths))
-
-
-def measure_pcm(chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE) -> Loudness:
-    """Loudness of a stream of 16-bit mono PCM (``true_peak_dbtp`` holds the *sample* peak)."""
-    input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    return _run_ebur128(input_args, chunks, EBUR128_SAMPLE_PEAK)
-
-
 def measure_file(path: Path) -> Loudness:
     """Loudness of an audio file (the encoded MP3), as a loudness meter reads it."""
     return _run_ebur128(["-i", str(path)])
@@ -378,7 +344,7 @@ def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
 
 
 def plan(measured: Loudness, output_sample_rate: int = 44_100) -> LoudnessPlan:
-    """Gain and limiter for speech measured with ``measure_wavs``/``measure_pcm``."""
+    """Gain and limiter for speech measured with ``speech_loudness``."""
     return LoudnessPlan(measured, gain_for(measured), output_sample_rate=output_sample_rate)
 
 
