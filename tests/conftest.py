@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,17 @@ def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
             script, show, voice.name, partial(normalize, lexicon=voice.lexicon)
         ),
     }
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """A project folder with the shipped voices, one article (article.md) and its own cache."""
+
+    def make(article: str) -> Path:
+        shutil.copytree(ROOT / "voices", tmp_path / "voices")
+        (tmp_path / "article.md").write_text(article, encoding="utf-8")
+        monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
+        monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+        return tmp_path
+
+    return make

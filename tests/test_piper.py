@@ -6,8 +6,8 @@ Tests that need piper-tts (``pip install -e '.[natural]'``) are skipped without 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,12 +37,8 @@ Musk interviewed Trump on Monday night, and many people tried to listen.
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "voices", tmp_path / "voices")
-    (tmp_path / "article.md").write_text(ARTICLE, encoding="utf-8")
-    monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
-    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path
+def project(make_project: Callable[[str], Path]) -> Path:
+    return make_project(ARTICLE)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,13 +26,8 @@ The campaign called it a “live chat” with friends.
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A project folder with the shipped voices, a short article and its own cache."""
-    shutil.copytree(ROOT / "voices", tmp_path / "voices")
-    (tmp_path / "article.md").write_text(ARTICLE, encoding="utf-8")
-    monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
-    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path
+def project(make_project: Callable[[str], Path]) -> Path:
+    return make_project(ARTICLE)
 
 
 def run(*args: str):  # type: ignore[no-untyped-def]
