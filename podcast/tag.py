@@ -47,7 +47,7 @@ TOC_TITLE = "Table of Contents"
 class ChronologicalID3(ID3):
     """ID3 that writes CHAP frames last and in time order (mutagen sorts frames by size)."""
 
-    def _write(self, config):  # type: ignore[no-untyped-def]
+    def _write(self, config):
         data = super()._write(config)
         chapters = sorted(self.getall("CHAP"), key=lambda c: (c.start_time, c.element_id))
         blobs = [save_frame(c, config=config) for c in chapters]
@@ -94,14 +94,6 @@ class ReadTags:
 def ascii_url(url: str) -> str:
     """A URL safe for WXXX's ISO-8859-1 field: non-ASCII percent-encoded (UTF-8)."""
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
-
-
-def mp3_duration_ms(path: Path) -> int:
-    """Duration as players compute it (Xing/Info header, encoder delay and padding removed)."""
-    try:
-        return round(MP3(str(path)).info.length * 1000)
-    except (HeaderNotFoundError, OSError) as exc:
-        raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
 
 
 def write_tags(path: Path, tags: EpisodeTags, chapters: tuple[ChapterMark, ...]) -> None:
