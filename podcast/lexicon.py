@@ -1,8 +1,9 @@
 """A voice's lexicon applied around normalization.
 
 A lexicon entry says how to say a word: plain words (``SpaceX = "space ex"``) or espeak-ng
-phoneme input (``Musk = "[[m'Vsk]]"``). Plain entries go through normalization like the
-article's own words. Phoneme entries must reach the engine untouched, but normalization strips
+phoneme input (``Musk = "[[m'Vsk]]"``). What a plain entry says is final: normalization
+replaces the word and no later rule rewrites the saying. Phoneme entries must reach the engine
+untouched, but normalization strips
 brackets and symbols, so each such word is swapped for an inert placeholder word first and the
 phonemes are put back afterwards.
 """

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from podcast.clean import clean, teasers
 from podcast.ingest import ingest
 from podcast.models import PARAGRAPH, Article, Block
-
-SEED = Path(__file__).parent.parent / "seeds" / "trump-musk-x-interview.txt"
+from tests.conftest import SEED
 
 
 def article(*paragraphs: str) -> Article:

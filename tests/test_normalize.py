@@ -13,6 +13,7 @@ import sys
 import pytest
 
 from podcast.normalize import apply_lexicon, normalize, roman_value
+from tests.conftest import SEED
 
 CASES: dict[str, list[tuple[str, str]]] = {
     "numbers": [
@@ -236,9 +237,8 @@ def test_roman_value(numeral: str, value: int | None) -> None:
 
 
 def test_normalize_leaves_no_digits_in_the_seed() -> None:
-    from pathlib import Path
 
-    seed = Path(__file__).parent.parent / "seeds" / "trump-musk-x-interview.txt"
+    seed = SEED
     spoken = normalize(seed.read_text(encoding="utf-8"))
     assert not any(ch.isdigit() for ch in spoken)
     assert "$" not in spoken and "%" not in spoken

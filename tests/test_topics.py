@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from podcast import topics
@@ -11,8 +9,7 @@ from podcast.clean import clean
 from podcast.ingest import ingest
 from podcast.normalize import normalize
 from podcast.segment import build_script
-
-SEED = Path(__file__).parent.parent / "seeds" / "trump-musk-x-interview.txt"
+from tests.conftest import SEED
 
 GARDEN = [
     "Tomatoes need sun, water and rich soil in the vegetable garden every summer.",
