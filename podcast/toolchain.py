@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import functools
 import hashlib
 import os
@@ -26,6 +25,8 @@ SYSTEM_ESPEAK_DATA_DIRS = (
     "/usr/share/espeak-ng-data",
     "/usr/local/share/espeak-ng-data",
 )
+# The names the dynamic loader knows a system libespeak-ng by (Linux, then macOS).
+SYSTEM_ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "libespeak-ng.so", "libespeak-ng.dylib")
 
 
 @dataclass(frozen=True)
@@ -50,19 +51,30 @@ def _espeak_version(library: str) -> str:
     return raw.decode("ascii", "replace") if raw else "unknown"
 
 
+def _system_espeak(data: str) -> Espeak | None:
+    """The system's libespeak-ng, asked of the dynamic loader by name.
+
+    Not ``ctypes.util.find_library``: where the library is missing it runs ldconfig, gcc and
+    ld in turn (15 ms, in every process that synthesizes), and the loader answers in microseconds.
+    """
+    for name in SYSTEM_ESPEAK_LIBRARIES:
+        try:
+            return Espeak(name, data, _espeak_version(name), "system")
+        except (OSError, AttributeError):  # not there, or not espeak-ng
+            continue
+    return None
+
+
 @functools.cache
 def find_espeak() -> Espeak:
     """Locate libespeak-ng and its data; prefer the system's, fall back to the wheel."""
     if os.environ.get("PODCAST_ESPEAK") != "wheel":
-        system_lib = ctypes.util.find_library("espeak-ng")
         data = os.environ.get("ESPEAK_DATA_PATH") or next(
             (d for d in SYSTEM_ESPEAK_DATA_DIRS if Path(d, "phontab").exists()), None
         )
-        if system_lib and data:
-            try:
-                return Espeak(system_lib, data, _espeak_version(system_lib), "system")
-            except OSError:
-                pass
+        system = _system_espeak(data) if data else None
+        if system is not None:
+            return system
     try:
         import espeakng_loader
     except ImportError as exc:  # pragma: no cover - it is a hard dependency
