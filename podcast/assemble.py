@@ -18,6 +18,7 @@ chapter marks and cues match the joined file exactly.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import json
@@ -132,22 +133,31 @@ def _silence(ms: int) -> bytes:
 
 
 def encode_args(
-    out_path: Path, bitrate_kbps: int = DEFAULT_BITRATE_KBPS, filters: Sequence[str] = ()
+    out_path: Path,
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+    filters: Sequence[str] = (),
+    meter: Sequence[str] = (),
 ) -> list[str]:
     """The one ffmpeg command line that encodes our PCM (s16le 22.05 kHz mono on stdin).
 
     ``filters`` are extra ``-af`` filters (e.g. gain and a limiter) applied before encoding.
     Output: CBR MP3, 44.1 kHz mono, no ID3 tag (the tag stage writes v2.3), with the Info
     header that gives players the exact duration and the encoder delay and padding.
+    ``meter`` adds a second output that measures the encoded stream (see
+    ``loudness.loopback_meter``); its readings are logged at the "verbose" level, and every
+    line is prefixed with its level so errors can still be told apart.
     """
     chain = [*filters, f"aresample={OUTPUT_SAMPLE_RATE}"]
+    log_level = "level+verbose" if meter else "level+error"
     return [
-        toolchain.find_ffmpeg().path, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        toolchain.find_ffmpeg().path, "-hide_banner", "-nostdin", "-nostats",
+        "-loglevel", log_level, "-y",
         "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
         "-af", ",".join(chain), "-ar", str(OUTPUT_SAMPLE_RATE), "-ac", "1",
         "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
         "-compression_level", str(LAME_QUALITY),
         "-id3v2_version", "0", "-write_xing", "1", "-f", "mp3", str(out_path),
+        *meter,
     ]  # fmt: skip
 
 
@@ -165,20 +175,24 @@ class Mp3Encoder:
         out_path: Path,
         bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
         filters: Sequence[str] = (),
+        meter: Sequence[str] = (),
     ) -> None:
         self.out_path = out_path
+        # The log goes to a file: a meter logs more than a pipe holds while we feed stdin.
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or kill()
         try:
             # Its own session: Ctrl-C reaches only us, and we stop ffmpeg (kill()) after
             # cleaning up; otherwise ffmpeg could die first and the interruption would be
             # reported as an encoding failure.
             self._proc = subprocess.Popen(
-                encode_args(out_path, bitrate_kbps, filters),
+                encode_args(out_path, bitrate_kbps, filters, meter),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
+                stderr=self._log,
                 start_new_session=True,
             )
         except OSError as exc:
+            self._log.close()
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
 
     def write(self, pcm: bytes) -> None:
@@ -188,16 +202,24 @@ class Mp3Encoder:
         except BrokenPipeError:
             self.close()
 
-    def close(self) -> None:
+    def close(self) -> str:
+        """Wait for ffmpeg to finish; return what it logged (errors raise OutputError)."""
         assert self._proc.stdin is not None
         if not self._proc.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
-        err = self._proc.stderr.read().decode("utf-8", "replace") if self._proc.stderr else ""
         status = self._proc.wait()
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        self._log.close()
         if status != 0:
             killed = f"killed by {signal.Signals(-status).name}" if status < 0 else ""
-            detail = err.strip()[:300] or killed or f"exit status {status}"
+            errors = " ".join(
+                line.split("] ", 1)[-1].strip()
+                for line in log.splitlines()
+                if "[error]" in line or "[fatal]" in line or "[panic]" in line
+            )
+            detail = errors[:300] or killed or f"exit status {status}"
             where = self.out_path.parent  # the cache's parts/xx, or an episode's temp folder
             where = (
                 where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
@@ -206,10 +228,12 @@ class Mp3Encoder:
                 f"ffmpeg could not write in {where} ({detail}); free some disk space there "
                 "(or choose another --out, or another PODCAST_CACHE_DIR)"
             )
+        return log
 
     def kill(self) -> None:
         self._proc.kill()
         self._proc.wait()
+        self._log.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +257,8 @@ class EncodedPart:
     path: Path
     stream: mpeg.Stream
     speech: tuple[tuple[int, int], ...]  # (start, end) of each chunk, in 22.05 kHz samples
+    # what the encoder's meter logged (``encode_part(meter=...)``); empty for a cached part
+    meter_log: str = dataclasses.field(default="", repr=False, compare=False)
 
     @property
     def frames_samples(self) -> int:
@@ -320,11 +346,13 @@ def encode_part(
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
+    meter: Sequence[str] = (),
 ) -> EncodedPart:
     """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``.
 
     The file holds a small header (where each chunk's speech is) and the MP3 stream; it is
     written to a temporary name and moved into place, so concurrent builds are safe.
+    ``meter``: extra ffmpeg outputs that measure the encoded stream (``EncodedPart.meter_log``).
     """
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
@@ -333,7 +361,7 @@ def encode_part(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        encoder = Mp3Encoder(tmp, bitrate_kbps, filters)
+        encoder = Mp3Encoder(tmp, bitrate_kbps, filters, meter)
         speech: list[tuple[int, int]] = []
         position = 0
         try:
@@ -345,7 +373,7 @@ def encode_part(
                 encoder.write(pcm)
                 encoder.write(pause)
                 position += length + len(pause) // SAMPLE_WIDTH
-            encoder.close()
+            log = encoder.close()
         except BaseException:
             encoder.kill()
             raise
@@ -359,14 +387,14 @@ def encode_part(
         tmp.write_bytes(packed)
         if not publish(tmp, out_path):  # another build encoded it first: use theirs
             theirs = load_part(out_path)
-            if theirs is not None:
-                return theirs
+            if theirs is not None:  # the same bytes as ours: our meter read them too
+                return dataclasses.replace(theirs, meter_log=log)
             tmp.write_bytes(packed)  # theirs is damaged: replace it with ours
             os.replace(tmp, out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return EncodedPart(out_path, stream, tuple(speech))
+    return EncodedPart(out_path, stream, tuple(speech), log)
 
 
 def part_mp3(part: EncodedPart) -> bytes:

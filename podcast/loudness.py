@@ -175,7 +175,25 @@ def _ebur128_log(
 # an episode meet in digital silence, which the gates drop), so an episode joined from cached
 # parts can be verified from its parts' cached blocks: only a changed part is measured again.
 
-_BLOCK = re.compile(rf"\bM:\s*{_NUMBER}\s+S:\s*{_NUMBER}")
+# ebur128 prints "nan" for a block of digital silence after speech (its running sum of
+# squares comes out a hair below zero): that is silence, below every gate, and a reading all
+# the same (dropping it would move every later reading onto the wrong block).
+# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept).
+READINGS_VERSION = 2
+_READING = r"(-?(?:\d+(?:\.\d+)?|inf)|nan)"
+_BLOCK = re.compile(rf"\bM:\s*{_READING}\s+S:\s*{_READING}")
+
+
+def _readings(log: str) -> list[tuple[float, float]]:
+    """The (momentary, short-term) reading of every 100 ms block the meter logged."""
+    return [(_level(m), _level(s)) for m, s in _BLOCK.findall(log)]
+
+
+def _level(text: str) -> float:
+    value = float(text)
+    return -math.inf if math.isnan(value) else value
+
+
 ABSOLUTE_GATE_LUFS = -70.0
 
 
@@ -201,19 +219,43 @@ _TRUE_PEAK_METER = (
 _ASTATS_PEAK = re.compile(rf"Peak level dB:\s*{_NUMBER}")
 
 
-def measure_blocks(mp3: bytes, sample_rate: int = 44_100) -> Blocks:
-    """Blocks and true peak of an MP3 stream (one part of an episode), in one ffmpeg pass."""
-    meter = "ebur128=peak=none:dualmono=true:framelog=verbose," + _TRUE_PEAK_METER.format(
+def _blocks_meter(sample_rate: int) -> str:
+    """The filters that read an encoded part: 100 ms ebur128 readings and the true peak."""
+    return "ebur128=peak=none:dualmono=true:framelog=verbose," + _TRUE_PEAK_METER.format(
         rate=4 * sample_rate
     )
-    # the 100 ms readings are logged at ffmpeg's "verbose" level
-    log = _ebur128_log(["-f", "mp3", "-i", "pipe:0"], [mp3], meter, log_level="verbose")
-    pairs = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
+
+
+def blocks_from_log(log: str) -> Blocks:
+    """The readings and the true peak that the meter of ``_blocks_meter`` logged."""
+    pairs = _readings(log)
     peaks = _ASTATS_PEAK.findall(log)
     if not pairs or not peaks:
         raise ToolchainError("ffmpeg's ebur128 filter logged no readings; run 'podcast doctor'")
     peak = float(peaks[-1])
     return Blocks(tuple(m for m, _ in pairs), tuple(s for _, s in pairs), peak)
+
+
+def measure_blocks(mp3: bytes, sample_rate: int = 44_100) -> Blocks:
+    """Blocks and true peak of an MP3 stream (one part of an episode), in one ffmpeg pass."""
+    # the 100 ms readings are logged at ffmpeg's "verbose" level
+    log = _ebur128_log(
+        ["-f", "mp3", "-i", "pipe:0"], [mp3], _blocks_meter(sample_rate), log_level="verbose"
+    )
+    return blocks_from_log(log)
+
+
+def loopback_meter(sample_rate: int = 44_100) -> list[str]:
+    """ffmpeg output options that meter what the encoder of the same run produced.
+
+    A loopback decoder (``-dec 0:0``, ffmpeg 7.0+) decodes output stream 0's packets, the
+    very frames written to the MP3, and feeds them to the meter: the part is verified in the
+    process that encodes it, with no second ffmpeg and no second read of the file (0.3 CPU-s
+    less for the seed). The readings are logged at the "verbose" level; see ``blocks_from_log``.
+    """
+    meter = _blocks_meter(sample_rate)
+    return ["-dec", "0:0", "-filter_complex", f"[dec:0]{meter}[meter]", "-map", "[meter]",
+            "-f", "null", "-"]  # fmt: skip
 
 
 def _energy(lufs: float) -> float:
@@ -311,7 +353,7 @@ def measure_speech(
     input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
     meter = "ebur128=peak=none:dualmono=true:framelog=verbose,asetnsamples=n=65536"
     log = _ebur128_log(input_args, laid_out(), meter, log_level="verbose")
-    readings = [(float(m), float(s)) for m, s in _BLOCK.findall(log)]
+    readings = _readings(log)
     first = gap // step  # readings of the leading silence
     levels = []
     for count, peak in zip(steps, peaks, strict=True):

@@ -32,6 +32,7 @@ from podcast import (
     shownotes,
     structure,
     tag,
+    toolchain,
     transcript,
 )
 from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
@@ -55,6 +56,9 @@ MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 PARTIAL_SUFFIX = ".partial"
 LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
+# loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
+SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
+PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
 
 
 @dataclass(frozen=True)
@@ -408,7 +412,7 @@ def _speech_levels(
     for item in spoken:
         if item.wav_path not in known:  # a chunk in the cache may have its readings there
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                memo = item.wav_path.with_suffix(".level.json")
+                memo = item.wav_path.with_suffix(SPEECH_LEVEL_MEMO)
                 known[item.wav_path] = loudness.SpeechLevel.from_dict(
                     json.loads(memo.read_text(encoding="utf-8"))
                 )
@@ -425,7 +429,7 @@ def _speech_levels(
         for path, level in zip(missing, loudness.measure_speech(speech_as_rendered()), strict=True):
             known[path] = level
             with contextlib.suppress(OSError):
-                memo = path.with_suffix(".level.json")
+                memo = path.with_suffix(SPEECH_LEVEL_MEMO)
                 atomic_write(memo, json.dumps(level.as_dict()).encode("utf-8"))
     return [known[item.wav_path] for item in spoken]
 
@@ -441,10 +445,16 @@ def _encode(
 ) -> assemble.EncodedPart:
     for job in chunk_jobs:
         job.result()
-    result = assemble.encode_part(part, [i.wav_path for i in items], path, bitrate_kbps, filters)
+    wavs = [i.wav_path for i in items]
+    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, _meter())
     _part_loudness(result)  # measured now, in parallel, and cached with the part
     progress.advance(ENCODING)
     return result
+
+
+def _meter() -> list[str]:
+    """Where ffmpeg can, the process that encodes a part also meters it (one process, not two)."""
+    return loudness.loopback_meter() if toolchain.find_ffmpeg().loopback_decoders else []
 
 
 def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
@@ -454,13 +464,16 @@ def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
 
 def _part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
     """The part's loudness blocks and true peak, measured once and kept beside the part."""
-    memo = part.path.with_suffix(".loudness.json")
+    memo = part.path.with_suffix(PART_LOUDNESS_MEMO)
     with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
         data = json.loads(memo.read_text(encoding="utf-8"))
         return loudness.Blocks(
             tuple(data["momentary"]), tuple(data["short_term"]), float(data["true_peak_dbtp"])
         )
-    blocks = loudness.measure_blocks(assemble.part_mp3(part))
+    if part.meter_log:
+        blocks = loudness.blocks_from_log(part.meter_log)
+    else:
+        blocks = loudness.measure_blocks(assemble.part_mp3(part))
     with contextlib.suppress(OSError):
         atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
     return blocks
@@ -474,7 +487,7 @@ def _reencode(pending: _Pending, level: loudness.LoudnessPlan) -> list[assemble.
         items = pending.spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
         target = pending.work / "reencoded" / f"{number}.part"
         wavs = [i.wav_path for i in items]
-        out.append(assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain))
+        out.append(assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain, _meter()))
     return out
 
 
