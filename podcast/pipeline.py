@@ -53,6 +53,7 @@ from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
+PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
 PARTIAL_SUFFIX = ".partial"
 LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
@@ -303,6 +304,7 @@ class _Pending:
     filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
     bitrate_kbps: int
     loudness_seconds: float
+    rendering: list[Future[Any]]  # the chunks still being synthesized when encoding began
 
 
 def _start_episode(
@@ -364,34 +366,31 @@ def _start_episode(
         spoken = list(structure.in_order(produced, located, produced_dir))
 
         with loudness.Stopwatch() as clock:
-            # the loudness of the whole episode's speech decides every part's gain
-            level = loudness.plan(loudness.speech_loudness(_speech_levels(spoken, jobs)))
+            # the episode's opening speech predicts its loudness; the encoded parts are verified
+            sample = _opening(spoken)
+            level = loudness.plan(loudness.speech_loudness(_speech_levels(sample, jobs)))
         chain = (*filters, *level.filters())
         parts = assemble.plan_parts(script, voices)
         version = assemble.encoder_version()
         parts_dir = cache_root() / "parts" if synthesizer.use_cache else work / "parts"
-        futures: dict[int, Future[assemble.EncodedPart]] = {}
-        to_encode: list[tuple[int, int, list[SpokenChunk], Path]] = []  # bytes of speech first
-        for number, part in enumerate(parts):
+        encoded = []
+        # In order: each part is encoded as soon as its chunks are rendered, while the
+        # engines render the rest.
+        for part in parts:
             items = spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
             keys = [item.wav_path.stem for item in items]
             key = assemble.part_key(part, keys, bitrate_kbps, chain, version)
             path = parts_dir / key[:2] / f"{key}.part"
             cached = assemble.load_part(path) if synthesizer.use_cache else None
             if cached is not None:
-                futures[number] = encoders.submit(_measured, cached)  # usually already measured
+                encoded.append(encoders.submit(_measured, cached))  # usually already measured
                 progress.add(ENCODING, 1, done=1)
                 continue
             progress.add(ENCODING, 1)
-            size = sum(item.wav_path.stat().st_size for item in items)
-            to_encode.append((size, number, items, path))
-        # Longest first: the encoders then finish together, instead of one of them encoding a
-        # long part alone at the end while the other core idles.
-        for _, number, items, path in sorted(to_encode, key=lambda job: (-job[0], job[1])):
-            futures[number] = encoders.submit(
-                _encode, parts[number], items, [], path, bitrate_kbps, chain, progress
+            waits = [jobs[item.wav_path] for item in items if item.wav_path in jobs]
+            encoded.append(
+                encoders.submit(_encode, part, items, waits, path, bitrate_kbps, chain, progress)
             )
-        encoded = [futures[number] for number in range(len(parts))]
     except BaseException as exc:
         # Workers may still be writing chunks into work/ (--no-cache): stop them first.
         synthesizer.close()
@@ -400,7 +399,26 @@ def _start_episode(
             raise _write_failed(exc, work) from exc
         raise
     return _Pending(script, article_script, voice, final, work, parts, encoded, spoken, show,
-                    level, tuple(filters), bitrate_kbps, clock.seconds)  # fmt: skip
+                    level, tuple(filters), bitrate_kbps, clock.seconds,
+                    list(jobs.values()))  # fmt: skip
+
+
+def _opening(spoken: Sequence[SpokenChunk]) -> list[SpokenChunk]:
+    """The episode's first chunks, up to ``PREDICT_WORDS`` words (all of a short episode).
+
+    A synthetic voice keeps its level, so its first minute predicts the episode's loudness to
+    a few tenths of a LU (the seed and the four corpus articles: the same gain step as their
+    whole speech); the parts encoded with that gain are then measured and, if the episode
+    misses -16 LUFS by more than ``loudness.FIRST_ENCODE_TOLERANCE_LU``, encoded once more.
+    Waiting for the whole episode's speech instead would hold every encoder until the last
+    chunk is rendered.
+    """
+    words = 0
+    for count, item in enumerate(spoken, start=1):
+        words += len(item.chunk.spoken.split())
+        if words >= PREDICT_WORDS:
+            return list(spoken[:count])
+    return list(spoken)
 
 
 def _speech_levels(
@@ -482,13 +500,16 @@ def _part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
 def _reencode(pending: _Pending, level: loudness.LoudnessPlan) -> list[assemble.EncodedPart]:
     """Every part again with a corrected loudness chain (only when the first pass missed)."""
     chain = (*pending.filters, *level.filters())
-    out = []
-    for number, part in enumerate(pending.parts):
+
+    def encode(number: int) -> assemble.EncodedPart:
+        part = pending.parts[number]
         items = pending.spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
         target = pending.work / "reencoded" / f"{number}.part"
         wavs = [i.wav_path for i in items]
-        out.append(assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain, _meter()))
-    return out
+        return assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain, _meter())
+
+    with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
+        return list(pool.map(encode, range(len(pending.parts))))
 
 
 def _cover(show: Show) -> tuple[bytes, str]:
@@ -513,7 +534,9 @@ def _finish_episode(pending: _Pending) -> Episode:
                 # the MP3 is its parts' frames, so its blocks are theirs (see loudness.combine)
                 verified = loudness.combine(_part_loudness(part) for part in encoded)
             seconds += clock.seconds
-            if verified.within_spec() or encodes == MAX_ENCODES:
+            # the first encode (a predicted gain) must land closer than the spec demands
+            first = loudness.FIRST_ENCODE_TOLERANCE_LU if encodes == 1 else None
+            if verified.within_spec(first) or encodes == MAX_ENCODES:
                 break
             level = loudness.corrected(level, verified)
             encoded = _reencode(pending, level)
@@ -662,8 +685,11 @@ def build(
                                            options.bitrate_kbps, options.filters, progress,
                                            voices, show)
                         )  # fmt: skip
-                    # every chunk is rendered by now (the loudness pre-pass waited for them):
-                    # stop the engines, so their memory is free while the parts are encoded
+                    # once every chunk is rendered, stop the engines, so their memory is free
+                    # while the last parts are encoded
+                    for job in pending:
+                        for rendering in job.rendering:
+                            rendering.result()
                     synthesizer.close()
                     return [_finish_episode(job) for job in pending]
                 except BaseException:

@@ -402,3 +402,26 @@ def test_part_metered_while_encoding_reads_like_the_file(tmp_path: Path, wheel_f
     assert metered.short_term[:common] == read.short_term[:common]
     assert metered.true_peak_dbtp == pytest.approx(read.true_peak_dbtp, abs=0.05)
     assert -6.0 < metered.true_peak_dbtp < 0.0  # a loud tone, +1 dB: the peak was metered
+
+
+def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypatch) -> None:
+    """The gain comes from the opening speech; when the encoded episode then misses -16 LUFS
+    by more than half a LU (here: a prediction 4 dB too quiet), it is encoded once more."""
+    from podcast import loudness
+    from podcast.pipeline import BuildOptions, build
+
+    predicted = loudness.plan
+
+    def too_quiet(measured: loudness.Loudness, output_sample_rate: int = 44_100):
+        level = predicted(measured, output_sample_rate)
+        return loudness.LoudnessPlan(level.measured, level.gain_db - 4.0)
+
+    monkeypatch.setattr(loudness, "plan", too_quiet)
+    options = BuildOptions(out_dir=tmp_path / "out", use_cache=False)
+    (episode,) = build([str(_article(tmp_path, ARTICLE * 3))], options)
+    report = json.loads((episode.directory / "episode.json").read_text())["loudness"]
+    assert report["encodes"] == 2, report
+    assert report["within_spec"] and abs(report["integrated_lufs"] + 16.0) <= 1.0
+    whole = loudness.measure_file(episode.directory / episode.mp3_name)
+    assert abs(whole.integrated_lufs - report["integrated_lufs"]) <= 0.3
+    assert whole.true_peak_dbtp <= -1.0
