@@ -7,11 +7,11 @@ the encoded MP3.
 ffmpeg's ``loudnorm`` is slow (it resamples to 192 kHz) and its defaults are wrong for
 podcasts, so we do it cheaply instead:
 
-1. **measure** the speech before encoding: every chunk's 22.05 kHz PCM is streamed through one
-   ``ebur128`` pass (``measure_speech``; each chunk's readings are its own and are cached, see
-   below). A synthetic voice is steady, and the pauses between
-   chunks are digital silence, which the BS.1770 gate ignores, so the speech alone predicts the
-   episode's integrated loudness closely;
+1. **measure** the opening speech before encoding: the first chunks' 22.05 kHz PCM (about a
+   minute; see ``pipeline._opening``) is streamed through one ``ebur128`` pass
+   (``measure_speech``; each chunk's readings are its own and are cached, see below). A
+   synthetic voice is steady, and the pauses between chunks are digital silence, which the
+   BS.1770 gate ignores, so that speech predicts the episode's integrated loudness closely;
 2. **apply** one static gain plus a peak limiter (``encoder_filters``) as an ffmpeg ``-af``
    chain in the encoder. The same chain can be applied to every chapter of an episode, so
    chapters encoded separately stay level with each other;
@@ -22,8 +22,9 @@ podcasts, so we do it cheaply instead:
 The limiter works on sample peaks at 44.1 kHz; its ceiling sits 0.5 dB below the -1 dBTP
 limit to leave room for inter-sample peaks and the MP3 encoder's overshoot (measured on the
 seed: ceiling -1.5 dBFS gave -1.9 dBTP in the MP3; running the limiter at 4x oversampling cost a
-third more encoding time for the same result). If the verification still finds the MP3 out of
-spec, ``corrected`` gives the plan for one re-encode.
+third more encoding time for the same result). If the verification finds the MP3 more than
+``FIRST_ENCODE_TOLERANCE_LU`` off the target (or over the peak limit), ``corrected`` gives the
+plan for one re-encode.
 """
 
 from __future__ import annotations

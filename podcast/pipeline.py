@@ -319,10 +319,11 @@ def _start_episode(
     cast_voices: dict[str, Voice] | None = None,
     show: Show | None = None,
 ) -> _Pending:
-    """Render the planned episode's speech, measure its loudness, then start encoding.
+    """Start rendering the planned episode's speech, and encoding it part by part.
 
-    Encoding waits for the loudness measurement (one gain for the whole episode), so every part
-    gets the same gain + limiter chain; parts already in the cache with that chain are reused.
+    The gain comes from the opening minute of speech (``_opening``), so encoding starts while
+    the engines render the rest; every part gets the same gain + limiter chain, each encoder
+    waits for its own part's chunks, and parts already in the cache with that chain are reused.
     """
     script, article_script = produced.script, produced.article
     if not is_safe_slug(script.slug):  # the one name we derive inside the output folder
