@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +49,12 @@ from podcast.segment import build_script, is_safe_slug
 from podcast.show import Show, load_show
 from podcast.speakable import check_speakable
 from podcast.synthesize import Synthesizer
-from podcast.voices import DEFAULT_VOICE_NAME, Voice, load_voice
+from podcast.voices import DEFAULT_ENGINE, DEFAULT_VOICE_NAME, Voice, load_voice
 
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
+STEADY_ENGINES = frozenset({DEFAULT_ENGINE})  # ... for these engines; see _opening
 PARTIAL_SUFFIX = ".partial"
 LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
@@ -368,7 +369,7 @@ def _start_episode(
 
         with loudness.Stopwatch() as clock:
             # the episode's opening speech predicts its loudness; the encoded parts are verified
-            sample = _opening(spoken)
+            sample = _opening(spoken, voices.values())
             level = loudness.plan(loudness.speech_loudness(_speech_levels(sample, jobs)))
         chain = (*filters, *level.filters())
         parts = assemble.plan_parts(script, voices)
@@ -404,16 +405,21 @@ def _start_episode(
                     list(jobs.values()))  # fmt: skip
 
 
-def _opening(spoken: Sequence[SpokenChunk]) -> list[SpokenChunk]:
-    """The episode's first chunks, up to ``PREDICT_WORDS`` words (all of a short episode).
+def _opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[SpokenChunk]:
+    """The chunks whose loudness sets the episode's gain: its first ``PREDICT_WORDS`` words
+    when every voice is a steady one (``STEADY_ENGINES``), otherwise all of them.
 
-    A synthetic voice keeps its level, so its first minute predicts the episode's loudness to
-    a few tenths of a LU (the seed and the four corpus articles: the same gain step as their
-    whole speech); the parts encoded with that gain are then measured and, if the episode
-    misses -16 LUFS by more than ``loudness.FIRST_ENCODE_TOLERANCE_LU``, encoded once more.
-    Waiting for the whole episode's speech instead would hold every encoder until the last
-    chunk is rendered.
+    espeak-ng keeps its level, so its first minute predicts the episode's loudness to a few
+    tenths of a LU (the seed and the four corpus articles: the same gain step as their whole
+    speech); the parts encoded with that gain are then measured and, if the episode misses
+    -16 LUFS by more than ``loudness.FIRST_ENCODE_TOLERANCE_LU``, encoded once more. Waiting
+    for the whole episode's speech instead would hold every encoder until the last chunk is
+    rendered. A neural voice (Piper) varies its level with the text: on the seed its first 150
+    words read 1.6 LU quieter than its whole speech (300 words: 0.1 LU), so with it the gain
+    waits for all of the speech, as rendering dominates its build anyway.
     """
+    if any(voice.engine not in STEADY_ENGINES for voice in voices):
+        return list(spoken)
     words = 0
     for count, item in enumerate(spoken, start=1):
         words += len(item.chunk.spoken.split())

@@ -425,3 +425,19 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
     whole = loudness.measure_file(episode.directory / episode.mp3_name)
     assert abs(whole.integrated_lufs - report["integrated_lufs"]) <= 0.3
     assert whole.true_peak_dbtp <= -1.0
+
+
+def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> None:
+    from podcast.pipeline import PREDICT_WORDS, _opening
+
+    words = " ".join(["word"] * 40)
+    spoken = [
+        SpokenChunk(Chunk(words, words, "v", i, PAUSE_PARAGRAPH), tmp_path / f"{i}.wav")
+        for i in range(10)
+    ]
+    espeak = Voice(name="v")
+    opening = _opening(spoken, [espeak])
+    assert opening == spoken[: -(-PREDICT_WORDS // 40)]  # the chunk that reaches 150 words ends it
+    assert _opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
+    piper = Voice(name="natural", engine="piper", engine_voice="en_US-joe-medium")
+    assert _opening(spoken, [espeak, piper]) == spoken
