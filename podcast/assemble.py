@@ -23,6 +23,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -167,6 +168,10 @@ def encoder_version() -> str:
     return f"ffmpeg {ffmpeg.version} ({ffmpeg.origin}); lame q{LAME_QUALITY}; parts v{PART_FORMAT}"
 
 
+# "[out#0/mp3 @ 0x55] [fatal] " before each line ffmpeg logs with -loglevel level+...
+_LOG_PREFIXES = re.compile(r"^(?:\[[^\]]*\] )+")
+
+
 class Mp3Encoder:
     """An ffmpeg process that turns a stream of PCM into a CBR 44.1 kHz mono MP3."""
 
@@ -215,7 +220,7 @@ class Mp3Encoder:
         if status != 0:
             killed = f"killed by {signal.Signals(-status).name}" if status < 0 else ""
             errors = " ".join(
-                line.split("] ", 1)[-1].strip()
+                _LOG_PREFIXES.sub("", line).strip()
                 for line in log.splitlines()
                 if "[error]" in line or "[fatal]" in line or "[panic]" in line
             )

@@ -441,3 +441,15 @@ def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> 
     assert _opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
     piper = Voice(name="natural", engine="piper", engine_voice="en_US-joe-medium")
     assert _opening(spoken, [espeak, piper]) == spoken
+
+
+def test_encoder_failure_quotes_ffmpeg_errors_without_their_log_prefixes(tmp_path) -> None:
+    from podcast.errors import OutputError
+
+    encoder = assemble.Mp3Encoder(tmp_path / "missing" / "x.mp3", 96)
+    encoder.write(bytes(4410))
+    with pytest.raises(OutputError) as failed:
+        encoder.close()
+    message = str(failed.value)
+    assert "No such file or directory" in message, message
+    assert "[fatal]" not in message and "[error]" not in message and " @ 0x" not in message
