@@ -254,6 +254,11 @@ class Part:
     chunks: tuple[Chunk, ...]
     pauses_ms: tuple[int, ...]
 
+    @property
+    def span(self) -> slice:
+        """Where its chunks sit in the episode's list of chunks."""
+        return slice(self.first_chunk, self.first_chunk + len(self.chunks))
+
 
 @dataclass(frozen=True)
 class EncodedPart:

@@ -305,7 +305,7 @@ class _Pending:
     filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
     bitrate_kbps: int
     loudness_seconds: float
-    rendering: list[Future[Any]]  # the chunks still being synthesized when encoding began
+    rendering: list[Future[Any]]  # every chunk it gave the engines (encoding starts before)
 
 
 def _start_episode(
@@ -379,7 +379,7 @@ def _start_episode(
         # In order: each part is encoded as soon as its chunks are rendered, while the
         # engines render the rest.
         for part in parts:
-            items = spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
+            items = spoken[part.span]
             keys = [item.wav_path.stem for item in items]
             key = assemble.part_key(part, keys, bitrate_kbps, chain, version)
             path = parts_dir / key[:2] / f"{key}.part"
@@ -431,8 +431,8 @@ def _opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[Spo
 def _speech_levels(
     spoken: Sequence[SpokenChunk], jobs: dict[Path, Future[Any]]
 ) -> list[loudness.SpeechLevel]:
-    """Every chunk's pre-pass readings: kept beside its WAV, or measured (in one ffmpeg pass,
-    while the rest is still being rendered) and kept there for the next build."""
+    """The pre-pass readings of ``spoken``'s chunks: kept beside each WAV, or measured (in one
+    ffmpeg pass, as they are rendered) and kept there for the next build."""
     known: dict[Path, loudness.SpeechLevel] = {}
     for item in spoken:
         if item.wav_path not in known:  # a chunk in the cache may have its readings there
@@ -510,7 +510,7 @@ def _reencode(pending: _Pending, level: loudness.LoudnessPlan) -> list[assemble.
 
     def encode(number: int) -> assemble.EncodedPart:
         part = pending.parts[number]
-        items = pending.spoken[part.first_chunk : part.first_chunk + len(part.chunks)]
+        items = pending.spoken[part.span]
         target = pending.work / "reencoded" / f"{number}.part"
         wavs = [i.wav_path for i in items]
         return assemble.encode_part(part, wavs, target, pending.bitrate_kbps, chain, _meter())
