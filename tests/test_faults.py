@@ -58,6 +58,14 @@ def leftovers(out: Path) -> list[str]:
     return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
 
 
+def assert_failed_cleanly(stderr: str, message: str, project: Path, good: dict[str, str]) -> None:
+    """One error line matching ``message``; the previous episode byte for byte; no leftovers."""
+    (line,) = stderr.splitlines()
+    assert re.fullmatch(message, line), stderr
+    assert digest(project / "out" / SLUG) == good
+    assert leftovers(project / "out") == []
+
+
 def cache_files(cache: Path) -> dict[Path, tuple[int, int]]:
     return {
         p: (p.stat().st_mtime_ns, p.stat().st_size)
@@ -178,10 +186,7 @@ def test_disk_full_mid_build_keeps_the_previous_episode(
         preexec_fn=_small_files,
     )
     assert proc.returncode == 1, proc.stderr
-    assert len(proc.stderr.splitlines()) == 1, proc.stderr
-    assert re.fullmatch(message, proc.stderr.strip()), proc.stderr
-    assert digest(project / "out" / SLUG) == good
-    assert leftovers(project / "out") == []
+    assert_failed_cleanly(proc.stderr, message, project, good)
     assert_cache_whole(project / "cache")
 
 
@@ -202,14 +207,11 @@ def test_engine_failing_on_one_chunk_is_one_line_naming_it(
         env={**os.environ, "PODCAST_TEST_FAULT": f"{fault}:zebra"},
     )
     assert proc.returncode == 1, proc.stderr
-    (line,) = proc.stderr.splitlines()
-    assert re.fullmatch(
+    message = (
         r"error: .+ twice while speaking 'A zebra crossing appeared overnight\.'; "
-        r"check that text \(or run 'podcast doctor'\)",
-        line,
-    ), line
-    assert digest(project / "out" / SLUG) == good
-    assert leftovers(project / "out") == []
+        r"check that text \(or run 'podcast doctor'\)"
+    )
+    assert_failed_cleanly(proc.stderr, message, project, good)
 
 
 def test_no_space_left_while_writing_transcripts(
@@ -226,14 +228,11 @@ def test_no_space_left_while_writing_transcripts(
     monkeypatch.setattr(Path, "write_text", full_disk)
     result = CliRunner().invoke(app, ["build", "article.txt", "-o", "out", "--bitrate", "112"])
     assert result.exit_code == 1, result.output
-    (line,) = result.stderr.splitlines()
-    assert re.fullmatch(
+    message = (
         r"error: ran out of disk space writing .+/transcript\.srt \(No space left on device\); "
-        r"free some space or choose another --out; the previous episode is untouched",
-        line,
-    ), line
-    assert digest(project / "out" / SLUG) == good
-    assert leftovers(project / "out") == []
+        r"free some space or choose another --out; the previous episode is untouched"
+    )
+    assert_failed_cleanly(result.stderr, message, project, good)
 
 
 KILLS = [
