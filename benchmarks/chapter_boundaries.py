@@ -22,10 +22,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from podcast import topics
-from podcast.clean import clean
-from podcast.ingest import ingest
 from podcast.models import HEADING
+from podcast.text import topics
+from podcast.text.clean import clean
+from podcast.text.readers.ingest import ingest
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPORA = [HERE.parent.parent / "shared" / "corpus", Path("/work/shared/corpus")]

@@ -30,11 +30,11 @@ def _wav_seconds(path: Path) -> float:
 
 
 def measure(voice_name: str, article: Path, scratch: Path, with_wer: bool) -> dict[str, float]:
-    from podcast import piper_engine
-    from podcast.intelligibility import audio_wer
-    from podcast.pipeline import BuildOptions, build, load_script
-    from podcast.synthesize import Synthesizer
-    from podcast.voices import load_voice
+    from podcast.build.pipeline import BuildOptions, build, load_script
+    from podcast.config.voices import load_voice
+    from podcast.engines import piper as piper_engine
+    from podcast.inspect.intelligibility import audio_wer
+    from podcast.synth.synthesize import Synthesizer
 
     voice = load_voice(voice_name, ROOT / "voices")
     if voice.engine == "piper" and not piper_engine.installed():

@@ -29,11 +29,11 @@ def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Build the seed once; return its folder, manifest and script."""
     from functools import partial
 
-    from podcast.normalize import normalize
-    from podcast.pipeline import BuildOptions, build, load_script
-    from podcast.show import load_show
-    from podcast.structure import add_structure
-    from podcast.voices import load_voice
+    from podcast.audio.structure import add_structure
+    from podcast.build.pipeline import BuildOptions, build, load_script
+    from podcast.config.show import load_show
+    from podcast.config.voices import load_voice
+    from podcast.text.normalize import normalize
 
     out = tmp_path_factory.mktemp("episodes")
     (episode,) = build([str(SEED)], BuildOptions(out_dir=out))

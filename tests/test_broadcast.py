@@ -35,7 +35,7 @@ def _corpus_file(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def long_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from podcast.pipeline import BuildOptions, build
+    from podcast.build.pipeline import BuildOptions, build
 
     source = _corpus_file(LONG_ARTICLE)
     out = tmp_path_factory.mktemp("long")
@@ -189,7 +189,7 @@ def test_bitrate_option_keeps_cbr_and_info_header(tmp_path: Path) -> None:
 
 
 def test_default_show_cover_is_valid_art() -> None:
-    from podcast.show import load_show
+    from podcast.config.show import load_show
 
     show = load_show(None, ROOT)
     assert show.cover is not None and show.cover.name == "cover.png"

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
-from podcast import assemble, mpeg
+from podcast.audio import assemble
+from podcast.config.voices import Voice
 from podcast.errors import SynthesisError
+from podcast.formats.mp3 import frames as mpeg
 from podcast.models import PAUSE_END, PAUSE_PARAGRAPH, Chapter, Chunk, Script, SpokenChunk
 from podcast.progress import Progress, for_stderr
-from podcast.synthesize import Synthesizer
-from podcast.voices import Voice
+from podcast.synth.synthesize import Synthesizer
 from tests import readback
 from tests.conftest import ROOT
 from tests.synthetic import tone_wav
@@ -46,8 +47,8 @@ def _article(folder: Path, text: str = ARTICLE) -> Path:
 
 
 def _script_chunks(path: Path) -> tuple[Script, Voice]:
-    from podcast.pipeline import load_script
-    from podcast.voices import load_voice
+    from podcast.build.pipeline import load_script
+    from podcast.config.voices import load_voice
 
     voice = load_voice("default", ROOT / "voices")
     return load_script(str(path), voice), voice
@@ -71,7 +72,7 @@ def test_killed_worker_is_replaced_and_its_chunk_retried(tmp_path, monkeypatch) 
 
 @pytest.mark.slow
 def test_build_succeeds_although_a_worker_dies(tmp_path, monkeypatch) -> None:
-    from podcast.pipeline import BuildOptions, build
+    from podcast.build.pipeline import BuildOptions, build
 
     monkeypatch.setenv("PODCAST_TEST_FAULT", "exit:zebra")
     (episode,) = build([str(_article(tmp_path))], BuildOptions(out_dir=tmp_path, use_cache=False))
@@ -135,7 +136,7 @@ def test_two_concurrent_builds_share_the_cache_and_agree(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(tmp_path) -> None:
-    from podcast.pipeline import BuildOptions, build
+    from podcast.build.pipeline import BuildOptions, build
 
     article = _article(tmp_path)
     build([str(article)], BuildOptions(out_dir=tmp_path / "out"))
@@ -274,7 +275,7 @@ def test_encode_args_take_extra_filters_before_resampling(tmp_path) -> None:
 def test_closing_the_pool_releases_whoever_waits_on_a_chunk(monkeypatch) -> None:
     from concurrent.futures import CancelledError
 
-    from podcast.synthesize import WorkerPool
+    from podcast.synth.synthesize import WorkerPool
 
     monkeypatch.setenv("PODCAST_TEST_FAULT", "hang-always:zebra")
     pool = WorkerPool(1, timeout_s=60)
@@ -315,7 +316,7 @@ def test_progress_bars_count_work_reported_before_its_total() -> None:
 
 @pytest.mark.slow
 def test_one_build_of_several_articles_shares_the_workers(tmp_path) -> None:
-    from podcast.pipeline import BuildOptions, build
+    from podcast.build.pipeline import BuildOptions, build
 
     first = _article(tmp_path)
     second = tmp_path / "second.md"
@@ -329,7 +330,7 @@ def test_one_build_of_several_articles_shares_the_workers(tmp_path) -> None:
 
 @pytest.mark.slow
 def test_loudness_combined_from_parts_is_what_a_meter_reads_on_the_mp3(seed_episode) -> None:
-    from podcast import loudness
+    from podcast.audio import loudness
 
     recorded = seed_episode["manifest"]["loudness"]
     whole = loudness.measure_file(seed_episode["mp3"])  # one ebur128 pass over the final file
@@ -340,7 +341,7 @@ def test_loudness_combined_from_parts_is_what_a_meter_reads_on_the_mp3(seed_epis
 
 
 def test_combining_blocks_gates_silence_and_keeps_the_highest_peak() -> None:
-    from podcast import loudness
+    from podcast.audio import loudness
 
     speech = loudness.Blocks((-20.0,) * 50, (-20.0,) * 50, -3.0)
     pause = loudness.Blocks((-120.0,) * 30, (-120.0,) * 30, -60.0)
@@ -354,7 +355,7 @@ def test_combining_blocks_gates_silence_and_keeps_the_highest_peak() -> None:
 def test_meter_readings_keep_their_place_when_ffmpeg_logs_nan() -> None:
     """ebur128 logs "M: nan" for digital silence after speech (seen on every seed part):
     the reading is silence, and the readings after it stay on their own blocks."""
-    from podcast import loudness
+    from podcast.audio import loudness
 
     readings = [("-15.1", "-17.0"), ("nan", "-17.4"), ("-117.7", "nan"), ("-14.0", "-16.9")]
     log = "\n".join(
@@ -383,7 +384,7 @@ def wheel_ffmpeg(monkeypatch: pytest.MonkeyPatch):
 def test_part_metered_while_encoding_reads_like_the_file(tmp_path: Path, wheel_ffmpeg) -> None:
     """The loopback meter (ffmpeg 7+) reads the frames the encoder wrote: the same 100 ms
     readings and true peak as a second ffmpeg reading the part, one per 100 ms of audio."""
-    from podcast import loudness
+    from podcast.audio import loudness
 
     assert wheel_ffmpeg.loopback_decoders, wheel_ffmpeg.version
     chunks = tuple(Chunk(f"w{i}.", f"w{i}.", "v", i, PAUSE_PARAGRAPH) for i in range(4))
@@ -407,8 +408,8 @@ def test_part_metered_while_encoding_reads_like_the_file(tmp_path: Path, wheel_f
 def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypatch) -> None:
     """The gain comes from the opening speech; when the encoded episode then misses -16 LUFS
     by more than half a LU (here: a prediction 4 dB too quiet), it is encoded once more."""
-    from podcast import loudness
-    from podcast.pipeline import BuildOptions, build
+    from podcast.audio import loudness
+    from podcast.build.pipeline import BuildOptions, build
 
     predicted = loudness.plan
 
@@ -428,7 +429,7 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
 
 
 def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> None:
-    from podcast.pipeline import PREDICT_WORDS, _opening
+    from podcast.build.pipeline import PREDICT_WORDS, _opening
 
     words = " ".join(["word"] * 40)
     spoken = [

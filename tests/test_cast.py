@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podcast.cast import (
+from podcast.errors import ConfigError
+from podcast.models import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, Chapter, Chunk, Script
+from podcast.text.cast import (
     NARRATOR_SPEAKER,
     UNATTRIBUTED_SPEAKER,
     Cast,
@@ -14,10 +16,8 @@ from podcast.cast import (
     parse_cast,
     quote_spans,
 )
-from podcast.errors import ConfigError
-from podcast.lexicon import speaker
-from podcast.models import PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE, Chapter, Chunk, Script
-from podcast.segment import words
+from podcast.text.lexicon import speaker
+from podcast.text.segment import words
 
 CAST = Cast(narrator="default", quotes="quote", speakers={"Musk": "anchor"})
 SPEAKERS = {name: speaker({}) for name in ("default", "quote", "anchor")}

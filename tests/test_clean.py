@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from podcast.clean import clean, teasers
-from podcast.ingest import ingest
 from podcast.models import PARAGRAPH, Article, Block
+from podcast.text.clean import clean, teasers
+from podcast.text.readers.ingest import ingest
 from tests.conftest import SEED
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podcast import pipeline
+from podcast.build import pipeline
 from podcast.cli import app
 
 TITLE = "A Short Note"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from podcast.errors import InputError
-from podcast.ingest import decode, ingest, parse_markdown, parse_text
 from podcast.models import HEADING, PARAGRAPH
+from podcast.text.readers.ingest import decode, ingest, parse_markdown, parse_text
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 if not CORPUS.is_dir():

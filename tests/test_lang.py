@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from podcast import lang
+from podcast.config.voices import Voice
 from podcast.models import PARAGRAPH, Article, Block
-from podcast.normalize import normalize
-from podcast.voices import Voice
+from podcast.text import lang
+from podcast.text.normalize import normalize
 
 FRENCH = (
     "Le chat est sur la table et il ne veut pas descendre pour manger avec les autres. "

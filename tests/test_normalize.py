@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from podcast.normalize import apply_lexicon, normalize, roman_value
+from podcast.text.normalize import apply_lexicon, normalize, roman_value
 from tests.conftest import SEED
 
 CASES: dict[str, list[tuple[str, str]]] = {
@@ -246,7 +246,7 @@ def test_normalize_leaves_no_digits_in_the_seed() -> None:
 
 def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from podcast.errors import ConfigError
-    from podcast.normalize import load_lexicon
+    from podcast.text.normalize import load_lexicon
 
     path = tmp_path / "lexicon.toml"
     assert load_lexicon(path) == {}
@@ -258,8 +258,8 @@ def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_script_uses_project_lexicon_under_voice_lexicon(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from podcast.pipeline import load_script
-    from podcast.voices import Voice
+    from podcast.build.pipeline import load_script
+    from podcast.config.voices import Voice
 
     (tmp_path / "voices").mkdir()
     (tmp_path / "lexicon.toml").write_text('Musk = "Musky"\nX = "ex"\n', encoding="utf-8")

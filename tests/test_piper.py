@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podcast import piper_engine
 from podcast.cli import app
+from podcast.engines import piper as piper_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS_PIPER = pytest.mark.skipif(
@@ -121,7 +121,7 @@ def test_natural_build_meets_the_default_checks_with_a_pyttsx3_quote_voice(proje
 @pytest.mark.slow
 def test_piper_stays_intelligible(project: Path) -> None:
     pytest.importorskip("pocketsphinx", reason="pocketsphinx measures WER: pip install -e '.[dev]'")
-    from podcast.intelligibility import audio_wer
+    from podcast.inspect.intelligibility import audio_wer
 
     out = project / "natural.mp3"
     result = CliRunner().invoke(app, ["voices", "preview", "natural", "--text", SENTENCES,
@@ -134,7 +134,7 @@ def test_piper_stays_intelligible(project: Path) -> None:
 def test_every_installed_engine_is_measured_and_piper_is_the_clearer(project: Path) -> None:
     """WER of the same sentences per installed engine (espeak-ng always, Piper with the extra)."""
     pytest.importorskip("pocketsphinx", reason="pocketsphinx measures WER: pip install -e '.[dev]'")
-    from podcast.intelligibility import audio_wer
+    from podcast.inspect.intelligibility import audio_wer
 
     scores = {}
     voices = ["default", "natural"] if piper_engine.installed() else ["default"]

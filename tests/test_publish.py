@@ -26,9 +26,9 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from podcast.publish import ascii_slug, publish
-from podcast.serve import serving
-from podcast.show import load_show
+from podcast.config.show import load_show
+from podcast.publish.serve import serving
+from podcast.publish.site import ascii_slug, publish
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ FIRST = dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture(scope="session")
 def site(seed_episode: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from podcast.pipeline import BuildOptions, build
+    from podcast.build.pipeline import BuildOptions, build
 
     root = tmp_path_factory.mktemp("publish")
     episodes = root / "episodes"

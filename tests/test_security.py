@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import podcast
-from podcast import manifest, transcript
+from podcast.build import manifest, transcript
 from podcast.cli import app
+from podcast.config.voices import load_voice
 from podcast.errors import ConfigError
 from podcast.models import ChapterMark, Cue
-from podcast.segment import RESERVED_NAMES, SLUG_MAX_CHARS, is_safe_slug, slugify
-from podcast.voices import load_voice
+from podcast.text.segment import RESERVED_NAMES, SLUG_MAX_CHARS, is_safe_slug, slugify
 from tests.hostile import HOSTILE_TITLES, MARKER, assert_no_script, assert_xml_escaped
 
 PACKAGE = Path(podcast.__file__).parent
@@ -161,8 +161,8 @@ def test_build_with_hostile_title_writes_only_inside_out(
 
     # The feed and the site (issue 8): the feed parses with no injected element, no page
     # carries a script, and every published file stays inside the site folder.
-    from podcast.publish import publish
-    from podcast.show import load_show
+    from podcast.config.show import load_show
+    from podcast.publish.site import publish
 
     site = tmp_path / "public"
     publish(tmp_path / "out", site, load_show(None, tmp_path), base_url="https://example.org/")
@@ -229,7 +229,9 @@ def _shell_uses(source: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "module", sorted(p.name for p in PACKAGE.glob("*.py")), ids=lambda name: name
+    "module",
+    sorted(p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")),
+    ids=lambda name: name,
 )
 def test_no_shell_is_invoked(module: str) -> None:
     source = (PACKAGE / module).read_text(encoding="utf-8")
@@ -244,7 +246,7 @@ def test_shell_detector_can_fail() -> None:
 
 def test_ffmpeg_gets_an_argument_list_with_hostile_name(tmp_path: Path) -> None:
     """A file name with shell syntax reaches ffmpeg as one argument, verbatim."""
-    from podcast import assemble
+    from podcast.audio import assemble
 
     weird = tmp_path / "a; touch PWNED #$(id).mp3"
     encoder = assemble.Mp3Encoder(weird, 64)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from podcast.segment import words
+from podcast.text.segment import words
 from tests import readback
 
 pytestmark = pytest.mark.slow

@@ -7,11 +7,11 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from podcast.clean import clean
-from podcast.ingest import parse_markdown, parse_text
 from podcast.models import HEADING, PARAGRAPH, Article, Block
-from podcast.normalize import normalize
-from podcast.segment import MAX_CHUNK_CHARS, build_script, sentences, speakable, split_long
+from podcast.text.clean import clean
+from podcast.text.normalize import normalize
+from podcast.text.readers.ingest import parse_markdown, parse_text
+from podcast.text.segment import MAX_CHUNK_CHARS, build_script, sentences, speakable, split_long
 
 
 def spoken_words(texts: list[str]) -> list[str]:

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podcast import cover, loudness
+from podcast.audio import loudness
 from podcast.cli import app
+from podcast.config import cover
+from podcast.config.show import Show, load_show, parse_show
 from podcast.errors import ConfigError
-from podcast.show import Show, load_show, parse_show
 from podcast.toolchain import find_ffmpeg
 from tests import readback
 from tests.conftest import ROOT
@@ -42,7 +43,7 @@ def test_default_cover_is_square_rgb_png_and_small() -> None:
     data = (ROOT / "cover.png").read_bytes()
     assert cover.image_info(data) == cover.ImageInfo("png", 1400, 1400, "rgb")
     assert len(data) < 100_000
-    assert data == cover.draw_default_cover(), "cover.png is what podcast.cover draws"
+    assert data == cover.draw_default_cover(), "cover.png is what podcast.config.cover draws"
 
 
 def test_jpeg_cover_is_read(art: Path) -> None:
@@ -237,7 +238,7 @@ def test_structured_episode_is_in_loudness_spec(produced: dict) -> None:
 
 
 def test_chapter_url_becomes_wxxx_after_tit2(tmp_path: Path) -> None:
-    from podcast import tag
+    from podcast.formats.mp3 import id3 as tag
     from podcast.models import ChapterMark
 
     mp3 = tmp_path / "x.mp3"

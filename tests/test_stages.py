@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from podcast import assemble, tag, transcript
+from podcast.audio import assemble
+from podcast.build import transcript
+from podcast.config.voices import Voice
+from podcast.formats.mp3 import id3 as tag
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_END,
@@ -18,7 +21,6 @@ from podcast.models import (
     Script,
     SpokenChunk,
 )
-from podcast.voices import Voice
 from tests import readback
 from tests.synthetic import tone_wav
 

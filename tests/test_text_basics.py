@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from podcast.clean import clean
-from podcast.ingest import ingest
+from podcast.build.pipeline import load_script
+from podcast.config.voices import Voice
 from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE
-from podcast.normalize import normalize
-from podcast.pipeline import load_script
-from podcast.segment import MAX_CHUNK_CHARS, slugify, split_long, words
-from podcast.voices import Voice
+from podcast.text.clean import clean
+from podcast.text.normalize import normalize
+from podcast.text.readers.ingest import ingest
+from podcast.text.segment import MAX_CHUNK_CHARS, slugify, split_long, words
 from tests.conftest import SEED
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from podcast import topics
-from podcast.clean import clean
-from podcast.ingest import ingest
-from podcast.normalize import normalize
-from podcast.segment import build_script
+from podcast.text import topics
+from podcast.text.clean import clean
+from podcast.text.normalize import normalize
+from podcast.text.readers.ingest import ingest
+from podcast.text.segment import build_script
 from tests.conftest import SEED
 
 GARDEN = [

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from podcast.errors import ConfigError
-from podcast.voices import (
+from podcast.config.voices import (
     DEFAULT_PAUSES_MS,
     ORIGIN_DEFAULT,
     ORIGIN_FLAG,
@@ -16,6 +15,7 @@ from podcast.voices import (
     parse_voice,
     read_voice_file,
 )
+from podcast.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p.stem for p in (ROOT / "voices").glob("*.toml"))

@@ -126,9 +126,9 @@ def test_preview_of_each_voice_produces_audio(project: Path, name: str) -> None:
 def test_cast_build_puts_quotes_in_their_voices_and_rerenders_only_the_changed_voice(
     project: Path,
 ) -> None:
-    from podcast.pipeline import build_episode, load_cast, load_script
-    from podcast.synthesize import Synthesizer
-    from podcast.voices import load_voice
+    from podcast.build.pipeline import build_episode, load_cast, load_script
+    from podcast.config.voices import load_voice
+    from podcast.synth.synthesize import Synthesizer
 
     def build(out: Path) -> tuple[Path, Synthesizer]:
         narrator = load_voice("default", project / "voices")

@@ -23,33 +23,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import (
-    assemble,
-    lang,
-    lexicon,
-    loudness,
-    manifest,
-    shownotes,
-    structure,
-    tag,
-    toolchain,
-    transcript,
-)
+from podcast import toolchain
+from podcast.audio import assemble, loudness, structure
+from podcast.build import manifest, shownotes, transcript
 from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
-from podcast.cast import Cast, apply_cast, parse_cast
-from podcast.clean import clean
-from podcast.cover import image_info
+from podcast.config.cover import image_info
+from podcast.config.show import Show, load_show
+from podcast.config.voices import DEFAULT_ENGINE, DEFAULT_VOICE_NAME, Voice, load_voice
 from podcast.errors import InputError, OutputError
-from podcast.ingest import ingest
+from podcast.formats.mp3 import id3 as tag
 from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
-from podcast.normalize import load_lexicon
 from podcast.progress import ENCODING, SYNTHESIS, Progress
 from podcast.project import Project, articles_in, find_project
-from podcast.segment import build_script, is_safe_slug
-from podcast.show import Show, load_show
-from podcast.speakable import check_speakable
-from podcast.synthesize import Synthesizer
-from podcast.voices import DEFAULT_ENGINE, DEFAULT_VOICE_NAME, Voice, load_voice
+from podcast.synth.synthesize import Synthesizer
+from podcast.text import lang, lexicon
+from podcast.text.cast import Cast, apply_cast, parse_cast
+from podcast.text.clean import clean
+from podcast.text.normalize import load_lexicon
+from podcast.text.readers.ingest import ingest
+from podcast.text.segment import build_script, is_safe_slug
+from podcast.text.speakable import check_speakable
 
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec

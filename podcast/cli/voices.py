@@ -1,6 +1,6 @@
 """``podcast voices ...``: list, show, check, preview and create voice configs.
 
-A thin layer over ``podcast.voice_tools`` and ``podcast.voices``: parse, call, print.
+A thin layer over ``podcast.inspect.voice_tools`` and ``podcast.config.voices``: parse, call, print.
 Results go to stdout, problems to stderr; ``check`` exits 1 when any voice has a problem.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from podcast.cli import fail, user_errors
+from podcast.cli.common import fail, user_errors
 
 voices_app = typer.Typer(
     name="voices",
@@ -45,7 +45,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Configured voices, and the voices the installed engine offers."""
-    from podcast.voice_tools import list_voices
+    from podcast.inspect.voice_tools import list_voices
 
     listing = list_voices(_voices_dir(), lang)
     if as_json:
@@ -102,8 +102,8 @@ def show_command(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The effective settings of a voice and where each one came from."""
-    from podcast.voice_tools import effective_settings
-    from podcast.voices import load_voice
+    from podcast.config.voices import load_voice
+    from podcast.inspect.voice_tools import effective_settings
 
     voice = load_voice(name, _voices_dir(), rate_wpm=rate, pitch=pitch, engine_voice=engine_voice)
     rows = effective_settings(voice)
@@ -125,7 +125,7 @@ def check_command(
     ] = None,
 ) -> None:
     """Validate every voice config (keys, ranges, engine voice ids); exit 1 on any problem."""
-    from podcast.voice_tools import check_voices
+    from podcast.inspect.voice_tools import check_voices
 
     results = check_voices(_voices_dir(), names or None)
     problems = 0
@@ -158,9 +158,9 @@ def preview_command(
     engine_voice: EngineVoiceOption = None,
 ) -> None:
     """Render a short sample with a voice and print where it is."""
+    from podcast.config.voices import load_voice
+    from podcast.inspect.voice_tools import PREVIEW_TEXT, preview_voice
     from podcast.project import find_project
-    from podcast.voice_tools import PREVIEW_TEXT, preview_voice
-    from podcast.voices import load_voice
 
     project = find_project()
     voice = load_voice(name, project.voices_dir, rate_wpm=rate, pitch=pitch,
@@ -178,6 +178,6 @@ def new_command(
     ] = None,
 ) -> None:
     """Write voices/NAME.toml, a commented config to start from."""
-    from podcast.voice_tools import new_voice
+    from podcast.inspect.voice_tools import new_voice
 
     typer.echo(str(new_voice(name, _voices_dir(), based_on)))

@@ -38,9 +38,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from podcast.build.shownotes import clock
+from podcast.config.show import Show
 from podcast.errors import InputError, OutputError
-from podcast.show import Show
-from podcast.shownotes import clock
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"

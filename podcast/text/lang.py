@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from podcast.config.voices import Voice
 from podcast.models import Article
-from podcast.voices import Voice
 
 DEFAULT_LANGUAGE = "en"
 MIN_HITS = 8

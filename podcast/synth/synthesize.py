@@ -44,11 +44,11 @@ from typing import Any
 
 from podcast import toolchain
 from podcast.cache import CACHE_ENV, atomic_write, cache_root, publish, remove_stale_temporaries
+from podcast.config.voices import DEFAULT_ENGINE as PYTTSX3
+from podcast.config.voices import PIPER_ENGINE as PIPER
+from podcast.config.voices import Voice
 from podcast.errors import ConfigError, OutputError, SynthesisError
 from podcast.models import Chunk, SpokenChunk
-from podcast.voices import DEFAULT_ENGINE as PYTTSX3
-from podcast.voices import PIPER_ENGINE as PIPER
-from podcast.voices import Voice
 
 ENGINE_NAME = "pyttsx3+espeak-ng"
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
@@ -166,7 +166,7 @@ def worker_main(conn: Connection, engine: str = PYTTSX3) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     render = render_chunk
     if engine == PIPER:
-        from podcast import piper_engine
+        from podcast.engines import piper as piper_engine
 
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
         piper_engine.init_worker()
@@ -674,7 +674,7 @@ class Synthesizer:
         """Engine settings for ``voice`` with its id checked and made canonical."""
         settings = voice.engine_settings()
         if voice.engine == PIPER:
-            from podcast import piper_engine
+            from podcast.engines import piper as piper_engine
 
             source = Path(voice.source)
             try:

@@ -2,7 +2,7 @@
 
 Sentences come from pysbd (it survives "Jan." and "Pa."); a sentence longer than
 ``MAX_CHUNK_CHARS`` is split at clause boundaries, never inside a word. Chapters come from the
-article's headings, or from its topics (``podcast.topics``) when it has none. Every word of the
+article's headings, or from its topics (``podcast.text.topics``) when it has none. Every word of the
 cleaned article lands in exactly one chunk, in order.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from podcast import topics
 from podcast.models import (
     HEADING,
     PAUSE_CHAPTER,
@@ -29,6 +28,7 @@ from podcast.models import (
     Removal,
     Script,
 )
+from podcast.text import topics
 
 MAX_CHUNK_CHARS = 300
 # pysbd slows down sharply on very long input; longer paragraphs (a whole book pasted as one

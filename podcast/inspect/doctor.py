@@ -55,9 +55,9 @@ def _ffmpeg() -> list[Check]:
 
 
 def _voices() -> list[Check]:
-    from podcast.piper_engine import INSTALL_HINT, EngineUnavailable
-    from podcast.synthesize import Synthesizer
-    from podcast.voices import DEFAULT_VOICE_NAME, load_voice
+    from podcast.config.voices import DEFAULT_VOICE_NAME, load_voice
+    from podcast.engines.piper import INSTALL_HINT, EngineUnavailable
+    from podcast.synth.synthesize import Synthesizer
 
     project = find_project()
     names = sorted(p.stem for p in project.voices_dir.glob("*.toml"))
@@ -90,7 +90,7 @@ def _voices() -> list[Check]:
 
 
 def _cache() -> Check:
-    from podcast.synthesize import cache_root
+    from podcast.synth.synthesize import cache_root
 
     root = cache_root()
     try:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podcast import toolchain
+from podcast.config.show import Segment, Show, fill
 from podcast.errors import OutputError, ToolchainError
 from podcast.models import (
     PAUSE_CHAPTER,
@@ -37,7 +38,6 @@ from podcast.models import (
     Script,
     SpokenChunk,
 )
-from podcast.show import Segment, Show, fill
 
 SAMPLE_RATE = 22_050
 BED_LEAD_IN_MS = 1500  # music alone before the first word

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from podcast.normalize import normalize
+from podcast.text.normalize import normalize
 
 PHONEMES = re.compile(r"\[\[(.*?)\]\]")
 # Letters no normalization rule touches (no vowels, no roman numerals), so the placeholder

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import loudness, mpeg, tag
-from podcast.cover import image_info
-from podcast.shownotes import clock
+from podcast.audio import loudness
+from podcast.build.shownotes import clock
+from podcast.config.cover import image_info
+from podcast.formats.mp3 import frames as mpeg
+from podcast.formats.mp3 import id3 as tag
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from podcast.config.voices import Voice
 from podcast.errors import InputError
 from podcast.models import Article
-from podcast.voices import Voice
 
 # Letters of these Unicode scripts are what a voice of the language can read; a language not
 # listed here is not checked. (First word of a letter's Unicode name.)

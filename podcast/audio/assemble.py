@@ -9,7 +9,7 @@ The episode is encoded in *parts*: runs of whole paragraphs within one chapter (
 bounded by one chunk; the episode is never one AudioSegment) and kept in the cache under a
 hash of everything that decides its bytes, so a rebuild after an edit re-encodes only the
 parts whose text changed. The parts' MP3 frames are then joined without re-encoding
-(``podcast.mpeg``) behind one Info header for the whole file. Every part starts with the
+(``podcast.formats.mp3.frames``) behind one Info header for the whole file. Every part starts with the
 encoder's delay and ends with its padding (a few ms of silence, inside a pause); positions on
 the timeline come from the parts' frame counts (1152 samples per frame at 44.1 kHz), so the
 chapter marks and cues match the joined file exactly.
@@ -39,9 +39,11 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
-from podcast import mpeg, toolchain
+from podcast import toolchain
 from podcast.cache import publish
+from podcast.config.voices import Voice
 from podcast.errors import OutputError, ToolchainError
+from podcast.formats.mp3 import frames as mpeg
 from podcast.models import (
     PAUSE_PARAGRAPH,
     ChapterMark,
@@ -52,7 +54,6 @@ from podcast.models import (
     SpokenChunk,
     Timeline,
 )
-from podcast.voices import Voice
 
 SAMPLE_RATE = 22_050
 SAMPLE_WIDTH = 2

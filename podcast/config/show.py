@@ -14,7 +14,7 @@ Paths in the file (cover, jingles, music) are relative to the file's folder.
     cover = "cover.png"                       # 1400-3000 px square RGB JPEG/PNG
     website = "https://example.org/podcast/"  # also the default base URL for publishing
     voice = "default"                         # voice config for narration
-    [cast]                                    # optional: speaker -> voice (read by podcast.cast)
+    [cast]                                    # optional: speaker -> voice (read by podcast.text.cast)
     [intro]   text = ["..."], audio = "jingle.wav", music = "bed.wav", music_db = -18, title = "Intro"
     [outro]   text = ["..."], audio = "jingle.wav", title = "Outro"
     [between_chapters]  sting = "sting.wav", pause_ms = 0
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from podcast.cover import check_cover
+from podcast.config.cover import check_cover
 from podcast.errors import ConfigError, did_you_mean
 
 SHOW_FILE = "podcast.toml"

@@ -6,7 +6,7 @@ effective setting remembers where it came from (``Voice.origins``, shown by ``vo
 Validation reports every problem in a file at once, each with the file and the key: unknown
 keys (with a "did you mean"), wrong types, out-of-range values, malformed lexicon entries.
 Whether the engine really has the configured voice id is checked where the engine lives
-(``podcast.synthesize.resolve_engine_voice``), because pyttsx3 accepts unknown ids silently.
+(``podcast.synth.synthesize.resolve_engine_voice``), because pyttsx3 accepts unknown ids silently.
 """
 
 from __future__ import annotations

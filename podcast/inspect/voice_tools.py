@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import lexicon
-from podcast.errors import ConfigError, OutputError, PodcastError
-from podcast.models import PAUSE_END, PAUSE_SENTENCE, Chapter, Chunk, Script
-from podcast.voices import (
+from podcast.config.voices import (
     DEFAULT_ENGINE,
     DEFAULT_VOICE_NAME,
     ORIGIN_DEFAULT,
@@ -31,6 +28,9 @@ from podcast.voices import (
     voice_files,
     voice_names,
 )
+from podcast.errors import ConfigError, OutputError, PodcastError
+from podcast.models import PAUSE_END, PAUSE_SENTENCE, Chapter, Chunk, Script
+from podcast.text import lexicon
 
 PREVIEW_TEXT = (
     "On March 3rd, 2024, the company said it had 1,250 employees and $44.5 billion in debt. "
@@ -54,17 +54,17 @@ class VoiceCheck:
 
 
 def _synthesizer() -> Any:
-    from podcast.synthesize import Synthesizer
+    from podcast.synth.synthesize import Synthesizer
 
     return Synthesizer(workers=1)
 
 
 def _engine_problem(voice: Voice, synthesizer: Any) -> tuple[str, Problem | None]:
     """(the engine's id for the voice, or the problem with it)."""
-    from podcast.synthesize import resolve_engine_voice
+    from podcast.synth.synthesize import resolve_engine_voice
 
     if voice.engine == PIPER_ENGINE:
-        from podcast import piper_engine
+        from podcast.engines import piper as piper_engine
 
         source = Path(voice.source)
         base_dir = source.parent if source.is_file() else None
@@ -169,10 +169,10 @@ def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
             or configured[c.name].language.lower().startswith(want)
         ]  # fmt: skip
         engine = [v for v in engine if any(lang.lower().startswith(want) for lang in v.languages)]
-    from podcast import piper_engine
+    from podcast.engines import piper as piper_engine
 
     piper = sorted(piper_engine.packaged_voices()) if piper_engine.installed() else []
-    from podcast.synthesize import engine_variants
+    from podcast.synth.synthesize import engine_variants
 
     return VoiceListing(checks, configured, engine, piper, engine_variants())
 
@@ -197,7 +197,7 @@ def _atomic_path(out: Path) -> Path:
 
 def preview_script(voice: Voice, text: str) -> Script:
     """A one-chapter script of ``text`` for ``voice``, one chunk per sentence."""
-    from podcast.segment import sentences, split_long
+    from podcast.text.segment import sentences, split_long
 
     say = lexicon.speaker(voice.lexicon)
     pieces = [p for s in sentences(text) for p in split_long(s)]
@@ -219,8 +219,8 @@ def preview_script(voice: Voice, text: str) -> Script:
 
 def preview_voice(voice: Voice, out: Path, text: str = PREVIEW_TEXT) -> Path:
     """Render ``text`` with ``voice`` into the MP3 ``out``; return its path."""
-    from podcast import assemble
-    from podcast.synthesize import Synthesizer
+    from podcast.audio import assemble
+    from podcast.synth.synthesize import Synthesizer
 
     script = preview_script(voice, text)
     tmp = _atomic_path(out)

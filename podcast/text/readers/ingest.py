@@ -102,7 +102,7 @@ def ingest(source: str) -> Article:
     elif suffix in (".html", ".htm", ".xhtml") or (
         name == "<stdin>" and re.match(r"\s*(<!doctype html|<html)", text, re.IGNORECASE)
     ):
-        from podcast.html import parse_html
+        from podcast.text.readers.html import parse_html
 
         article = parse_html(text, name)
     else:

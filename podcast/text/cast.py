@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from podcast.config.voices import DEFAULT_QUOTE_VOICE_NAME
 from podcast.errors import ConfigError
 from podcast.models import (
     PAUSE_CHAPTER,
@@ -32,7 +33,6 @@ from podcast.models import (
     Chunk,
     Script,
 )
-from podcast.voices import DEFAULT_QUOTE_VOICE_NAME
 
 QUOTES_ROLE = "quotes"
 NARRATOR_SPEAKER = "Narrator"

@@ -173,7 +173,7 @@ def write_default_cover(path: Path, size: int = DEFAULT_COVER_PX) -> Path:
     return path
 
 
-if __name__ == "__main__":  # python -m podcast.cover OUT.png [SIZE]
+if __name__ == "__main__":  # python -m podcast.config.cover OUT.png [SIZE]
     import sys
 
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "cover.png")

@@ -1,0 +1,89 @@
+"""What every command shares: one clear line for user errors, exit codes, common options.
+
+Heavy modules (pyttsx3, pydub, mutagen, num2words) are imported inside the commands so that
+``podcast --help`` starts fast. Errors a user can fix print one line on stderr and exit 1;
+usage errors exit 2; Ctrl-C exits 130.
+"""
+
+from __future__ import annotations
+
+import functools
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from podcast.errors import PodcastError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: temporary folders are removed on the way out."""
+
+
+_interrupted = False
+
+
+def on_interrupt(signum: int, frame: object) -> None:
+    global _interrupted
+    _interrupted = True
+    raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def quiet_after_interrupt(unraisable: object) -> None:
+    """After Ctrl-C, objects torn down half-built (a WAV writer interrupted in its constructor)
+    would print "Exception ignored" noise; before it, such a message is a bug and shows."""
+    if not _interrupted:
+        sys.__unraisablehook__(unraisable)  # type: ignore[arg-type]
+
+
+def interrupted_code(exc: KeyboardInterrupt) -> int:
+    return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def user_errors(command: F) -> F:
+    """One clear line on stderr instead of a traceback for problems the user can fix."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except PodcastError as exc:
+            fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt as exc:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(interrupted_code(exc)) from None
+        except BrokenPipeError:
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+VoiceOption = Annotated[
+    str | None,
+    typer.Option("--voice", "-v", help="Voice config name. Default: the show's, or 'default'."),
+]
+CastOption = Annotated[
+    list[str] | None,
+    typer.Option("--cast", help="Who reads what: 'quotes=quote', 'Musk=anchor' (repeatable)."),
+]
+RateOption = Annotated[
+    int | None, typer.Option("--rate", help="Override the narrator's words per minute.")
+]
+ShowOption = Annotated[
+    Path | None,
+    typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
+]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="Article language (e.g. en, fr). Default: metadata or detected."),
+]

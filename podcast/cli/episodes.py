@@ -1,0 +1,145 @@
+"""``podcast build``, ``script`` and ``info``: make episodes, show their script, read them back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from podcast.cli.common import (
+    CastOption,
+    LangOption,
+    RateOption,
+    ShowOption,
+    VoiceOption,
+    user_errors,
+)
+
+
+@user_errors
+def build(
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(help="Article files (.txt, .md, .html) or '-' for stdin. Default: seeds/."),
+    ] = None,
+    voice: VoiceOption = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder for episodes. Default: episodes/.")
+    ] = None,
+    bitrate: Annotated[
+        int, typer.Option("--bitrate", min=32, max=320, help="MP3 bitrate in kbps.")
+    ] = 96,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Render every chunk again; ignore the cache.")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, help="Synthesis processes. Default: cores.")
+    ] = None,
+    language: LangOption = None,
+    cast: CastOption = None,
+    rate: RateOption = None,
+    show: ShowOption = None,
+) -> None:
+    """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
+    from podcast.build.pipeline import BuildOptions
+    from podcast.build.pipeline import build as run_build
+    from podcast.progress import for_stderr
+
+    options = BuildOptions(
+        voice=voice,
+        out_dir=out,
+        bitrate_kbps=bitrate,
+        use_cache=not no_cache,
+        workers=workers,
+        language=language,
+        cast=tuple(cast or ()),
+        rate_wpm=rate,
+        show=show,
+    )
+    with for_stderr() as progress:
+        episodes = run_build(sources or [], options, progress)
+    for episode in episodes:
+        minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
+        typer.echo(
+            f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
+            f"{len(episode.chapters)} chapters"
+        )
+
+
+@user_errors
+def script(
+    source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
+    voice: VoiceOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    language: LangOption = None,
+    cast: CastOption = None,
+    rate: RateOption = None,
+    show: ShowOption = None,
+) -> None:
+    """Show the narration script: what will be said, chapter by chapter (no audio)."""
+    from podcast.build.pipeline import BuildOptions, plan_episode, setup
+
+    options = BuildOptions(
+        voice=voice, language=language, cast=tuple(cast or ()), show=show, rate_wpm=rate
+    )
+    produced, _ = plan_episode(source, setup(options), language)
+    plan = produced.script
+    if as_json:
+        document = {
+            "title": plan.title,
+            "language": plan.language,
+            "chapters": [
+                {
+                    "title": chapter.title,
+                    "chunks": [_chunk_json(c) for c in chapter.chunks],
+                }
+                for chapter in plan.chapters
+            ],
+            "removed": [{"text": r.text, "reason": r.reason} for r in plan.removed],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"# {plan.title}")
+    for chapter in plan.chapters:
+        typer.echo(f"\n## {chapter.title}\n")
+        for chunk in chapter.chunks:
+            if chunk.audio:
+                typer.echo(f"[audio: {chunk.audio}]")
+            else:
+                typer.echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
+    if plan.removed:
+        typer.echo("\n## Removed (not spoken)\n")
+        for removal in plan.removed:
+            typer.echo(f"- [{removal.reason}] {removal.text}")
+
+
+@user_errors
+def info(
+    mp3: Annotated[Path, typer.Argument(help="An episode MP3.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    no_loudness: Annotated[
+        bool, typer.Option("--no-loudness", help="Skip the loudness measurement (faster).")
+    ] = False,
+) -> None:
+    """Read an episode back as players do: tags, cover, chapters, duration, loudness."""
+    from podcast.errors import InputError
+    from podcast.inspect.info import read_episode
+
+    if not mp3.is_file():
+        raise InputError(f"{mp3}: no such file; give an episode MP3")
+    found = read_episode(mp3, measure=not no_loudness)
+    if as_json:
+        typer.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(found.lines()))
+
+
+def _chunk_json(chunk: Any) -> dict[str, str]:
+    entry = {"text": chunk.text, "spoken": chunk.spoken, "voice": chunk.voice}
+    if chunk.speaker:
+        entry["speaker"] = chunk.speaker
+    if chunk.audio:
+        entry["audio"] = chunk.audio
+    return entry
