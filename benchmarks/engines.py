@@ -30,7 +30,8 @@ def _wav_seconds(path: Path) -> float:
 
 
 def measure(voice_name: str, article: Path, scratch: Path, with_wer: bool) -> dict[str, float]:
-    from podcast.build.pipeline import BuildOptions, build, load_script
+    from podcast.build.pipeline import BuildOptions, build
+    from podcast.build.plan import load_script
     from podcast.config.voices import load_voice
     from podcast.engines import piper as piper_engine
     from podcast.inspect.intelligibility import audio_wer

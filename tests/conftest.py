@@ -30,7 +30,8 @@ def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from functools import partial
 
     from podcast.audio.structure import add_structure
-    from podcast.build.pipeline import BuildOptions, build, load_script
+    from podcast.build.pipeline import BuildOptions, build
+    from podcast.build.plan import load_script
     from podcast.config.show import load_show
     from podcast.config.voices import load_voice
     from podcast.text.normalize import normalize

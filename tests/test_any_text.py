@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from podcast.build.pipeline import load_script
+from podcast.build.plan import load_script
 from podcast.cli import app
 from podcast.config.voices import Voice
 from podcast.errors import PodcastError

@@ -47,7 +47,7 @@ def _article(folder: Path, text: str = ARTICLE) -> Path:
 
 
 def _script_chunks(path: Path) -> tuple[Script, Voice]:
-    from podcast.build.pipeline import load_script
+    from podcast.build.plan import load_script
     from podcast.config.voices import load_voice
 
     voice = load_voice("default", ROOT / "voices")
@@ -429,7 +429,7 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
 
 
 def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> None:
-    from podcast.build.pipeline import PREDICT_WORDS, _opening
+    from podcast.build.encode import PREDICT_WORDS, opening
 
     words = " ".join(["word"] * 40)
     spoken = [
@@ -437,11 +437,11 @@ def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> 
         for i in range(10)
     ]
     espeak = Voice(name="v")
-    opening = _opening(spoken, [espeak])
+    opening = opening(spoken, [espeak])
     assert opening == spoken[: -(-PREDICT_WORDS // 40)]  # the chunk that reaches 150 words ends it
-    assert _opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
+    assert opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
     piper = Voice(name="natural", engine="piper", engine_voice="en_US-joe-medium")
-    assert _opening(spoken, [espeak, piper]) == spoken
+    assert opening(spoken, [espeak, piper]) == spoken
 
 
 def test_encoder_failure_quotes_ffmpeg_errors_without_their_log_prefixes(tmp_path) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from podcast.build import pipeline
+from podcast.build import workspace
 from podcast.cli import app
 
 TITLE = "A Short Note"
@@ -364,21 +364,21 @@ def test_two_builds_at_once_do_not_corrupt_cache_or_output(project: Path, tmp_pa
 def test_sweep_removes_folders_of_dead_builds_only(tmp_path: Path) -> None:
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f".{SLUG}.pid{dead.pid}.x1y2{pipeline.PARTIAL_SUFFIX}"
-    live = tmp_path / f".{SLUG}.pid{os.getpid()}.a1b2{pipeline.PARTIAL_SUFFIX}"
-    unnamed = tmp_path / f".{SLUG}.old{pipeline.PARTIAL_SUFFIX}"  # from an older version
+    stale = tmp_path / f".{SLUG}.pid{dead.pid}.x1y2{workspace.PARTIAL_SUFFIX}"
+    live = tmp_path / f".{SLUG}.pid{os.getpid()}.a1b2{workspace.PARTIAL_SUFFIX}"
+    unnamed = tmp_path / f".{SLUG}.old{workspace.PARTIAL_SUFFIX}"  # from an older version
     for folder in (stale, live, unnamed):
         folder.mkdir()
         (folder / "half.mp3").write_bytes(b"\xff\xfb")
-    pipeline._sweep_partials(tmp_path)
+    workspace.sweep_partials(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [live.name]
 
 
 def test_episode_moved_aside_by_a_killed_swap_is_put_back(tmp_path: Path) -> None:
     final = tmp_path / SLUG
-    previous = tmp_path / f".{SLUG}{pipeline.PREVIOUS_SUFFIX}"
+    previous = tmp_path / f".{SLUG}{workspace.PREVIOUS_SUFFIX}"
     previous.mkdir()
     (previous / "episode.json").write_text("{}", encoding="utf-8")
-    pipeline._recover(final)
+    workspace.recover(final)
     assert sorted(p.name for p in tmp_path.iterdir()) == [SLUG]
     assert (final / "episode.json").read_text(encoding="utf-8") == "{}"

@@ -245,8 +245,8 @@ def test_normalize_leaves_no_digits_in_the_seed() -> None:
 
 
 def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from podcast.config.lexicon import load_lexicon
     from podcast.errors import ConfigError
-    from podcast.text.normalize import load_lexicon
 
     path = tmp_path / "lexicon.toml"
     assert load_lexicon(path) == {}
@@ -258,7 +258,7 @@ def test_project_lexicon_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_script_uses_project_lexicon_under_voice_lexicon(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from podcast.build.pipeline import load_script
+    from podcast.build.plan import load_script
     from podcast.config.voices import Voice
 
     (tmp_path / "voices").mkdir()

@@ -49,7 +49,7 @@ def test_default_cover_is_square_rgb_png_and_small() -> None:
 def test_jpeg_cover_is_read(art: Path) -> None:
     info = cover.image_info((art / "cover.jpg").read_bytes())
     assert info == cover.ImageInfo("jpeg", 1400, 1400, "rgb")
-    assert cover.check_cover(art / "cover.jpg", "x") == []
+    assert cover.check_cover(art / "cover.jpg") == []
 
 
 @pytest.mark.parametrize(

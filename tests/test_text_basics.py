@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from podcast.build.pipeline import load_script
+from podcast.build.plan import load_script
 from podcast.config.voices import Voice
 from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE
 from podcast.text.clean import clean

@@ -126,7 +126,8 @@ def test_preview_of_each_voice_produces_audio(project: Path, name: str) -> None:
 def test_cast_build_puts_quotes_in_their_voices_and_rerenders_only_the_changed_voice(
     project: Path,
 ) -> None:
-    from podcast.build.pipeline import build_episode, load_cast, load_script
+    from podcast.build.pipeline import build_episode
+    from podcast.build.plan import load_cast, load_script
     from podcast.config.voices import load_voice
     from podcast.synth.synthesize import Synthesizer
 

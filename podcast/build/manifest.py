@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from podcast import __version__
 from podcast.models import ChapterMark, OutputFile, Script
+from podcast.version import __version__
 
 JSON_CHAPTERS_VERSION = "1.2.0"
 

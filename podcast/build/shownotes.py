@@ -86,13 +86,3 @@ def html_fragment(notes: Notes, chapters: tuple[ChapterMark, ...]) -> str:
         )
     parts.append("</ul>")
     return "\n".join(parts) + "\n"
-
-
-def html_page(notes: Notes, chapters: tuple[ChapterMark, ...], language: str = "en") -> str:
-    """A standalone HTML page of the notes."""
-    return (
-        "<!doctype html>\n"
-        f'<html lang="{html.escape(language)}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(notes.title)}</title>\n</head>\n<body>\n"
-        f"{html_fragment(notes, chapters)}</body>\n</html>\n"
-    )

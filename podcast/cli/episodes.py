@@ -43,8 +43,8 @@ def build(
     show: ShowOption = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
-    from podcast.build.pipeline import BuildOptions
-    from podcast.build.pipeline import build as run_build
+    from podcast.api import BuildOptions
+    from podcast.api import build as run_build
     from podcast.progress import for_stderr
 
     options = BuildOptions(
@@ -79,13 +79,13 @@ def script(
     show: ShowOption = None,
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
-    from podcast.build.pipeline import BuildOptions, plan_episode, setup
+    from podcast.api import BuildOptions
+    from podcast.api import script as plan_script
 
     options = BuildOptions(
         voice=voice, language=language, cast=tuple(cast or ()), show=show, rate_wpm=rate
     )
-    produced, _ = plan_episode(source, setup(options), language)
-    plan = produced.script
+    plan = plan_script(source, options)
     if as_json:
         document = {
             "title": plan.title,

@@ -14,8 +14,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from podcast.errors import ConfigError
-
 MIN_COVER_PX = 1400
 MAX_COVER_PX = 3000
 DEFAULT_COVER_PX = 1400
@@ -70,20 +68,18 @@ def image_info(data: bytes) -> ImageInfo | None:
     return None
 
 
-def check_cover(path: Path, where: str) -> list[str]:
+def check_cover(path: Path) -> list[str]:
     """Every problem with ``path`` as podcast cover art (empty when it is fine)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return [f"{where}: cover image {path} cannot be read ({exc.strerror}); fix the path"]
+        return [f"cover image {path} cannot be read ({exc.strerror}); fix the path"]
     info = image_info(data)
     if info is None:
-        return [f"{where}: cover image {path} is not a JPEG or PNG; convert it"]
+        return [f"cover image {path} is not a JPEG or PNG; convert it"]
     problems = []
     if info.width != info.height:
-        problems.append(
-            f"{where}: cover image {path} is {info.width}x{info.height}; it must be square"
-        )
+        problems.append(f"cover image {path} is {info.width}x{info.height}; it must be square")
     if (
         not MIN_COVER_PX
         <= min(info.width, info.height)
@@ -91,25 +87,12 @@ def check_cover(path: Path, where: str) -> list[str]:
         <= (MAX_COVER_PX)
     ):
         problems.append(
-            f"{where}: cover image {path} is {info.width}x{info.height} px; "
+            f"cover image {path} is {info.width}x{info.height} px; "
             f"use {MIN_COVER_PX} to {MAX_COVER_PX} px"
         )
     if info.color != "rgb":
-        problems.append(
-            f"{where}: cover image {path} is {info.color}; save it as RGB (no alpha, no CMYK)"
-        )
+        problems.append(f"cover image {path} is {info.color}; save it as RGB (no alpha, no CMYK)")
     return problems
-
-
-def load_cover(path: Path) -> tuple[bytes, ImageInfo]:
-    """The cover's bytes and what they are; raises ConfigError when it is not valid art."""
-    problems = check_cover(path, "cover")
-    if problems:
-        raise ConfigError("; ".join(problems))
-    data = path.read_bytes()
-    info = image_info(data)
-    assert info is not None
-    return data, info
 
 
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:

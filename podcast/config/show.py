@@ -25,12 +25,12 @@ title.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from podcast.config.cover import check_cover
+from podcast.config.problems import Problem, raise_problems, read_toml, unknown_keys
 from podcast.errors import ConfigError, did_you_mean
 
 SHOW_FILE = "podcast.toml"
@@ -133,40 +133,37 @@ _SEGMENT_KEYS = {"title", "text", "audio", "music", "music_db"}
 _BETWEEN_KEYS = {"sting", "pause_ms"}
 
 
-def _unknown(problems: list[str], where: str, table: dict[str, Any], known: set[str],
-             prefix: str = "") -> None:  # fmt: skip
-    for key in table:
-        if key not in known:
-            problems.append(f"{where}: unknown key '{prefix}{key}'{did_you_mean(key, known)}")
-
-
-def _file(problems: list[str], where: str, key: str, value: Any, base: Path) -> Path | None:
+def _file(problems: list[Problem], where: str, key: str, value: Any, base: Path) -> Path | None:
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"{where}: '{key}' must be a file path (a string)")
+        problems.append(Problem(where, "", f"'{key}' must be a file path (a string)"))
         return None
     path = (base / value).resolve()
     if not path.is_file():
-        problems.append(f"{where}: '{key}' = {value!r}: no such file ({path}); fix the path")
+        problems.append(
+            Problem(where, "", f"'{key}' = {value!r}: no such file ({path}); fix the path")
+        )
         return None
     return path
 
 
-def _segment(problems: list[str], where: str, name: str, table: Any, base: Path) -> Segment:
+def _segment(problems: list[Problem], where: str, name: str, table: Any, base: Path) -> Segment:
     default_title = name.capitalize()
     if not isinstance(table, dict):
-        problems.append(f"{where}: '{name}' must be a table ([{name}])")
+        problems.append(Problem(where, "", f"'{name}' must be a table ([{name}])"))
         return Segment(title=default_title)
-    _unknown(problems, where, table, _SEGMENT_KEYS, f"{name}.")
+    problems += unknown_keys(where, table, _SEGMENT_KEYS, f"{name}.")
     text = table.get("text", [])
     if isinstance(text, str):
         text = [text]
     if not isinstance(text, list) or not all(isinstance(t, str) for t in text):
-        problems.append(f"{where}: '{name}.text' must be a string or a list of strings")
+        problems.append(Problem(where, "", f"'{name}.text' must be a string or a list of strings"))
         text = []
     lines = tuple(t.strip() for t in text if t.strip())
     for line in lines:
         if len(line) > MAX_LINE_CHARS:
-            problems.append(f"{where}: a '{name}.text' line is over {MAX_LINE_CHARS} characters")
+            problems.append(
+                Problem(where, "", f"a '{name}.text' line is over {MAX_LINE_CHARS} characters")
+            )
     audio = (
         _file(problems, where, f"{name}.audio", table["audio"], base) if "audio" in table else None
     )
@@ -174,79 +171,98 @@ def _segment(problems: list[str], where: str, name: str, table: Any, base: Path)
         _file(problems, where, f"{name}.music", table["music"], base) if "music" in table else None
     )
     if music and not lines:
-        problems.append(f"{where}: '{name}.music' plays under spoken lines; add '{name}.text'")
+        problems.append(
+            Problem(where, "", f"'{name}.music' plays under spoken lines; add '{name}.text'")
+        )
     music_db = table.get("music_db", DEFAULT_MUSIC_DB)
     if isinstance(music_db, bool) or not isinstance(music_db, int | float):
-        problems.append(f"{where}: '{name}.music_db' must be a number (dB, e.g. -20)")
+        problems.append(Problem(where, "", f"'{name}.music_db' must be a number (dB, e.g. -20)"))
         music_db = DEFAULT_MUSIC_DB
     elif not DUCK_DB_RANGE[0] <= music_db <= DUCK_DB_RANGE[1]:
-        problems.append(f"{where}: '{name}.music_db' = {music_db} is out of range (-60 to 0)")
+        problems.append(
+            Problem(where, "", f"'{name}.music_db' = {music_db} is out of range (-60 to 0)")
+        )
     title = table.get("title", default_title)
     if not isinstance(title, str) or not title.strip():
-        problems.append(f"{where}: '{name}.title' must be a non-empty string")
+        problems.append(Problem(where, "", f"'{name}.title' must be a non-empty string"))
         title = default_title
     return Segment(title.strip(), lines, audio, music, float(music_db))
 
 
 def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
     """Validate a show table (as read from TOML); report every problem at once."""
-    problems: list[str] = []
-    _unknown(problems, where, data, _TOP_KEYS)
+    problems: list[Problem] = []
+    problems += unknown_keys(where, data, _TOP_KEYS)
     for key in _REQUIRED:
         if key not in data:
-            problems.append(f"{where}: missing required key '{key}'; add {key} = \"...\"")
+            problems.append(
+                Problem(where, "", f"missing required key '{key}'; add {key} = \"...\"")
+            )
     values: dict[str, Any] = {}
     for key in _STRINGS:
         if key in data:
             if not isinstance(data[key], str) or not data[key].strip():
-                problems.append(f"{where}: '{key}' must be a non-empty string")
+                problems.append(Problem(where, "", f"'{key}' must be a non-empty string"))
             else:
                 values[key] = data[key].strip()
     category = values.get("category", DEFAULT_CATEGORY)
     if category not in APPLE_CATEGORIES:
         problems.append(
-            f"{where}: category {category!r} is not an Apple Podcasts category"
-            f"{did_you_mean(category, set(APPLE_CATEGORIES))}"
+            Problem(
+                where,
+                "",
+                f"category {category!r} is not an Apple Podcasts category"
+                f"{did_you_mean(category, set(APPLE_CATEGORIES))}",
+            )
         )
     elif values.get("subcategory") and values["subcategory"] not in APPLE_CATEGORIES[category]:
         allowed = ", ".join(APPLE_CATEGORIES[category]) or "none"
         problems.append(
-            f"{where}: subcategory {values['subcategory']!r} is not in {category!r} "
-            f"(choose one of: {allowed})"
+            Problem(
+                where,
+                "",
+                f"subcategory {values['subcategory']!r} is not in {category!r} "
+                f"(choose one of: {allowed})",
+            )
         )
     if "explicit" in data and not isinstance(data["explicit"], bool):
-        problems.append(f"{where}: 'explicit' must be true or false")
+        problems.append(Problem(where, "", "'explicit' must be true or false"))
     if values.get("website") and not values["website"].startswith(("http://", "https://")):
-        problems.append(f"{where}: 'website' must be an http(s) URL")
+        problems.append(Problem(where, "", "'website' must be an http(s) URL"))
     cover = None
     if "cover" in values:
         cover = _file(problems, where, "cover", values.pop("cover"), base)
         if cover:
-            problems += check_cover(cover, where)
+            problems += [Problem(where, "", p) for p in check_cover(cover)]
     cast = data.get("cast", {})
     if not isinstance(cast, dict):
-        problems.append(f"{where}: 'cast' must be a table ([cast])")
+        problems.append(Problem(where, "", "'cast' must be a table ([cast])"))
         cast = {}
     intro = _segment(problems, where, "intro", data.get("intro", {}), base)
     outro = _segment(problems, where, "outro", data.get("outro", {}), base)
     between = data.get("between_chapters", {})
     sting, pause_ms = None, 0
     if not isinstance(between, dict):
-        problems.append(f"{where}: 'between_chapters' must be a table")
+        problems.append(Problem(where, "", "'between_chapters' must be a table"))
     else:
-        _unknown(problems, where, between, _BETWEEN_KEYS, "between_chapters.")
+        problems += unknown_keys(where, between, _BETWEEN_KEYS, "between_chapters.")
         if "sting" in between:
             sting = _file(problems, where, "between_chapters.sting", between["sting"], base)
         pause_ms = between.get("pause_ms", 0)
         if isinstance(pause_ms, bool) or not isinstance(pause_ms, int):
-            problems.append(f"{where}: 'between_chapters.pause_ms' must be whole milliseconds")
+            problems.append(
+                Problem(where, "", "'between_chapters.pause_ms' must be whole milliseconds")
+            )
             pause_ms = 0
         elif not PAUSE_RANGE_MS[0] <= pause_ms <= PAUSE_RANGE_MS[1]:
             problems.append(
-                f"{where}: 'between_chapters.pause_ms' = {pause_ms} is out of range (0 to 10000)"
+                Problem(
+                    where,
+                    "",
+                    f"'between_chapters.pause_ms' = {pause_ms} is out of range (0 to 10000)",
+                )
             )
-    if problems:
-        raise ConfigError("; ".join(problems))
+    raise_problems(problems)
     return Show(
         **values,
         explicit=bool(data.get("explicit", False)),
@@ -268,12 +284,7 @@ def load_show(path: Path | None, project_root: Path) -> Show:
             return Show()
     elif not path.is_file():
         raise ConfigError(f"show file {path} does not exist; check --show")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc})") from exc
+    data = read_toml(path)
     return parse_show(data, str(path), path.parent)
 
 

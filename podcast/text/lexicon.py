@@ -51,8 +51,3 @@ def speaker(lexicon: Mapping[str, str], language: str = "en") -> Callable[[str],
         return spoken
 
     return say
-
-
-def strip_phonemes(spoken: str) -> str:
-    """``spoken`` without phoneme input, for engines and checks that cannot read it."""
-    return re.sub(r"\s{2,}", " ", PHONEMES.sub(" ", spoken)).strip()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from num2words import num2words
 
@@ -524,28 +523,6 @@ def _power(match: re.Match[str]) -> str:
 
 
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
-
-
-def load_lexicon(path: Path) -> dict[str, str]:
-    """A lexicon file (TOML: ``word = "how to say it"``, optionally under ``[lexicon]``).
-
-    A missing file is an empty lexicon; a broken one is a ConfigError naming the file.
-    """
-    import tomllib
-
-    from podcast.errors import ConfigError
-
-    if not path.is_file():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file") from exc
-    entries = data.get("lexicon", data)
-    bad = [k for k, v in entries.items() if not isinstance(v, str)]
-    if bad:
-        raise ConfigError(f"{path}: {', '.join(bad)} must map to a string (how to say it)")
-    return dict(entries)
 
 
 def apply_lexicon(text: str, lexicon: Mapping[str, str]) -> str:

@@ -36,9 +36,9 @@ from mutagen.id3 import (
 from mutagen.id3._tags import save_frame  # private: pinned mutagen<1.49 and covered by tests
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
-from podcast import __version__
 from podcast.errors import OutputError
 from podcast.models import ChapterMark
+from podcast.version import __version__
 
 MAX_CHAPTERS = 255
 TOC_TITLE = "Table of Contents"

@@ -1,0 +1,213 @@
+"""Step 3 of a build: encode an episode part by part, with the gain its speech predicts.
+
+The gain comes from the opening minute of speech (``opening``), so encoding starts while the
+engines render the rest; every part gets the same gain + limiter chain, each encoder waits for
+its own part's chunks, and parts already in the cache with that chain are reused. Each part's
+loudness is measured as it is encoded and kept beside it in the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from podcast import toolchain
+from podcast.audio import assemble, loudness
+from podcast.build.render import Rendering
+from podcast.cache import atomic_write, cache_root
+from podcast.config.voices import DEFAULT_ENGINE, Voice
+from podcast.models import Script, SpokenChunk
+from podcast.progress import ENCODING, Progress
+
+PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
+STEADY_ENGINES = frozenset({DEFAULT_ENGINE})  # ... for these engines; see opening()
+# loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
+SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
+PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """How every part of a build is encoded."""
+
+    bitrate_kbps: int
+    filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
+    use_cache: bool
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """An episode's parts as they are being encoded with a predicted gain."""
+
+    parts: tuple[assemble.Part, ...]
+    encoded: tuple[Future[assemble.EncodedPart], ...]  # one per part, in order
+    level: loudness.LoudnessPlan  # the gain they are encoded with
+    loudness_seconds: float  # spent predicting it
+
+
+def opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[SpokenChunk]:
+    """The chunks whose loudness sets the episode's gain: its first ``PREDICT_WORDS`` words
+    when every voice is a steady one (``STEADY_ENGINES``), otherwise all of them.
+
+    espeak-ng keeps its level, so its first minute predicts the episode's loudness to a few
+    tenths of a LU (the seed and the four corpus articles: the same gain step as their whole
+    speech); the parts encoded with that gain are then measured and, if the episode misses
+    -16 LUFS by more than ``loudness.FIRST_ENCODE_TOLERANCE_LU``, encoded once more. Waiting
+    for the whole episode's speech instead would hold every encoder until the last chunk is
+    rendered. A neural voice (Piper) varies its level with the text: on the seed its first 150
+    words read 1.6 LU quieter than its whole speech (300 words: 0.1 LU), so with it the gain
+    waits for all of the speech, as rendering dominates its build anyway.
+    """
+    if any(voice.engine not in STEADY_ENGINES for voice in voices):
+        return list(spoken)
+    words = 0
+    for count, item in enumerate(spoken, start=1):
+        words += len(item.chunk.spoken.split())
+        if words >= PREDICT_WORDS:
+            return list(spoken[:count])
+    return list(spoken)
+
+
+def speech_levels(
+    spoken: Sequence[SpokenChunk], jobs: Mapping[Path, Future[Any]]
+) -> list[loudness.SpeechLevel]:
+    """The pre-pass readings of ``spoken``'s chunks: kept beside each WAV, or measured (in one
+    ffmpeg pass, as they are rendered) and kept there for the next build."""
+    known: dict[Path, loudness.SpeechLevel] = {}
+    for item in spoken:
+        if item.wav_path not in known:  # a chunk in the cache may have its readings there
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                memo = item.wav_path.with_suffix(SPEECH_LEVEL_MEMO)
+                known[item.wav_path] = loudness.SpeechLevel.from_dict(
+                    json.loads(memo.read_text(encoding="utf-8"))
+                )
+    missing = list(dict.fromkeys(i.wav_path for i in spoken if i.wav_path not in known))
+
+    def speech_as_rendered() -> Iterator[bytes]:
+        for path in missing:
+            job = jobs.get(path)
+            if job is not None:
+                job.result()
+            yield assemble.load_speech(path)
+
+    if missing:
+        for path, level in zip(missing, loudness.measure_speech(speech_as_rendered()), strict=True):
+            known[path] = level
+            with contextlib.suppress(OSError):
+                memo = path.with_suffix(SPEECH_LEVEL_MEMO)
+                atomic_write(memo, json.dumps(level.as_dict()).encode("utf-8"))
+    return [known[item.wav_path] for item in spoken]
+
+
+def start_encoding(
+    script: Script,
+    rendering: Rendering,
+    voices: dict[str, Voice],
+    settings: EncodeSettings,
+    encoders: ThreadPoolExecutor,
+    work: Path,
+    progress: Progress,
+) -> Encoding:
+    """Predict the gain from the opening speech, then queue every part's encode (in order:
+    each part is encoded as soon as its chunks are rendered, while the engines render the rest).
+    """
+    spoken, jobs = rendering.spoken, rendering.jobs
+    with loudness.Stopwatch() as clock:
+        # the episode's opening speech predicts its loudness; the encoded parts are verified
+        sample = opening(spoken, voices.values())
+        level = loudness.plan(loudness.speech_loudness(speech_levels(sample, jobs)))
+    chain = (*settings.filters, *level.filters())
+    parts = assemble.plan_parts(script, voices)
+    version = assemble.encoder_version()
+    parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
+    encoded = []
+    for part in parts:
+        items = spoken[part.span]
+        keys = [item.wav_path.stem for item in items]
+        key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
+        path = parts_dir / key[:2] / f"{key}.part"
+        cached = assemble.load_part(path) if settings.use_cache else None
+        if cached is not None:
+            encoded.append(encoders.submit(_measured, cached))  # usually already measured
+            progress.add(ENCODING, 1, done=1)
+            continue
+        progress.add(ENCODING, 1)
+        waits = [jobs[item.wav_path] for item in items if item.wav_path in jobs]
+        encoded.append(
+            encoders.submit(
+                _encode, part, items, waits, path, settings.bitrate_kbps, chain, progress
+            )
+        )
+    return Encoding(tuple(parts), tuple(encoded), level, clock.seconds)
+
+
+def _encode(
+    part: assemble.Part,
+    items: Sequence[SpokenChunk],
+    chunk_jobs: Sequence[Future[Any]],
+    path: Path,
+    bitrate_kbps: int,
+    filters: Sequence[str],
+    progress: Progress,
+) -> assemble.EncodedPart:
+    for job in chunk_jobs:
+        job.result()
+    wavs = [i.wav_path for i in items]
+    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, _meter())
+    part_loudness(result)  # measured now, in parallel, and cached with the part
+    progress.advance(ENCODING)
+    return result
+
+
+def _meter() -> list[str]:
+    """Where ffmpeg can, the process that encodes a part also meters it (one process, not two)."""
+    return loudness.loopback_meter() if toolchain.find_ffmpeg().loopback_decoders else []
+
+
+def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
+    part_loudness(part)
+    return part
+
+
+def part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
+    """The part's loudness blocks and true peak, measured once and kept beside the part."""
+    memo = part.path.with_suffix(PART_LOUDNESS_MEMO)
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return loudness.Blocks(
+            tuple(data["momentary"]), tuple(data["short_term"]), float(data["true_peak_dbtp"])
+        )
+    if part.meter_log:
+        blocks = loudness.blocks_from_log(part.meter_log)
+    else:
+        blocks = loudness.measure_blocks(assemble.part_mp3(part))
+    with contextlib.suppress(OSError):
+        atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
+    return blocks
+
+
+def reencode(
+    parts: Sequence[assemble.Part],
+    spoken: Sequence[SpokenChunk],
+    level: loudness.LoudnessPlan,
+    settings: EncodeSettings,
+    work: Path,
+) -> list[assemble.EncodedPart]:
+    """Every part again with a corrected loudness chain (only when the first pass missed)."""
+    chain = (*settings.filters, *level.filters())
+
+    def encode(number: int) -> assemble.EncodedPart:
+        part = parts[number]
+        target = work / "reencoded" / f"{number}.part"
+        wavs = [i.wav_path for i in spoken[part.span]]
+        return assemble.encode_part(part, wavs, target, settings.bitrate_kbps, chain, _meter())
+
+    with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
+        return list(pool.map(encode, range(len(parts))))

@@ -1,0 +1,157 @@
+"""Step 4 of a build: join the encoded parts, verify loudness, tag, write the side files.
+
+The MP3 is its parts' frames, so its loudness is read from theirs; a first encode whose
+predicted gain missed is encoded once more with a corrected gain. Chapters, cues and the audio
+come from one timeline. Everything is written into the episode's temporary folder; the caller
+swaps it into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from podcast.audio import assemble, loudness
+from podcast.build import encode, manifest, shownotes, transcript
+from podcast.build.workspace import remove_scratch, write_text
+from podcast.cache import remove_stale_temporaries
+from podcast.config.cover import image_info
+from podcast.config.show import Show
+from podcast.formats.mp3 import id3 as tag
+from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
+
+NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
+MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
+
+
+@dataclass(frozen=True)
+class Finished:
+    """What was written into the episode's temporary folder."""
+
+    mp3_name: str
+    duration_ms: int
+    chapters: tuple[ChapterMark, ...]
+    files: tuple[OutputFile, ...]
+
+
+@dataclass(frozen=True)
+class Verified:
+    encoded: list[assemble.EncodedPart]
+    level: loudness.LoudnessPlan
+    reading: loudness.Loudness
+    encodes: int
+    seconds: float
+
+
+def join_and_verify(
+    mp3: Path,
+    started: encode.Encoding,
+    spoken: Sequence[SpokenChunk],
+    settings: encode.EncodeSettings,
+    work: Path,
+) -> Verified:
+    """Join the parts into ``mp3``; encode them once more if the predicted gain missed."""
+    encoded = [future.result() for future in started.encoded]
+    level, encodes, seconds = started.level, 0, started.loudness_seconds
+    while True:
+        assemble.join_parts(encoded, mp3)
+        encodes += 1
+        with loudness.Stopwatch() as clock:
+            # the MP3 is its parts' frames, so its blocks are theirs (see loudness.combine)
+            verified = loudness.combine(encode.part_loudness(part) for part in encoded)
+        seconds += clock.seconds
+        # the first encode (a predicted gain) must land closer than the spec demands
+        first = loudness.FIRST_ENCODE_TOLERANCE_LU if encodes == 1 else None
+        if verified.within_spec(first) or encodes == MAX_ENCODES:
+            break
+        level = loudness.corrected(level, verified)
+        encoded = encode.reencode(started.parts, spoken, level, settings, work)
+    for folder in {part.path.parent for part in encoded}:  # what killed builds left behind
+        remove_stale_temporaries(folder)
+    return Verified(encoded, level, verified, encodes, seconds)
+
+
+def finish(
+    script: Script,
+    article_script: Script,
+    voice_name: str,
+    show: Show,
+    started: encode.Encoding,
+    spoken: Sequence[SpokenChunk],
+    settings: encode.EncodeSettings,
+    work: Path,
+) -> Finished:
+    """Write the tagged MP3, chapters, transcripts, show notes and manifest into ``work``."""
+    mp3 = work / f"{script.slug}.mp3"
+    verified = join_and_verify(mp3, started, spoken, settings, work)
+    timeline = assemble.timeline(script, started.parts, verified.encoded)
+    # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
+    duration_ms = assemble.mp3_duration_ms(mp3)
+    marks = fit_to(timeline.chapters, duration_ms)
+    cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
+    cover, cover_mime = _cover(show)
+    source = script.url or script.source
+    tag.write_tags(
+        mp3,
+        tag.EpisodeTags(
+            title=script.title,
+            artist=script.author or show.author,
+            album=show.title,
+            date=script.date or dt.date.today().isoformat(),
+            comment=f"Source: {source}",
+            cover=cover,
+            cover_mime=cover_mime or "image/png",
+        ),
+        marks,
+    )
+    remove_scratch(work)
+    notes = shownotes.Notes(
+        title=script.title, show=show.title, source=source, author=script.author,
+        date=script.date,
+    )  # fmt: skip
+    files = [
+        OutputFile(mp3.name, mp3.stat().st_size),
+        write_text(
+            work / "chapters.json",
+            manifest.chapters_json(script.title, show.title, mp3.name, marks),
+        ),
+        write_text(work / "transcript.vtt", transcript.webvtt(cues)),
+        write_text(work / "transcript.srt", transcript.srt(cues)),
+        write_text(work / "transcript.json", transcript.podcasting20_json(cues, NARRATOR_SPEAKER)),
+        write_text(work / "shownotes.md", shownotes.markdown(notes, marks)),
+        write_text(work / "shownotes.html", shownotes.html_fragment(notes, marks)),
+    ]
+    extra = {
+        "show": show.title,
+        "source_url": script.url,
+        "bitrate_kbps": settings.bitrate_kbps,
+        "loudness": loudness.report(
+            verified.level, verified.reading, verified.seconds, verified.encodes
+        ),
+    }
+    files.append(
+        write_text(
+            work / "episode.json",
+            manifest.episode_json(article_script, voice_name, duration_ms, marks, files, extra),
+        )
+    )
+    return Finished(mp3.name, duration_ms, marks, tuple(files))
+
+
+def _cover(show: Show) -> tuple[bytes, str]:
+    if show.cover is None:
+        return b"", ""
+    data = show.cover.read_bytes()
+    info = image_info(data)
+    return data, info.mime if info else "image/png"
+
+
+def fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[ChapterMark, ...]:
+    """Chapters contiguous from 0 to the MP3's real duration (encoding shifts it by a few ms)."""
+    fitted = list(chapters)
+    if fitted:
+        last = fitted[-1]
+        fitted[-1] = ChapterMark(last.title, last.start_ms, max(duration_ms, last.start_ms + 1))
+    return tuple(fitted)

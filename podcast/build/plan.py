@@ -1,0 +1,150 @@
+"""Step 1 of a build: the show, the voices and the cast, and each article's planned script.
+
+Nothing here makes audio: ``podcast script`` stops after these steps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from podcast.audio import structure
+from podcast.audio.assemble import DEFAULT_BITRATE_KBPS
+from podcast.config.lexicon import LEXICON_FILE, load_lexicon
+from podcast.config.show import Show, load_show
+from podcast.config.voices import DEFAULT_VOICE_NAME, Voice, load_voice
+from podcast.errors import InputError
+from podcast.models import Script
+from podcast.project import Project, articles_in, find_project
+from podcast.text import lang, lexicon
+from podcast.text.cast import Cast, parse_cast
+from podcast.text.plan import plan_script
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What one build is asked for (the command line's options, or a caller's)."""
+
+    voice: str | None = None  # None: the show's voice, else the default voice
+    out_dir: Path | None = None
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS
+    use_cache: bool = True
+    workers: int | None = None
+    filters: tuple[str, ...] = ()  # extra ffmpeg -af filters applied before encoding
+    language: str | None = None
+    cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
+    rate_wpm: int | None = None  # command-line override of the narrator's rate
+    show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every episode of one build shares: the show, the narrator and the cast."""
+
+    project: Project
+    show: Show
+    narrator: Voice
+    cast: Cast
+    voices: dict[str, Voice]  # every voice the cast uses, by name (the narrator included)
+    lexicon: dict[str, str]  # the project's lexicon.toml (under each voice's own)
+
+
+def load_script(
+    source: str,
+    voice: Voice,
+    language: str | None = None,
+    cast: Cast | None = None,
+    voices: dict[str, Voice] | None = None,
+    project_lexicon: dict[str, str] | None = None,
+) -> Script:
+    """``text.plan.plan_script`` with the project's lexicon (default: its ``lexicon.toml``)."""
+    if project_lexicon is None:
+        project_lexicon = project_lexicon_of(find_project())
+    return plan_script(source, voice, project_lexicon, language, cast, voices)
+
+
+def project_lexicon_of(project: Project) -> dict[str, str]:
+    """The project's own lexicon (``lexicon.toml`` at its root; empty when there is none)."""
+    return load_lexicon(project.root / LEXICON_FILE)
+
+
+def load_cast(
+    entries: Sequence[str],
+    narrator: Voice,
+    voices_dir: Path,
+    show_cast: dict[str, str] | None = None,
+) -> tuple[Cast, dict[str, Voice]]:
+    """The cast named by ``entries`` (over the show's ``[cast]`` table, ``show_cast``) and
+    every voice it uses, loaded and validated."""
+    cast = parse_cast(entries, narrator.name, show_cast)
+    voices = {narrator.name: narrator}
+    for name in cast.voices():
+        if name not in voices:
+            voices[name] = load_voice(name, voices_dir)
+    return cast, voices
+
+
+def setup(options: BuildOptions) -> Setup:
+    """Load and validate the show, the voices and the cast that ``options`` name."""
+    project = find_project()
+    show = load_show(options.show, project.root)
+    name = options.voice or show.voice or DEFAULT_VOICE_NAME
+    narrator = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
+    cast, voices = load_cast(options.cast, narrator, project.voices_dir, show.cast)
+    return Setup(project, show, narrator, cast, voices, project_lexicon_of(project))
+
+
+def plan_episode(
+    source: str, plan: Setup, language: str | None = None
+) -> tuple[structure.Structure, Voice]:
+    """Everything the episode of ``source`` will say, in order (the show's intro and outro
+    included), and the narrator that speaks its language."""
+    script = plan_script(source, plan.narrator, plan.lexicon, language, plan.cast, plan.voices)
+    script = dataclasses.replace(script, source=shown(script.source, plan.project.root))
+    speaker = lang.voice_for(plan.narrator, script.language)
+    return produce(script, speaker, plan.show, plan.lexicon), speaker
+
+
+def produce(
+    script: Script, voice: Voice, show: Show, project_lexicon: dict[str, str]
+) -> structure.Structure:
+    """``script`` with the show's intro, outro and between-chapter parts, said by ``voice``."""
+    say = lexicon.speaker({**project_lexicon, **voice.lexicon}, script.language)
+    return structure.add_structure(script, show, voice.name, say)
+
+
+def shown(source: str, root: Path) -> str:
+    """How a source is named in tags and manifests: relative to the project when inside it."""
+    try:
+        return Path(source).resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return source
+
+
+def expand_sources(sources: Sequence[str]) -> list[str]:
+    """Files as given; a folder stands for the articles directly inside it."""
+    expanded: list[str] = []
+    for source in sources:
+        folder = Path(source)
+        if source != "-" and folder.is_dir():
+            found = articles_in(folder)
+            if not found:
+                raise InputError(
+                    f"{source} has no articles (.txt, .md, .html); add one or name a file"
+                )
+            expanded += [str(p) for p in found]
+        else:
+            expanded.append(source)
+    return expanded
+
+
+def default_sources(project: Project) -> list[str]:
+    """Every article in the project's ``seeds/``."""
+    if not project.seeds_dir.is_dir():
+        raise InputError(f"no article given and no seeds/ folder in {project.root}; name a file")
+    found = articles_in(project.seeds_dir)
+    if not found:
+        raise InputError(f"{project.seeds_dir} has no articles (.txt, .md, .html); add one")
+    return [str(p) for p in found]

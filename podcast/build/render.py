@@ -1,0 +1,57 @@
+"""Step 2 of a build: give every chunk of an episode to the engines (the cache first).
+
+Rendering is started, not awaited: the encoders wait for the chunks of their own part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from podcast.audio import structure
+from podcast.cache import cache_root
+from podcast.config.voices import Voice
+from podcast.models import SpokenChunk
+from podcast.progress import SYNTHESIS, Progress
+from podcast.synth.synthesize import Synthesizer
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """An episode's speech as it is being rendered."""
+
+    spoken: tuple[SpokenChunk, ...]  # every chunk in order, the show's produced parts included
+    jobs: Mapping[Path, Future[Any]]  # each WAV's rendering (done at once if it was cached)
+
+    def wait(self) -> None:
+        for job in self.jobs.values():
+            job.result()
+
+
+def start_rendering(
+    produced: structure.Structure,
+    voices: dict[str, Voice],
+    synthesizer: Synthesizer,
+    work: Path,
+    progress: Progress,
+) -> Rendering:
+    """Start rendering ``produced``'s speech with ``voices`` (by name).
+
+    The show's produced parts (intro, outro) are mixed from their lines, so those lines are
+    rendered first and the parts mixed before this returns.
+    """
+    before = synthesizer.rendered
+    located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
+    lines = {line for part in produced.parts.values() for line in part.lines}
+    first = synthesizer.render([item for item in located if item.chunk in lines])
+    paths = [item.wav_path for item in located]
+    jobs = dict(zip(paths, synthesizer.render(located), strict=True))
+    progress.add(SYNTHESIS, synthesizer.rendered - before)
+    for job in first:
+        job.result()
+    produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
+    spoken = tuple(structure.in_order(produced, located, produced_dir))
+    return Rendering(spoken, jobs)
