@@ -25,7 +25,7 @@ def test_importing_podcast_loads_no_stage() -> None:
     """``import podcast`` stays cheap: the build's modules load on first use of a name."""
     code = "import sys, podcast; print(sorted(m for m in sys.modules if m.startswith('podcast.')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert out.stdout.strip() == "['podcast.version']"
 
 
 def test_script_plans_an_article_without_audio(tmp_path: Path, monkeypatch) -> None:
