@@ -437,8 +437,8 @@ def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> 
         for i in range(10)
     ]
     espeak = Voice(name="v")
-    opening = opening(spoken, [espeak])
-    assert opening == spoken[: -(-PREDICT_WORDS // 40)]  # the chunk that reaches 150 words ends it
+    first = opening(spoken, [espeak])
+    assert first == spoken[: -(-PREDICT_WORDS // 40)]  # the chunk that reaches 150 words ends it
     assert opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
     piper = Voice(name="natural", engine="piper", engine_voice="en_US-joe-medium")
     assert opening(spoken, [espeak, piper]) == spoken
