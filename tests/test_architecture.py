@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "podcast"
 MAX_IMPORTS = 12  # package modules one module may import ("about 10")
 # The layers, lowest first: a module may import from its own layer and the ones below it.
 LAYERS = [
-    {"errors", "models", "version", "progress", "project", "cache", "toolchain"},
+    {"errors", "models", "version", "progress", "project", "cache", "toolchain", "timecode"},
     {"engines", "formats"},
     {"config"},
     {"text", "audio"},

@@ -11,6 +11,7 @@ import html
 from dataclasses import dataclass
 
 from podcast.models import ChapterMark
+from podcast.timecode import clock
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,6 @@ class Notes:
     author: str = ""
     date: str = ""
     description: str = ""
-
-
-def clock(ms: int) -> str:
-    """``MM:SS`` under an hour, ``H:MM:SS`` from an hour on (the form players link)."""
-    hours, rest = divmod(max(0, ms) // 1000, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes:02d}:{seconds:02d}"
 
 
 def _is_url(text: str) -> bool:

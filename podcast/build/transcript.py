@@ -6,13 +6,7 @@ import json
 from collections.abc import Iterable
 
 from podcast.models import Cue
-
-
-def _clock(ms: int, separator: str) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+from podcast.timecode import clock
 
 
 def _vtt_text(text: str) -> str:
@@ -26,7 +20,7 @@ def webvtt(cues: Iterable[Cue]) -> str:
         payload = _vtt_text(cue.text)
         if cue.speaker:
             payload = f"<v {_vtt_text(cue.speaker)}>{payload}"
-        lines += [f"{_clock(cue.start_ms, '.')} --> {_clock(cue.end_ms, '.')}", payload, ""]
+        lines += [f"{clock(cue.start_ms, '.')} --> {clock(cue.end_ms, '.')}", payload, ""]
     return "\n".join(lines)
 
 
@@ -36,7 +30,7 @@ def srt(cues: Iterable[Cue]) -> str:
         payload = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
         lines += [
             str(number),
-            f"{_clock(cue.start_ms, ',')} --> {_clock(cue.end_ms, ',')}",
+            f"{clock(cue.start_ms, ',')} --> {clock(cue.end_ms, ',')}",
             payload.replace("-->", "->"),
             "",
         ]
