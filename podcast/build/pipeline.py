@@ -34,13 +34,13 @@ from podcast.errors import InputError, OutputError
 from podcast.formats.mp3 import id3 as tag
 from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
 from podcast.progress import ENCODING, SYNTHESIS, Progress
-from podcast.project import Project, articles_in, find_project
+from podcast.project import Project, find_project
 from podcast.synth.synthesize import Synthesizer
 from podcast.text import lang, lexicon
 from podcast.text.cast import Cast, apply_cast, parse_cast
 from podcast.text.clean import clean
 from podcast.text.normalize import load_lexicon
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import articles_in, read_source, supported_inputs
 from podcast.text.segment import build_script, is_safe_slug
 from podcast.text.speakable import check_speakable
 
@@ -84,7 +84,7 @@ def load_script(
     voice's own lexicon. With a ``cast``, quotations are then given to their voices
     (``voices`` holds each cast voice by name).
     """
-    article = lang.resolve(clean(ingest(source)), language)
+    article = lang.resolve(clean(read_source(source)), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
     project_lexicon = load_lexicon(find_project().root / LEXICON_FILE)
@@ -126,7 +126,7 @@ def expand_sources(sources: Sequence[str]) -> list[str]:
             found = articles_in(folder)
             if not found:
                 raise InputError(
-                    f"{source} has no articles (.txt, .md, .html); add one or name a file"
+                    f"{source} has no articles ({supported_inputs()}); add one or name a file"
                 )
             expanded += [str(p) for p in found]
         else:
@@ -181,7 +181,7 @@ def default_sources(project: Project) -> list[str]:
         raise InputError(f"no article given and no seeds/ folder in {project.root}; name a file")
     found = articles_in(project.seeds_dir)
     if not found:
-        raise InputError(f"{project.seeds_dir} has no articles (.txt, .md, .html); add one")
+        raise InputError(f"{project.seeds_dir} has no articles ({supported_inputs()}); add one")
     return [str(p) for p in found]
 
 
