@@ -1,11 +1,12 @@
 """The reader seam: the registry picks a reader from the first bytes, then the name's suffix;
 one list of suffixes drives folder scanning, messages and help; a new format is one module
-(here: the tiny Org reader below) plus one registry line."""
+(here: the tiny Org reader in tests/org_reader.py) plus one registry line."""
 
 from __future__ import annotations
 
 import io
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,11 +18,10 @@ from typer.testing import CliRunner
 from podcast.build.pipeline import default_sources, expand_sources
 from podcast.cli import app
 from podcast.errors import InputError
-from podcast.models import HEADING, PARAGRAPH, Article, Block
+from podcast.models import HEADING, PARAGRAPH
 from podcast.project import Project
 from podcast.text.readers import (
-    CERTAIN,
-    NOT_MINE,
+    ModuleReader,
     articles_in,
     pick,
     read_bytes,
@@ -199,34 +199,12 @@ def test_xhtml_in_a_folder_is_built_and_read(tmp_path: Path) -> None:
 # --- the seam: a reader defined here, registered with one line ---------------------------------
 
 
-class Org:
-    """A tiny Emacs Org-mode reader: ``#+TITLE:``, ``* headings``, paragraphs."""
-
-    name = "org"
-    suffixes = (".org",)
-
-    def sniff(self, head: bytes) -> int:
-        return CERTAIN if head.lstrip().upper().startswith(b"#+TITLE:") else NOT_MINE
-
-    def read(self, data: bytes, name: str) -> Article:
-        title, blocks = "", []
-        for paragraph in decode(data, name).split("\n\n"):
-            line = " ".join(paragraph.split())
-            if line.upper().startswith("#+TITLE:"):
-                title = line[len("#+TITLE:") :].strip()
-            elif stars := re.match(r"(\*+) ", line):
-                blocks.append(Block(HEADING, line[len(stars.group(0)) :], len(stars.group(1)) + 1))
-            elif line:
-                blocks.append(Block(PARAGRAPH, line))
-        return Article(title=title or Path(name).stem, blocks=tuple(blocks), source=name)
-
-
 ORG = "#+TITLE: Canal Notes\n\n* The Locks\n\nThe gates open at dawn for the first barges.\n"
 
 
 @pytest.fixture
 def org_reader() -> Iterator[None]:
-    register(Org())  # the one line a new format needs
+    register(ModuleReader("org", (".org",), "tests.org_reader"))  # the one line it needs
     yield
     unregister("org")
 
@@ -275,15 +253,23 @@ def test_a_new_reader_is_used_by_the_script_command(tmp_path: Path) -> None:
 
 
 def test_a_reader_cannot_claim_a_taken_name_or_suffix() -> None:
-    class Text2(Org):
-        name = "text"
-
-    class Markdown2(Org):
-        name = "markdown2"
-        suffixes = (".org", ".markdown")
-
     with pytest.raises(ValueError, match="'text'"):
-        register(Text2())
+        register(ModuleReader("text", (".org",), "tests.org_reader"))
     with pytest.raises(ValueError, match=r"'markdown' already reads \.markdown"):
-        register(Markdown2())
+        register(ModuleReader("org", (".org", ".markdown"), "tests.org_reader"))
     assert [r.name for r in readers()] == ["text", "markdown", "html"]
+
+
+def test_listing_the_inputs_imports_no_parser() -> None:
+    """``podcast --help`` lists the inputs: that must not cost the parsers' imports."""
+    code = (
+        "import sys, podcast.cli, podcast.text.readers as r; r.supported_inputs(); "
+        "print(sorted(m for m in sys.modules if m.startswith('podcast.text.readers.')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        "['podcast.text.readers.decode',",
+        "'podcast.text.readers.registry']",
+    ]

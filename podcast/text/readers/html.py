@@ -1,7 +1,8 @@
 """HTML pages: the main article extracted with trafilatura (this module is its only home).
 
-A source is HTML when named ``.html``/``.htm``/``.xhtml`` or, whatever its name, when it opens
-with ``<!doctype html`` or ``<html`` (after an XML declaration or comments).
+A source is HTML when named ``.html``/``.htm``/``.xhtml`` (see the registry line in
+``readers/__init__.py``) or, whatever its name, when it opens with ``<!doctype html`` or
+``<html`` (after an XML declaration or comments).
 
 trafilatura drops navigation, footers, scripts, cookie banners and share widgets; ``<h1>`` (or
 the page's metadata) gives the title and ``<h2>``/``<h3>`` give chapters.
@@ -23,20 +24,14 @@ _SIGNATURE = re.compile(
 )
 
 
-class Html:
-    """The reader of web pages."""
-
-    name = "html"
-    suffixes = (".html", ".htm", ".xhtml")
-
-    def sniff(self, head: bytes) -> int:
-        return CERTAIN if _SIGNATURE.match(peek(head)) else NOT_MINE
-
-    def read(self, data: bytes, name: str) -> Article:
-        return parse_html(decode(data, name), name)
+def sniff(head: bytes) -> int:
+    """CERTAIN for a page that opens with ``<!doctype html`` or ``<html``, whatever its name."""
+    return CERTAIN if _SIGNATURE.match(peek(head)) else NOT_MINE
 
 
-READER = Html()
+def read(data: bytes, name: str) -> Article:
+    return parse_html(decode(data, name), name)
+
 
 _NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
 

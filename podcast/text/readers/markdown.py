@@ -18,23 +18,16 @@ from podcast.text.readers.registry import LIKELY, NOT_MINE
 _FIRST_LINE_HEADING = re.compile(r"\A(?:[ \t]*\n)*#{1,6}[ \t]+\S")
 
 
-class Markdown:
-    """The reader of ``.md`` files, and of text that opens with front matter or a heading."""
-
-    name = "markdown"
-    suffixes = (".md", ".markdown")
-
-    def sniff(self, head: bytes) -> int:
-        text = peek(head).replace("\r\n", "\n")
-        if _front_matter(text)[0] or _FIRST_LINE_HEADING.match(text):
-            return LIKELY
-        return NOT_MINE
-
-    def read(self, data: bytes, name: str) -> Article:
-        return parse_markdown(decode(data, name), name)
+def sniff(head: bytes) -> int:
+    """LIKELY for text that opens with front matter or a heading; a .md name claims the rest."""
+    text = peek(head).replace("\r\n", "\n")
+    if _front_matter(text)[0] or _FIRST_LINE_HEADING.match(text):
+        return LIKELY
+    return NOT_MINE
 
 
-READER = Markdown()
+def read(data: bytes, name: str) -> Article:
+    return parse_markdown(decode(data, name), name)
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

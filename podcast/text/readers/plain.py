@@ -20,20 +20,14 @@ from podcast.text.readers.registry import NOT_MINE
 MAX_TITLE_CHARS = 200
 
 
-class PlainText:
-    """The reader of ``.txt`` files, and of anything no other reader claims."""
-
-    name = "text"
-    suffixes = (".txt",)
-
-    def sniff(self, head: bytes) -> int:
-        return NOT_MINE  # any text is plain text: the fallback, never claimed by its looks
-
-    def read(self, data: bytes, name: str) -> Article:
-        return parse_text(decode(data, name), name)
+def sniff(head: bytes) -> int:
+    """Never claimed by its looks: any text is plain text. Plain text is the reader of ``.txt``
+    files and the fallback for sources no other reader claims."""
+    return NOT_MINE
 
 
-READER = PlainText()
+def read(data: bytes, name: str) -> Article:
+    return parse_text(decode(data, name), name)
 
 
 def _paragraphs(text: str) -> list[str]:

@@ -12,17 +12,24 @@ picked from its first bytes and its name, and only the reader decodes (a text re
 
 The suffixes of the registered readers are the one list of supported inputs: folder scanning
 (:func:`articles_in`), messages and help (:func:`supported_inputs`) all read it from here.
+Built-in readers are :class:`ModuleReader` entries (a name, suffixes and the module holding
+``sniff`` and ``read``), so that list costs no parser import.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
 
 from podcast.errors import InputError
-from podcast.models import Article
 from podcast.text.readers.decode import STDIN_NAME, STDIN_WORDS
+
+if TYPE_CHECKING:
+    from podcast.models import Article
 
 MAX_INPUT_BYTES = 50 * 1024 * 1024
 STDIN = "-"
@@ -59,6 +66,29 @@ class Reader(Protocol):
         """The Article in ``data``; ``name`` is the source's display name (a path, or
         ``<stdin>``), used in messages and as ``Article.source``. Raises InputError."""
         ...
+
+
+@dataclass(frozen=True)
+class ModuleReader:
+    """A reader whose ``sniff(head)`` and ``read(data, name)`` are the functions of a module,
+    imported on first use: listing the supported inputs (``podcast --help``) imports no
+    parser. Every built-in reader is one of these.
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    module: str  # "podcast.text.readers.markdown"
+
+    def _code(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+    def sniff(self, head: bytes) -> int:
+        score: int = self._code().sniff(head)
+        return score
+
+    def read(self, data: bytes, name: str) -> Article:
+        article: Article = self._code().read(data, name)
+        return article
 
 
 _READERS: list[Reader] = []
