@@ -25,7 +25,7 @@ from pathlib import Path
 from podcast.models import HEADING
 from podcast.text import topics
 from podcast.text.clean import clean
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import read_source
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPORA = [HERE.parent.parent / "shared" / "corpus", Path("/work/shared/corpus")]
@@ -35,7 +35,7 @@ ARTICLES = ("mdn_evolution_of_http.md", "gitlab_devsecops_survey.html", "alice_c
 def sections(path: Path) -> list[list[str]]:
     """The article's paragraphs grouped by heading (text before the first heading included)."""
     groups: list[list[str]] = [[]]
-    for block in clean(ingest(str(path))).blocks:
+    for block in clean(read_source(str(path))).blocks:
         if block.kind == HEADING:
             groups.append([])
         else:

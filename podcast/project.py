@@ -11,8 +11,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-ARTICLE_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
-
 
 @dataclass(frozen=True)
 class Project:
@@ -40,10 +38,3 @@ def find_project(start: Path | None = None) -> Project:
         if (folder / "podcast.toml").is_file() or (folder / "voices").is_dir():
             return Project(folder)
     return Project(here)
-
-
-def articles_in(folder: Path) -> list[Path]:
-    """The article files directly inside ``folder``, in name order."""
-    return sorted(
-        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
-    )

@@ -6,7 +6,7 @@ import pytest
 
 from podcast.models import PARAGRAPH, Article, Block
 from podcast.text.clean import clean, teasers
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import read_source
 from tests.conftest import SEED
 
 
@@ -16,7 +16,7 @@ def article(*paragraphs: str) -> Article:
 
 @pytest.fixture(scope="module")
 def seed():  # type: ignore[no-untyped-def]
-    return clean(ingest(str(SEED)))
+    return clean(read_source(str(SEED)))
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_seed_furniture_is_removed_and_listed(seed, text: str, reason: str) -> N
 
 
 def test_seed_keeps_every_paragraph_of_the_story(seed) -> None:  # type: ignore[no-untyped-def]
-    raw = ingest(str(SEED))
+    raw = read_source(str(SEED))
     removed = {r.text for r in seed.removed}
     kept = {b.text for b in seed.blocks}
     for block in raw.blocks:

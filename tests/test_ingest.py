@@ -10,7 +10,10 @@ import pytest
 
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH
-from podcast.text.readers.ingest import decode, ingest, parse_markdown, parse_text
+from podcast.text.readers import read_source
+from podcast.text.readers.decode import decode
+from podcast.text.readers.markdown import parse_markdown
+from podcast.text.readers.plain import parse_text
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 if not CORPUS.is_dir():
@@ -145,7 +148,7 @@ def test_markdown_front_matter_links_lists_code_and_macros() -> None:
 def test_html_main_article_without_furniture(tmp_path: Path) -> None:
     page = tmp_path / "river.html"
     page.write_text(HTML, encoding="utf-8")
-    article = ingest(str(page))
+    article = read_source(str(page))
     assert article.title == "The River Rises"
     assert [b.text for b in article.blocks if b.kind == HEADING] == [
         "Evacuations",
@@ -160,7 +163,7 @@ def test_html_main_article_without_furniture(tmp_path: Path) -> None:
 def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     data = b"A Title\n\nA first paragraph.\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
-    article = ingest("-")
+    article = read_source("-")
     assert article.title == "A Title"
     assert [b.text for b in article.blocks] == ["A first paragraph."]
 
@@ -196,7 +199,7 @@ def test_corpus_articles(name: str, title: str, min_chapters: int) -> None:
     path = CORPUS / name
     if not path.exists():
         pytest.skip(f"{path} not available")
-    article = ingest(str(path))
+    article = read_source(str(path))
     assert article.title == title
     assert sum(b.kind == HEADING for b in article.blocks) >= min_chapters
     text = " ".join(b.text for b in article.blocks)

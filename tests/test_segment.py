@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from podcast.models import HEADING, PARAGRAPH, Article, Block
 from podcast.text.clean import clean
 from podcast.text.normalize import normalize
-from podcast.text.readers.ingest import parse_markdown, parse_text
+from podcast.text.readers.markdown import parse_markdown
+from podcast.text.readers.plain import parse_text
 from podcast.text.segment import MAX_CHUNK_CHARS, build_script, sentences, speakable, split_long
 
 

@@ -9,13 +9,13 @@ from podcast.config.voices import Voice
 from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, PAUSE_SENTENCE
 from podcast.text.clean import clean
 from podcast.text.normalize import normalize
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import read_source
 from podcast.text.segment import MAX_CHUNK_CHARS, slugify, split_long, words
 from tests.conftest import SEED
 
 
 def test_cleaning_keeps_every_other_word_in_order() -> None:
-    raw = ingest(str(SEED))
+    raw = read_source(str(SEED))
     cleaned = clean(raw)
     removed = {r.text for r in cleaned.removed}
     kept_blocks = [b.text for b in raw.blocks if b.text not in removed]
@@ -23,7 +23,7 @@ def test_cleaning_keeps_every_other_word_in_order() -> None:
 
 
 def test_script_chunks_hold_every_cleaned_word_in_order() -> None:
-    cleaned = clean(ingest(str(SEED)))
+    cleaned = clean(read_source(str(SEED)))
     script = load_script(str(SEED), Voice())
     expected = words([cleaned.title, *(b.text for b in cleaned.blocks)])
     assert words(c.text for c in script.chunks()) == expected

@@ -7,7 +7,7 @@ import pytest
 from podcast.text import topics
 from podcast.text.clean import clean
 from podcast.text.normalize import normalize
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import read_source
 from podcast.text.segment import build_script
 from tests.conftest import SEED
 
@@ -38,7 +38,7 @@ def _long(paragraphs: list[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def seed_script():  # type: ignore[no-untyped-def]
-    return build_script(clean(ingest(str(SEED))), "default", normalize)
+    return build_script(clean(read_source(str(SEED))), "default", normalize)
 
 
 def test_seed_gets_three_to_eight_chapters_with_short_titles(seed_script) -> None:  # type: ignore[no-untyped-def]

@@ -25,19 +25,17 @@ from podcast.build.plan import (
     DEFAULT_BITRATE_KBPS,
     BuildOptions,
     Setup,
-    default_sources,
-    expand_sources,
     plan_episode,
     produce,
     project_lexicon_of,
     setup,
 )
 from podcast.build.render import Rendering, start_rendering
+from podcast.build.sources import default_sources, expand_sources
 from podcast.config.show import Show
 from podcast.config.voices import Voice
 from podcast.models import Episode, Script
 from podcast.progress import SYNTHESIS, Progress
-from podcast.project import find_project
 from podcast.synth.synthesize import Synthesizer
 
 __all__ = ["BuildOptions", "Setup", "build", "build_episode", "plan_episode", "setup"]
@@ -118,7 +116,7 @@ def build_episode(
     show = show or Show()
     settings = settings or EncodeSettings(DEFAULT_BITRATE_KBPS, (), synthesizer.use_cache)
     if project_lexicon is None:
-        project_lexicon = project_lexicon_of(find_project())
+        project_lexicon = project_lexicon_of()
     produced = produce(script, voice, show, project_lexicon)
     with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
         started = start_episode(produced, voice, voices or {}, show, synthesizer, encoders,

@@ -15,9 +15,8 @@ from podcast.audio.assemble import DEFAULT_BITRATE_KBPS
 from podcast.config.lexicon import LEXICON_FILE, load_lexicon
 from podcast.config.show import Show, load_show
 from podcast.config.voices import DEFAULT_VOICE_NAME, Voice, load_voice
-from podcast.errors import InputError
 from podcast.models import Script
-from podcast.project import Project, articles_in, find_project
+from podcast.project import Project, find_project
 from podcast.text import lang, lexicon
 from podcast.text.cast import Cast, parse_cast
 from podcast.text.plan import plan_script
@@ -61,13 +60,14 @@ def load_script(
 ) -> Script:
     """``text.plan.plan_script`` with the project's lexicon (default: its ``lexicon.toml``)."""
     if project_lexicon is None:
-        project_lexicon = project_lexicon_of(find_project())
+        project_lexicon = project_lexicon_of()
     return plan_script(source, voice, project_lexicon, language, cast, voices)
 
 
-def project_lexicon_of(project: Project) -> dict[str, str]:
-    """The project's own lexicon (``lexicon.toml`` at its root; empty when there is none)."""
-    return load_lexicon(project.root / LEXICON_FILE)
+def project_lexicon_of(project: Project | None = None) -> dict[str, str]:
+    """The project's own lexicon (``lexicon.toml`` at its root; empty when there is none);
+    by default the project of the current folder."""
+    return load_lexicon((project or find_project()).root / LEXICON_FILE)
 
 
 def load_cast(
@@ -121,30 +121,3 @@ def shown(source: str, root: Path) -> str:
         return Path(source).resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):
         return source
-
-
-def expand_sources(sources: Sequence[str]) -> list[str]:
-    """Files as given; a folder stands for the articles directly inside it."""
-    expanded: list[str] = []
-    for source in sources:
-        folder = Path(source)
-        if source != "-" and folder.is_dir():
-            found = articles_in(folder)
-            if not found:
-                raise InputError(
-                    f"{source} has no articles (.txt, .md, .html); add one or name a file"
-                )
-            expanded += [str(p) for p in found]
-        else:
-            expanded.append(source)
-    return expanded
-
-
-def default_sources(project: Project) -> list[str]:
-    """Every article in the project's ``seeds/``."""
-    if not project.seeds_dir.is_dir():
-        raise InputError(f"no article given and no seeds/ folder in {project.root}; name a file")
-    found = articles_in(project.seeds_dir)
-    if not found:
-        raise InputError(f"{project.seeds_dir} has no articles (.txt, .md, .html); add one")
-    return [str(p) for p in found]

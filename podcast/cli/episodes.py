@@ -16,13 +16,16 @@ from podcast.cli.common import (
     VoiceOption,
     user_errors,
 )
+from podcast.text.readers import supported_inputs
 
 
 @user_errors
 def build(
     sources: Annotated[
         list[str] | None,
-        typer.Argument(help="Article files (.txt, .md, .html) or '-' for stdin. Default: seeds/."),
+        typer.Argument(
+            help=f"Article files ({supported_inputs()}) or '-' for stdin. Default: seeds/."
+        ),
     ] = None,
     voice: VoiceOption = None,
     out: Annotated[

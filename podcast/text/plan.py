@@ -13,7 +13,7 @@ from podcast.models import Script
 from podcast.text import lang, lexicon
 from podcast.text.cast import Cast, apply_cast
 from podcast.text.clean import clean
-from podcast.text.readers.ingest import ingest
+from podcast.text.readers import read_source
 from podcast.text.segment import build_script
 from podcast.text.speakable import check_speakable
 
@@ -33,7 +33,7 @@ def plan_script(
     lexicon. With a ``cast``, quotations are then given to their voices (``voices`` holds each
     cast voice by name).
     """
-    article = lang.resolve(clean(ingest(source)), language)
+    article = lang.resolve(clean(read_source(source)), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
 

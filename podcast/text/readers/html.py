@@ -1,5 +1,9 @@
 """HTML pages: the main article extracted with trafilatura (this module is its only home).
 
+A source is HTML when named ``.html``/``.htm``/``.xhtml`` (see the registry line in
+``readers/__init__.py``) or, whatever its name, when it opens with ``<!doctype html`` or
+``<html`` (after an XML declaration or comments).
+
 trafilatura drops navigation, footers, scripts, cookie banners and share widgets; ``<h1>`` (or
 the page's metadata) gives the title and ``<h2>``/``<h3>`` give chapters.
 """
@@ -11,6 +15,23 @@ from xml.etree import ElementTree
 
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block
+from podcast.text.readers.decode import decode, peek
+from podcast.text.readers.registry import CERTAIN, NOT_MINE
+
+_SIGNATURE = re.compile(
+    r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def sniff(head: bytes) -> int:
+    """CERTAIN for a page that opens with ``<!doctype html`` or ``<html``, whatever its name."""
+    return CERTAIN if _SIGNATURE.match(peek(head)) else NOT_MINE
+
+
+def read(data: bytes, name: str) -> Article:
+    return parse_html(decode(data, name), name)
+
 
 _NOSCRIPT = re.compile(r"<noscript\b.*?</noscript\s*>", re.IGNORECASE | re.DOTALL)
 
