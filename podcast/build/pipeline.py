@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import toolchain
+from podcast import formats, toolchain
 from podcast.audio import assemble, loudness, structure
 from podcast.build import manifest, shownotes, transcript
 from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
@@ -31,7 +31,6 @@ from podcast.config.cover import image_info
 from podcast.config.show import Show, load_show
 from podcast.config.voices import DEFAULT_ENGINE, DEFAULT_VOICE_NAME, Voice, load_voice
 from podcast.errors import InputError, OutputError
-from podcast.formats.mp3 import id3 as tag
 from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
 from podcast.progress import ENCODING, SYNTHESIS, Progress
 from podcast.project import Project, articles_in, find_project
@@ -350,7 +349,7 @@ def _start_episode(
         before = synthesizer.rendered
         located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
         # the show's produced parts (intro, outro) are mixed from their lines: render those first
-        lines = {line for part in produced.parts.values() for line in part.lines}
+        lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
         first = synthesizer.render([item for item in located if item.chunk in lines])
         paths = [item.wav_path for item in located]
         jobs = dict(zip(paths, synthesizer.render(located), strict=True))
@@ -491,7 +490,7 @@ def _part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
     if part.meter_log:
         blocks = loudness.blocks_from_log(part.meter_log)
     else:
-        blocks = loudness.measure_blocks(assemble.part_mp3(part))
+        blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
     with contextlib.suppress(OSError):
         atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
     return blocks
@@ -525,7 +524,8 @@ def _finish_episode(pending: _Pending) -> Episode:
     script, work, show = pending.script, pending.work, pending.show
     try:
         encoded = [future.result() for future in pending.encoded]
-        mp3 = work / f"{script.slug}.mp3"
+        output_format = formats.default()
+        mp3 = work / f"{script.slug}{output_format.suffix}"
         level, encodes, seconds = pending.level, 0, pending.loudness_seconds
         while True:
             assemble.join_parts(encoded, mp3)
@@ -544,14 +544,14 @@ def _finish_episode(pending: _Pending) -> Episode:
             remove_stale_temporaries(folder)
         timeline = assemble.timeline(script, pending.parts, encoded)
         # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
-        duration_ms = assemble.mp3_duration_ms(mp3)
+        duration_ms = output_format.duration_ms(mp3)
         marks = _fit_to(timeline.chapters, duration_ms)
         cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
         cover, cover_mime = _cover(show)
         source = script.url or script.source
-        tag.write_tags(
+        output_format.write_tags(
             mp3,
-            tag.EpisodeTags(
+            formats.Tags(
                 title=script.title,
                 artist=script.author or show.author,
                 album=show.title,
@@ -606,7 +606,7 @@ def _finish_episode(pending: _Pending) -> Episode:
         slug=script.slug,
         title=script.title,
         directory=pending.final,
-        mp3_name=f"{script.slug}.mp3",
+        mp3_name=mp3.name,
         duration_ms=duration_ms,
         chapters=marks,
         files=tuple(files),
