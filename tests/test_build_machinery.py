@@ -217,7 +217,11 @@ def test_joined_file_has_one_info_header_for_the_whole(joined) -> None:
     # players' duration (Info frames minus delay and padding) is the timeline's, to the ms
     info = stream.info
     samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
-    assert round(samples * 1000 / 44_100) == timeline.duration_ms == formats.get("mp3").duration_ms(mp3)
+    assert (
+        round(samples * 1000 / 44_100)
+        == timeline.duration_ms
+        == formats.get("mp3").duration_ms(mp3)
+    )
     # mutagen reads LAME-tagged delay only from "LAME" encoders; ffmpeg writes "Lavc"
     assert round(MP3(str(mp3)).info.length * 1000) == round(info.frames * 1152 * 1000 / 44_100)
     tag_crc = struct.unpack(
