@@ -54,7 +54,6 @@ STATE_FILE = ".publish-state.json"
 PAGE_DATA = ".episode.json"  # what a page was made from, to keep it if the build goes
 FEED_FILE = "feed.xml"
 PLAYER_JS = "player.js"
-DEFAULT_SITE_DIR = "public"
 EPISODE_FILES = {
     "chapters.json": ("application/json+chapters", None),
     "transcript.vtt": ("text/vtt", "captions"),
