@@ -357,3 +357,31 @@ def test_the_literal_fence_can_fail() -> None:
         'name = f"{slug}.mp3"\nfound = folder.glob("*.mp3")\nmime = "audio/mpeg"\n'
     )
     assert sorted(_format_literals(bad)) == ["*.mp3", ".mp3", "audio/mpeg"]
+
+
+# --- the wrapper ---------------------------------------------------------------------------------
+
+
+def test_every_ffmpeg_failure_is_one_clear_line(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing here.wav"
+    with pytest.raises(ffmpeg.FfmpegError) as failed:
+        ffmpeg.run(["-i", str(missing), "-f", "null", "-"], doing="read it", hint="check it")
+    message = str(failed.value)
+    assert message.startswith("ffmpeg could not read it (") and message.endswith("); check it")
+    assert "No such file or directory" in message and "\n" not in message
+    assert "[error]" not in message and "[fatal]" not in message and " @ 0x" not in message
+    assert isinstance(failed.value, OutputError)  # the CLI prints it as one line, exit 1
+
+
+def test_the_wrapper_feeds_stdin_and_reads_stdout() -> None:
+    tone = struct.pack("<4h", 1000, -1000, 1000, -1000) * 2205  # 0.4 s at 22.05 kHz
+    log = ffmpeg.run(
+        ["-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0", "-f", "null", "-"],
+        doing="decode", hint="h", feed=[tone[:1000], tone[1000:]], log_level="info",
+    )  # fmt: skip
+    assert "[info]" in log  # every line carries its level
+    decoded = ffmpeg.read_output(
+        ["-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "0.5", "-f", "s16le", "-"],
+        doing="make silence", hint="h",
+    )  # fmt: skip
+    assert decoded == bytes(8000)

@@ -13,8 +13,8 @@ from typing import BinaryIO, cast
 
 from podcast.audio import pcm
 from podcast.errors import OutputError
-from podcast.formats import EncodedStream, ReadTags, Tags
 from podcast.formats.mp3 import frames
+from podcast.formats.protocol import EncodedStream, ReadTags, Tags
 from podcast.models import ChapterMark
 
 LAME_QUALITY = 7  # LAME -q 7: twice as fast as the default, no audible loss for speech

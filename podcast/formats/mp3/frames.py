@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from podcast.formats import FormatError
+from podcast.formats.protocol import FormatError
 
 SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)

@@ -37,7 +37,7 @@ from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from podcast import __version__
 from podcast.errors import OutputError
-from podcast.formats import ReadTags, Tags
+from podcast.formats.protocol import ReadTags, Tags
 from podcast.models import ChapterMark
 
 MAX_CHAPTERS = 255
