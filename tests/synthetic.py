@@ -7,7 +7,7 @@ import struct
 import wave
 from pathlib import Path
 
-from podcast.audio.assemble import SAMPLE_RATE
+from podcast.audio.pcm import SAMPLE_RATE
 
 
 def tone_wav(

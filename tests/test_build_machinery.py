@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from mutagen.mp3 import MP3
 
-from podcast.audio import assemble
+from podcast import formats
+from podcast.audio import assemble, pcm
 from podcast.config.voices import Voice
 from podcast.errors import SynthesisError
 from podcast.formats.mp3 import frames as mpeg
@@ -172,7 +173,7 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:
 
 # ------------------------------------------------------------------- parts and their joins
 
-RATE = assemble.SAMPLE_RATE
+RATE = pcm.SAMPLE_RATE
 
 
 def _tone_wav(path: Path, speech_ms: int) -> Path:
@@ -216,7 +217,11 @@ def test_joined_file_has_one_info_header_for_the_whole(joined) -> None:
     # players' duration (Info frames minus delay and padding) is the timeline's, to the ms
     info = stream.info
     samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
-    assert round(samples * 1000 / 44_100) == timeline.duration_ms == assemble.mp3_duration_ms(mp3)
+    assert (
+        round(samples * 1000 / 44_100)
+        == timeline.duration_ms
+        == formats.get("mp3").duration_ms(mp3)
+    )
     # mutagen reads LAME-tagged delay only from "LAME" encoders; ffmpeg writes "Lavc"
     assert round(MP3(str(mp3)).info.length * 1000) == round(info.frames * 1152 * 1000 / 44_100)
     tag_crc = struct.unpack(
@@ -394,8 +399,8 @@ def test_part_metered_while_encoding_reads_like_the_file(tmp_path: Path, wheel_f
         part, wavs, tmp_path / "p.part", 96, ["volume=1dB"], loudness.loopback_meter()
     )
     metered = loudness.blocks_from_log(encoded.meter_log)
-    read = loudness.measure_blocks(assemble.part_mp3(encoded))
-    seconds = encoded.frames_samples / assemble.OUTPUT_SAMPLE_RATE
+    read = loudness.measure_blocks(assemble.part_stream(encoded))
+    seconds = encoded.frames_samples / encoded.output_format.sample_rate
     assert abs(len(metered.momentary) - seconds * 10) <= 1.5
     assert abs(len(metered.momentary) - len(read.momentary)) <= 1
     common = min(len(metered.momentary), len(read.momentary))
@@ -413,8 +418,8 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
 
     predicted = loudness.plan
 
-    def too_quiet(measured: loudness.Loudness, output_sample_rate: int = 44_100):
-        level = predicted(measured, output_sample_rate)
+    def too_quiet(measured: loudness.SpeechLoudness):
+        level = predicted(measured)
         return loudness.LoudnessPlan(level.measured, level.gain_db - 4.0)
 
     monkeypatch.setattr(loudness, "plan", too_quiet)
@@ -447,7 +452,7 @@ def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> 
 def test_encoder_failure_quotes_ffmpeg_errors_without_their_log_prefixes(tmp_path) -> None:
     from podcast.errors import OutputError
 
-    encoder = assemble.Mp3Encoder(tmp_path / "missing" / "x.mp3", 96)
+    encoder = assemble.Encoder(tmp_path / "missing" / "x.mp3", 96)
     encoder.write(bytes(4410))
     with pytest.raises(OutputError) as failed:
         encoder.close()

@@ -28,7 +28,7 @@ from lxml import etree
 
 from podcast.config.show import load_show
 from podcast.publish.serve import serving
-from podcast.publish.site import ascii_slug, publish
+from podcast.publish.site import ascii_slug, publish_site
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -58,7 +58,7 @@ def site(seed_episode: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
     article.write_text(TRICKY, encoding="utf-8")
     (tricky,) = build([str(article)], BuildOptions(out_dir=episodes))
     show = load_show(None, ROOT)
-    result = publish(episodes, root / "public", show, base_url=BASE, now=FIRST)
+    result = publish_site(episodes, root / "public", show, base_url=BASE, now=FIRST)
     return {
         "root": root,
         "episodes": episodes,
@@ -183,7 +183,7 @@ def test_republishing_keeps_guids_and_dates_and_adds_new_episodes(site: dict) ->
     before = {
         i.findtext("guid"): i.findtext("pubDate") for i in _feed(site).findall("channel/item")
     }
-    again = publish(site["episodes"], site["public"], site["show"], base_url=BASE)
+    again = publish_site(site["episodes"], site["public"], site["show"], base_url=BASE)
     assert again.added == ()
     after = {i.findtext("guid"): i.findtext("pubDate") for i in _feed(site).findall("channel/item")}
     assert after == before
@@ -192,7 +192,7 @@ def test_republishing_keeps_guids_and_dates_and_adds_new_episodes(site: dict) ->
     shutil.copytree(site["episodes"] / site["tricky_slug"], extra)
     (extra / "tricky.mp3").unlink(missing_ok=True)
     later = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
-    third = publish(site["episodes"], site["public"], site["show"], base_url=BASE, now=later)
+    third = publish_site(site["episodes"], site["public"], site["show"], base_url=BASE, now=later)
     assert third.added == ("extra-episode",)
     items = {i.findtext("guid"): i.findtext("pubDate") for i in _feed(site).findall("channel/item")}
     assert len(items) == 3
@@ -200,12 +200,12 @@ def test_republishing_keeps_guids_and_dates_and_adds_new_episodes(site: dict) ->
     newest = _feed(site).find("channel/item")
     assert email.utils.parsedate_to_datetime(newest.findtext("pubDate") or "") == later  # type: ignore[union-attr]
     # --remove takes it out, and it stays out on the next publish
-    gone = publish(
+    gone = publish_site(
         site["episodes"], site["public"], site["show"], base_url=BASE, remove=("extra-episode",)
     )
     assert gone.removed == ("extra-episode",)
     assert not (site["public"] / "extra-episode").exists()
-    publish(site["episodes"], site["public"], site["show"], base_url=BASE)
+    publish_site(site["episodes"], site["public"], site["show"], base_url=BASE)
     remaining = {
         i.findtext("guid"): i.findtext("pubDate") for i in _feed(site).findall("channel/item")
     }

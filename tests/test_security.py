@@ -162,10 +162,10 @@ def test_build_with_hostile_title_writes_only_inside_out(
     # The feed and the site (issue 8): the feed parses with no injected element, no page
     # carries a script, and every published file stays inside the site folder.
     from podcast.config.show import load_show
-    from podcast.publish.site import publish
+    from podcast.publish.site import publish_site
 
     site = tmp_path / "public"
-    publish(tmp_path / "out", site, load_show(None, tmp_path), base_url="https://example.org/")
+    publish_site(tmp_path / "out", site, load_show(None, tmp_path), base_url="https://example.org/")
     assert_xml_escaped((site / "feed.xml").read_text(encoding="utf-8"))
     for page in site.rglob("*.html"):
         assert_no_script(page.read_text(encoding="utf-8"))
@@ -249,7 +249,7 @@ def test_ffmpeg_gets_an_argument_list_with_hostile_name(tmp_path: Path) -> None:
     from podcast.audio import assemble
 
     weird = tmp_path / "a; touch PWNED #$(id).mp3"
-    encoder = assemble.Mp3Encoder(weird, 64)
+    encoder = assemble.Encoder(weird, 64)
     encoder.write(bytes(22050 * 2))
     encoder.close()
     assert weird.is_file() and weird.stat().st_size > 0

@@ -114,7 +114,7 @@ def test_ebur128_summary_is_parsed() -> None:
 
 
 def test_gain_plan_targets_minus_16_and_limits_peaks() -> None:
-    measured = loudness.Loudness(-20.0, -3.0, 2.0)
+    measured = loudness.SpeechLoudness(-20.0, -3.0, 2.0)
     level = loudness.plan(measured)
     assert level.gain_db == pytest.approx(4.0 + loudness.PAUSE_ALLOWANCE_LU)
     chain = ",".join(level.filters())
@@ -238,6 +238,7 @@ def test_structured_episode_is_in_loudness_spec(produced: dict) -> None:
 
 
 def test_chapter_url_becomes_wxxx_after_tit2(tmp_path: Path) -> None:
+    from podcast.formats import Tags
     from podcast.formats.mp3 import id3 as tag
     from podcast.models import ChapterMark
 
@@ -247,7 +248,7 @@ def test_chapter_url_becomes_wxxx_after_tit2(tmp_path: Path) -> None:
         ChapterMark("One", 0, 1000, "https://example.org/a"),
         ChapterMark("Två", 1000, 2000, "https://example.org/ü"),
     )
-    tag.write_tags(mp3, tag.EpisodeTags("T", "A", "S", "2024-01-01", "Source: x"), marks)
+    tag.write_tags(mp3, Tags("T", "A", "S", "2024-01-01", "Source: x"), marks)
     parsed = readback.parse_id3(mp3)
     chaps = [f for f in parsed.frames if f.id == "CHAP"]
     assert [[s.id for s in c.sub_frames] for c in chaps] == [["TIT2", "WXXX"]] * 2

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from podcast import formats
 from podcast.audio import assemble
 from podcast.build import transcript
 from podcast.config.voices import Voice
@@ -82,7 +83,7 @@ def test_one_cue_per_sentence(rendered) -> None:
 def test_encoded_duration_matches_the_timeline(rendered) -> None:
     _, _, timeline, mp3 = rendered
     # players skip the encoder delay and padding the Info header names: the timeline, to the ms
-    assert assemble.mp3_duration_ms(mp3) == timeline.duration_ms
+    assert formats.get("mp3").duration_ms(mp3) == timeline.duration_ms
     assert abs(readback.ffmpeg_duration_ms(mp3) - timeline.duration_ms) <= 30
     info = readback.mp3_stream(mp3)
     assert (info.sample_rate, info.channels, info.bitrate_kbps) == (44100, 1, 96)
@@ -92,7 +93,7 @@ def test_chapters_are_written_in_time_order_although_mutagen_sorts_by_size(rende
     _, _, _, mp3 = rendered
     # Titles of decreasing length make mutagen's size order the reverse of time order.
     marks = tuple(ChapterMark("x" * (60 - 10 * i), i * 200, (i + 1) * 200) for i in range(5))
-    tag.write_tags(mp3, tag.EpisodeTags("t", "a", "b", "2024-01-01", "c"), marks)
+    tag.write_tags(mp3, formats.Tags("t", "a", "b", "2024-01-01", "c"), marks)
     chaps = [f for f in readback.parse_id3(mp3).frames if f.id == "CHAP"]
     assert [readback.chap_fields(c)[1] for c in chaps] == [0, 200, 400, 600, 800]
     assert [c.title for c in readback.ffprobe_chapters(mp3)] == [m.title for m in marks]
@@ -104,7 +105,7 @@ def test_too_many_chapters_is_a_clear_error(rendered) -> None:
     _, _, _, mp3 = rendered
     marks = tuple(ChapterMark(str(i), i, i + 1) for i in range(256))
     with pytest.raises(OutputError, match="at most 255"):
-        tag.write_tags(mp3, tag.EpisodeTags("t", "a", "b", "", "c"), marks)
+        tag.write_tags(mp3, formats.Tags("t", "a", "b", "", "c"), marks)
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import tempfile
 import time
 import warnings
 from collections.abc import Iterable, Iterator
@@ -44,8 +42,10 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
-from podcast import toolchain
+from podcast import formats
+from podcast.audio import ffmpeg, pcm
 from podcast.errors import OutputError, ToolchainError
+from podcast.formats import OutputFormat
 
 TARGET_LUFS = -16.0
 TOLERANCE_LU = 1.0
@@ -66,17 +66,13 @@ GAIN_STEP_DB = 0.5
 # Gain is never raised beyond this: a near-silent input is a bug to show, not to amplify.
 MAX_GAIN_DB = 30.0
 EBUR128 = "ebur128=peak=true:dualmono=true:framelog=verbose"
-# Before encoding only the integrated loudness matters; true-peak metering (4x oversampling)
-# costs three times as much as the rest, so the pre-pass reads sample peaks.
-EBUR128_SAMPLE_PEAK = "ebur128=peak=sample:dualmono=true:framelog=verbose"
-PCM_SAMPLE_RATE = 22_050
 
 _NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
 
 
 @dataclass(frozen=True)
 class Loudness:
-    """Figures from one ``ebur128`` pass (dual-mono for mono input)."""
+    """What a meter reads from encoded audio: dual-mono loudness, true peak (4x oversampled)."""
 
     integrated_lufs: float
     true_peak_dbtp: float
@@ -95,20 +91,30 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class SpeechLoudness:
+    """The speech's loudness before encoding (``speech_loudness``): the pre-pass reads sample
+    peaks, as true-peak metering (4x oversampling) would cost three times as much and only the
+    integrated loudness decides the gain."""
+
+    integrated_lufs: float
+    sample_peak_dbfs: float
+    lra_lu: float
+
+
+@dataclass(frozen=True)
 class LoudnessPlan:
     """What the encoder applies: a gain in dB and a limiter ceiling, from a measurement."""
 
-    measured: Loudness
+    measured: SpeechLoudness
     gain_db: float
     ceiling_dbtp: float = LIMITER_CEILING_DBTP
-    output_sample_rate: int = 44_100
 
     def filters(self) -> list[str]:
-        return encoder_filters(self.gain_db, self.ceiling_dbtp, self.output_sample_rate)
+        return encoder_filters(self.gain_db, self.ceiling_dbtp)
 
 
 def parse_summary(log: str) -> Loudness:
-    """Read the summary ``ebur128`` prints at the end of a pass."""
+    """Read the summary ``ebur128=peak=true`` prints at the end of a pass."""
     at = log.rfind("Summary:")
     summary = log[at:] if at >= 0 else ""
     found = {
@@ -141,37 +147,13 @@ def _ebur128_log(
     meter: str = EBUR128,
     log_level: str = "info",
 ) -> str:
-    ffmpeg = toolchain.find_ffmpeg().path
-    args = [ffmpeg, "-hide_banner", "-nostats", "-loglevel", log_level, *input_args,
-            "-af", meter, "-f", "null", "-"]  # fmt: skip
-    # stderr goes to a file: ffmpeg may write more than a pipe holds while we feed its stdin.
-    with tempfile.TemporaryFile() as log:
-        try:
-            proc = subprocess.Popen(
-                args,
-                stdin=subprocess.PIPE if stdin_chunks is not None else subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=log,
-                start_new_session=True,  # Ctrl-C is ours to handle (see assemble.Mp3Encoder)
-            )
-        except OSError as exc:
-            raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
-        try:
-            if stdin_chunks is not None:
-                assert proc.stdin is not None
-                for chunk in stdin_chunks:
-                    proc.stdin.write(chunk)
-                proc.stdin.close()
-            code = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        log.seek(0)
-        text = log.read().decode("utf-8", "replace")
-    if code != 0:
-        raise OutputError(f"ffmpeg could not measure loudness: {text.strip()[-300:]}")
-    return text
+    return ffmpeg.run(
+        [*input_args, "-af", meter, "-f", "null", "-"],
+        doing="measure loudness",
+        hint="run 'podcast doctor'",
+        feed=stdin_chunks,
+        log_level=log_level,
+    )
 
 
 # --- measuring an episode part by part ------------------------------------------------------
@@ -242,16 +224,19 @@ def blocks_from_log(log: str) -> Blocks:
     return Blocks(tuple(m for m, _ in pairs), tuple(s for _, s in pairs), peak)
 
 
-def measure_blocks(mp3: bytes, sample_rate: int = 44_100) -> Blocks:
-    """Blocks and true peak of an MP3 stream (one part of an episode), in one ffmpeg pass."""
+def measure_blocks(stream: bytes, output_format: OutputFormat | None = None) -> Blocks:
+    """Blocks and true peak of an encoded stream (one part of an episode, in
+    ``output_format``, default ``formats.default()``), in one ffmpeg pass."""
+    fmt = output_format or formats.default()
     # the 100 ms readings are logged at ffmpeg's "verbose" level
     log = _ebur128_log(
-        ["-f", "mp3", "-i", "pipe:0"], [mp3], _blocks_meter(sample_rate), log_level="verbose"
-    )
+        [*fmt.decoder_args(), "-i", "pipe:0"], [stream], _blocks_meter(fmt.sample_rate),
+        log_level="verbose",
+    )  # fmt: skip
     return blocks_from_log(log)
 
 
-def loopback_meter(sample_rate: int = 44_100) -> list[str]:
+def loopback_meter(sample_rate: int = pcm.EPISODE_SAMPLE_RATE) -> list[str]:
     """ffmpeg output options that meter what the encoder of the same run produced.
 
     A loopback decoder (``-dec 0:0``, ffmpeg 7.0+) decodes output stream 0's packets, the
@@ -338,7 +323,7 @@ def _dbfs(peak: int) -> float:
 
 
 def measure_speech(
-    chunks: Iterable[bytes], sample_rate: int = PCM_SAMPLE_RATE
+    chunks: Iterable[bytes], sample_rate: int = pcm.SAMPLE_RATE
 ) -> list[SpeechLevel]:
     """Each 16-bit mono PCM chunk's readings on its own, all in one ffmpeg pass."""
     step = round(sample_rate * _STEP_S)
@@ -348,12 +333,12 @@ def measure_speech(
 
     def laid_out() -> Iterator[bytes]:
         yield bytes(2 * gap)
-        for pcm in chunks:
-            samples = len(pcm) // 2
+        for speech in chunks:
+            samples = len(speech) // 2
             span = -(-(samples + gap) // step) * step  # the chunk, then silence to a step
             steps.append(span // step)
-            peaks.append(audioop.max(pcm, 2) if pcm else 0)
-            yield pcm
+            peaks.append(audioop.max(speech, 2) if speech else 0)
+            yield speech
             yield bytes(2 * (span - samples))
 
     input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
@@ -371,18 +356,18 @@ def measure_speech(
     return levels
 
 
-def speech_loudness(levels: Iterable[SpeechLevel]) -> Loudness:
-    """The speech's loudness from its chunks' readings (``true_peak_dbtp``: the sample peak)."""
+def speech_loudness(levels: Iterable[SpeechLevel]) -> SpeechLoudness:
+    """The speech's loudness from its chunks' readings."""
     items = list(levels)
     integrated, _ = _gated_mean([m for level in items for m in level.momentary], -10.0)
     _, kept = _gated_mean([s for level in items for s in level.short_term], -20.0)
     kept.sort()
     lra = kept[round(0.95 * (len(kept) - 1))] - kept[round(0.10 * (len(kept) - 1))] if kept else 0
     peak = max((level.sample_peak_dbfs for level in items), default=-math.inf)
-    return Loudness(round(integrated, 1), round(peak, 1), round(lra, 1))
+    return SpeechLoudness(round(integrated, 1), round(peak, 1), round(lra, 1))
 
 
-def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
+def gain_for(measured: SpeechLoudness, target_lufs: float = TARGET_LUFS) -> float:
     """The static gain (dB) that brings ``measured`` to ``target_lufs``."""
     if math.isinf(measured.integrated_lufs):
         raise OutputError("the episode is silent (no measurable loudness); check the voice")
@@ -391,9 +376,9 @@ def gain_for(measured: Loudness, target_lufs: float = TARGET_LUFS) -> float:
     return min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
 
 
-def plan(measured: Loudness, output_sample_rate: int = 44_100) -> LoudnessPlan:
+def plan(measured: SpeechLoudness) -> LoudnessPlan:
     """Gain and limiter for speech measured with ``speech_loudness``."""
-    return LoudnessPlan(measured, gain_for(measured), output_sample_rate=output_sample_rate)
+    return LoudnessPlan(measured, gain_for(measured))
 
 
 def corrected(previous: LoudnessPlan, verified: Loudness) -> LoudnessPlan:
@@ -402,19 +387,10 @@ def corrected(previous: LoudnessPlan, verified: Loudness) -> LoudnessPlan:
     ceiling = previous.ceiling_dbtp
     if verified.true_peak_dbtp > MAX_TRUE_PEAK_DBTP:
         ceiling -= verified.true_peak_dbtp - MAX_TRUE_PEAK_DBTP + 0.3
-    return LoudnessPlan(
-        previous.measured,
-        round(min(MAX_GAIN_DB, gain), 2),
-        round(ceiling, 2),
-        previous.output_sample_rate,
-    )
+    return LoudnessPlan(previous.measured, round(min(MAX_GAIN_DB, gain), 2), round(ceiling, 2))
 
 
-def encoder_filters(
-    gain_db: float,
-    ceiling_dbtp: float = LIMITER_CEILING_DBTP,
-    output_sample_rate: int = 44_100,
-) -> list[str]:
+def encoder_filters(gain_db: float, ceiling_dbtp: float = LIMITER_CEILING_DBTP) -> list[str]:
     """The ffmpeg audio filters (one ``-af`` chain, joined with ``,``) for gain + limiter.
 
     The limiter works at the speech's own rate (22.05 kHz) and the encoder resamples after it:
@@ -422,7 +398,7 @@ def encoder_filters(
     (the same with Debian's ffmpeg 5.1). The peaks the resampler adds between samples are what
     the ceiling's 0.5 dB headroom is for, and the MP3's true peak is verified anyway. ``level=0``
     turns off alimiter's own auto-levelling; ``latency=1`` removes its look-ahead delay, so the
-    timeline (chapter marks, cues) does not move. ``output_sample_rate`` is kept for callers.
+    timeline (chapter marks, cues) does not move.
     """
     limit = max(0.0625, min(1.0, 10 ** (ceiling_dbtp / 20)))
     return [
@@ -441,7 +417,7 @@ def report(
         "measurement": "ITU BS.1770 / EBU R128, dual-mono (ffmpeg ebur128)",
         "before": {
             "integrated_lufs": plan_used.measured.integrated_lufs,
-            "sample_peak_dbfs": plan_used.measured.true_peak_dbtp,
+            "sample_peak_dbfs": plan_used.measured.sample_peak_dbfs,
             "lra_lu": plan_used.measured.lra_lu,
         },
         "gain_db": plan_used.gain_db,

@@ -5,14 +5,15 @@ timeline that assemble computes still places every sound, chapter mark and cue:
 
 - the **intro** becomes a first chapter: an optional audio file (a jingle), then the show's
   spoken lines. With a music bed, the lines are spoken first, then mixed over the music (which
-  ducks under the voice) into one produced part;
+  ducks under the voice) into one piece of produced audio;
 - the **outro** becomes a last chapter: spoken lines, then an optional audio file;
 - **between chapters**, a sting (audio file) and/or extra silence ends each article chapter but
   the last, so the next chapter's mark still lands in the pause before its first word.
 
-Produced parts are chunks whose ``audio`` names an entry of ``Structure.parts``; they are not
-given to the speech engine. ``render_parts`` turns them into 16-bit mono 22.05 kHz WAVs (what
-assemble reads for speech) with ffmpeg.
+Produced audio: chunks whose ``audio`` names an entry of ``Structure.produced_audio`` (a
+``ProducedAudio``: a file, a silence or lines over a music bed); they are not given to the
+speech engine. ``in_order`` turns them into WAVs of our PCM (``pcm``: what assemble reads for
+speech) with ffmpeg.
 """
 
 from __future__ import annotations
@@ -20,15 +21,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import wave
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from podcast import toolchain
+from podcast.audio import ffmpeg, pcm
+from podcast.audio.pcm import SAMPLE_RATE
 from podcast.config.show import Segment, Show, fill
-from podcast.errors import OutputError, ToolchainError
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
@@ -39,7 +38,6 @@ from podcast.models import (
     SpokenChunk,
 )
 
-SAMPLE_RATE = 22_050
 BED_LEAD_IN_MS = 1500  # music alone before the first word
 BED_TAIL_MS = 2500  # music after the last word, fading out
 BED_FADE_MS = 2000
@@ -47,15 +45,16 @@ LINE_GAP_MS = 400  # between intro lines spoken over music
 DUCK = "sidechaincompress=threshold=0.02:ratio=8:attack=20:release=350:makeup=1"
 INTRO_SPEAKER = ""
 
-# kinds of produced parts
+# kinds of produced audio
 FILE = "file"
 SILENCE = "silence"
 BED = "bed"
 
 
 @dataclass(frozen=True)
-class Part:
-    """How to make one produced chunk's audio."""
+class ProducedAudio:
+    """How to make one produced chunk's audio (not speech, and not an encoded
+    ``assemble.Part``): an audio file, a silence, or spoken lines over a music bed."""
 
     kind: str
     path: Path | None = None  # FILE: the audio file; BED: the music
@@ -66,17 +65,17 @@ class Part:
 
 @dataclass(frozen=True)
 class Structure:
-    """The script with intro/outro/stings added, and how to render the produced parts."""
+    """The script with intro/outro/stings added, and how to make its produced audio."""
 
     script: Script
-    parts: dict[str, Part]
+    produced_audio: dict[str, ProducedAudio]
     article: Script  # the article alone, before the show's parts were added
 
     def speech_chunks(self) -> list[Chunk]:
         """What the speech engine must render: the script's speech and the lines under music."""
         speech = [c for c in self.script.chunks() if not c.audio]
-        for part in self.parts.values():
-            speech.extend(part.lines)
+        for produced in self.produced_audio.values():
+            speech.extend(produced.lines)
         return speech
 
 
@@ -106,15 +105,15 @@ def _part_chunk(name: str, ids: _Ids, voice: str, text: str = "", pause: str = P
 def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str], str]) -> Structure:
     """``script`` with the show's intro, outro and between-chapter parts added."""
     ids = _Ids()
-    parts: dict[str, Part] = {}
+    produced: dict[str, ProducedAudio] = {}
     chapters = list(script.chapters)
 
     sting_or_pause: list[str] = []
     if show.sting:
-        parts["sting"] = Part(FILE, show.sting)
+        produced["sting"] = ProducedAudio(FILE, show.sting)
         sting_or_pause.append("sting")
     if show.between_chapters_pause_ms:
-        parts["between"] = Part(SILENCE, ms=show.between_chapters_pause_ms)
+        produced["between"] = ProducedAudio(SILENCE, ms=show.between_chapters_pause_ms)
         sting_or_pause.append("between")
     if sting_or_pause:
         for index, chapter in enumerate(chapters[:-1]):
@@ -132,11 +131,13 @@ def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str],
     if intro.enabled:
         chunks: list[Chunk] = []
         if intro.audio:
-            parts["intro-audio"] = Part(FILE, intro.audio)
+            produced["intro-audio"] = ProducedAudio(FILE, intro.audio)
             chunks.append(_part_chunk("intro-audio", ids, voice, pause=PAUSE_PARAGRAPH))
         lines = _lines(intro, script, show, voice, speak, ids)
         if lines and intro.music:
-            parts["intro-bed"] = Part(BED, intro.music, lines=tuple(lines), music_db=intro.music_db)
+            produced["intro-bed"] = ProducedAudio(
+                BED, intro.music, lines=tuple(lines), music_db=intro.music_db
+            )
             text = " ".join(c.text for c in lines)
             chunks.append(_part_chunk("intro-bed", ids, voice, text=text))
         else:
@@ -156,77 +157,51 @@ def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str],
         if outro.audio:
             if chunks:
                 chunks[-1] = replace(chunks[-1], pause_after=PAUSE_PARAGRAPH)
-            parts["outro-audio"] = Part(FILE, outro.audio)
+            produced["outro-audio"] = ProducedAudio(FILE, outro.audio)
             chunks.append(_part_chunk("outro-audio", ids, voice))
         chapters.append(Chapter(outro.title, tuple(chunks)))
-    return Structure(replace(script, chapters=tuple(chapters)), parts, script)
+    return Structure(replace(script, chapters=tuple(chapters)), produced, script)
+
+
+_FFMPEG_TIMEOUT_S = 300
+# ffmpeg's options that write our PCM as a WAV file
+_TO_PCM_WAV = ["-ac", str(pcm.CHANNELS), "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le", "-f", "wav"]
 
 
 def _ffmpeg(args: list[str], what: str) -> None:
-    ffmpeg = toolchain.find_ffmpeg().path
-    try:
-        done = subprocess.run(
-            [ffmpeg, "-hide_banner", "-loglevel", "error", "-y", *args],
-            capture_output=True,
-            timeout=300,
-            start_new_session=True,  # Ctrl-C is ours to handle (see assemble.Mp3Encoder)
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ToolchainError(f"ffmpeg failed on {what} ({exc}); run 'podcast doctor'") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip()[-300:]
-        raise OutputError(f"ffmpeg cannot use {what}: {message}; check the show config")
+    ffmpeg.run(["-y", *args], doing=f"use {what}", hint="check the show config",
+               timeout_s=_FFMPEG_TIMEOUT_S)  # fmt: skip
 
 
 def _to_wav(source: Path, out: Path) -> None:
-    _ffmpeg(
-        ["-i", str(source), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le",
-         "-f", "wav", str(out)],
-        str(source),
-    )  # fmt: skip
+    _ffmpeg(["-i", str(source), "-vn", *_TO_PCM_WAV, str(out)], str(source))
 
 
-def _silence_wav(ms: int, out: Path) -> None:
-    with wave.open(str(out), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(bytes(round(ms * SAMPLE_RATE / 1000) * 2))
-
-
-def _pcm(path: Path) -> bytes:
-    with wave.open(str(path), "rb") as wav:
-        return wav.readframes(wav.getnframes())
-
-
-def _bed_wav(part: Part, line_wavs: list[Path], out: Path) -> None:
+def _bed_wav(produced: ProducedAudio, line_wavs: list[Path], out: Path) -> None:
     """Spoken lines over looping music that ducks under the voice and fades out after."""
-    assert part.path is not None
-    gap = bytes(round(LINE_GAP_MS * SAMPLE_RATE / 1000) * 2)
-    lead = bytes(round(BED_LEAD_IN_MS * SAMPLE_RATE / 1000) * 2)
-    tail = bytes(round(BED_TAIL_MS * SAMPLE_RATE / 1000) * 2)
-    voice = lead + gap.join(_pcm(p) for p in line_wavs) + tail
+    assert produced.path is not None
+    gap = pcm.silence(LINE_GAP_MS)
+    voice = (
+        pcm.silence(BED_LEAD_IN_MS)
+        + gap.join(pcm.read_wav(p) for p in line_wavs)
+        + pcm.silence(BED_TAIL_MS)
+    )
     voice_path = out.with_name(f"{out.stem}.voice.wav")
-    with wave.open(str(voice_path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(SAMPLE_RATE)
-        wav.writeframes(voice)
-    total_s = len(voice) / 2 / SAMPLE_RATE
+    pcm.write_wav(voice_path, voice)
+    total_s = len(voice) / pcm.SAMPLE_WIDTH / SAMPLE_RATE
     fade_start = max(0.0, total_s - BED_FADE_MS / 1000)
     graph = (
         f"[1:a]aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono,"
-        f"volume={part.music_db}dB,atrim=0:{total_s:.3f},"
+        f"volume={produced.music_db}dB,atrim=0:{total_s:.3f},"
         f"afade=t=out:st={fade_start:.3f}:d={BED_FADE_MS / 1000}[bed];"
         "[0:a]asplit[v][key];"
         f"[bed][key]{DUCK}[ducked];"
         "[v][ducked]amix=inputs=2:duration=first:normalize=0[out]"
     )
     _ffmpeg(
-        ["-i", str(voice_path), "-stream_loop", "-1", "-i", str(part.path),
-         "-filter_complex", graph, "-map", "[out]", "-ac", "1", "-ar", str(SAMPLE_RATE),
-         "-c:a", "pcm_s16le", "-f", "wav", str(out)],
-        str(part.path),
+        ["-i", str(voice_path), "-stream_loop", "-1", "-i", str(produced.path),
+         "-filter_complex", graph, "-map", "[out]", *_TO_PCM_WAV, str(out)],
+        str(produced.path),
     )  # fmt: skip
     voice_path.unlink(missing_ok=True)
 
@@ -236,7 +211,7 @@ def in_order(
     speech: Iterable[SpokenChunk],
     scratch: Path,
 ) -> Iterator[SpokenChunk]:
-    """Every chunk of ``structure.script`` in order, produced parts rendered into ``scratch``.
+    """Every chunk of ``structure.script`` in order, produced audio rendered into ``scratch``.
 
     ``speech`` yields ``structure.speech_chunks()`` rendered, in that order.
     """
@@ -255,20 +230,20 @@ def in_order(
             yield spoken[chunk]
             continue
         if chunk.audio not in made:
-            part = structure.parts[chunk.audio]
-            lines = [spoken[c].wav_path for c in part.lines]
+            produced = structure.produced_audio[chunk.audio]
+            lines = [spoken[c].wav_path for c in produced.lines]
             # content-addressed, so encoded parts that contain it can be cached safely
-            out = scratch / f"{_part_key(part, lines)}.wav"
+            out = scratch / f"{_produced_key(produced, lines)}.wav"
             if not out.is_file():
                 tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.wav")
                 try:
-                    if part.kind == FILE:
-                        assert part.path is not None
-                        _to_wav(part.path, tmp)
-                    elif part.kind == SILENCE:
-                        _silence_wav(part.ms, tmp)
+                    if produced.kind == FILE:
+                        assert produced.path is not None
+                        _to_wav(produced.path, tmp)
+                    elif produced.kind == SILENCE:
+                        pcm.write_wav(tmp, pcm.silence(produced.ms))
                     else:
-                        _bed_wav(part, lines, tmp)
+                        _bed_wav(produced, lines, tmp)
                     os.replace(tmp, out)
                 finally:
                     tmp.unlink(missing_ok=True)
@@ -276,15 +251,15 @@ def in_order(
         yield SpokenChunk(chunk, made[chunk.audio])
 
 
-def _part_key(part: Part, line_wavs: list[Path]) -> str:
-    digest = hashlib.sha256(part.path.read_bytes()).hexdigest() if part.path else ""
+def _produced_key(produced: ProducedAudio, line_wavs: list[Path]) -> str:
+    digest = hashlib.sha256(produced.path.read_bytes()).hexdigest() if produced.path else ""
     payload = json.dumps(
         {
-            "kind": part.kind,
+            "kind": produced.kind,
             "file": digest,
-            "ms": part.ms,
+            "ms": produced.ms,
             "lines": [p.stem for p in line_wavs],
-            "music_db": part.music_db,
+            "music_db": produced.music_db,
             "bed": [BED_LEAD_IN_MS, BED_TAIL_MS, BED_FADE_MS, LINE_GAP_MS, DUCK],
             "rate": SAMPLE_RATE,
         },

@@ -187,7 +187,7 @@ def part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
     if part.meter_log:
         blocks = loudness.blocks_from_log(part.meter_log)
     else:
-        blocks = loudness.measure_blocks(assemble.part_mp3(part))
+        blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
     with contextlib.suppress(OSError):
         atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
     return blocks

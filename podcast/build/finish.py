@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podcast import formats
 from podcast.audio import assemble, loudness
 from podcast.build import encode, manifest, shownotes, transcript
 from podcast.build.workspace import remove_scratch, write_text
 from podcast.cache import remove_stale_temporaries
 from podcast.config.cover import image_info
 from podcast.config.show import Show
-from podcast.formats.mp3 import id3 as tag
 from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
 
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
@@ -84,18 +84,19 @@ def finish(
     work: Path,
 ) -> Finished:
     """Write the tagged MP3, chapters, transcripts, show notes and manifest into ``work``."""
-    mp3 = work / f"{script.slug}.mp3"
+    output_format = formats.default()
+    mp3 = work / f"{script.slug}{output_format.suffix}"
     verified = join_and_verify(mp3, started, spoken, settings, work)
     timeline = assemble.timeline(script, started.parts, verified.encoded)
     # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
-    duration_ms = assemble.mp3_duration_ms(mp3)
+    duration_ms = output_format.duration_ms(mp3)
     marks = fit_to(timeline.chapters, duration_ms)
     cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
     cover, cover_mime = _cover(show)
     source = script.url or script.source
-    tag.write_tags(
+    output_format.write_tags(
         mp3,
-        tag.EpisodeTags(
+        formats.Tags(
             title=script.title,
             artist=script.author or show.author,
             album=show.title,

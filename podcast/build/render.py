@@ -45,7 +45,7 @@ def start_rendering(
     """
     before = synthesizer.rendered
     located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
-    lines = {line for part in produced.parts.values() for line in part.lines}
+    lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
     first = synthesizer.render([item for item in located if item.chunk in lines])
     paths = [item.wav_path for item in located]
     jobs = dict(zip(paths, synthesizer.render(located), strict=True))

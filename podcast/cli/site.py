@@ -37,7 +37,7 @@ def publish(
     """Write a static site: feed.xml (RSS + itunes + podcast namespaces) and a page per episode."""
     from podcast.config.show import load_show
     from podcast.project import find_project
-    from podcast.publish.site import publish as run_publish
+    from podcast.publish.site import publish_site as run_publish
 
     project = find_project()
     result = run_publish(

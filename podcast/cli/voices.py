@@ -151,13 +151,16 @@ def preview_command(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="MP3 to write. Default: episodes/previews/NAME.mp3."),
+        typer.Option(
+            "--out", "-o", help="Audio file to write. Default: NAME in episodes/previews/."
+        ),
     ] = None,
     rate: RateOption = None,
     pitch: PitchOption = None,
     engine_voice: EngineVoiceOption = None,
 ) -> None:
     """Render a short sample with a voice and print where it is."""
+    from podcast import formats
     from podcast.config.voices import load_voice
     from podcast.inspect.voice_tools import PREVIEW_TEXT, preview_voice
     from podcast.project import find_project
@@ -165,7 +168,8 @@ def preview_command(
     project = find_project()
     voice = load_voice(name, project.voices_dir, rate_wpm=rate, pitch=pitch,
                        engine_voice=engine_voice)  # fmt: skip
-    target = out or project.episodes_dir / "previews" / f"{voice.name}.mp3"
+    suffix = formats.default().suffix
+    target = out or project.episodes_dir / "previews" / f"{voice.name}{suffix}"
     typer.echo(str(preview_voice(voice, target, text or PREVIEW_TEXT)))
 
 

@@ -1,0 +1,91 @@
+"""Output formats: what an episode's audio file is, and the registry that names them.
+
+An ``OutputFormat`` knows its file suffix and MIME type, the ffmpeg options that encode our PCM
+into it (``encoder_args``) and read it back (``decoder_args``), how its encoded streams are
+laid out in frames (``scan``) and joined without re-encoding (``join``), the duration players
+read from a file, and how tags and chapters are written and read. Everything else (the
+timeline, loudness, the feed and the site) asks the format, so a new format is one module
+(a class with these members) and one ``register`` line below. MP3 is registered exactly that
+way; a format defined in a test registers itself the same way (``tests/test_formats.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from podcast.errors import ConfigError, did_you_mean
+from podcast.formats.protocol import (
+    EncodedStream,
+    FormatError,
+    OutputFormat,
+    ReadTags,
+    Tags,
+)
+
+__all__ = [
+    "DEFAULT_FORMAT", "EncodedStream", "FormatError", "OutputFormat", "ReadTags", "Tags",
+    "by_suffix", "default", "find_audio", "get", "names", "register", "unregister",
+]  # fmt: skip
+
+DEFAULT_FORMAT = "mp3"
+
+
+_REGISTRY: dict[str, OutputFormat] = {}
+
+
+def register(output_format: OutputFormat) -> OutputFormat:
+    """Make ``output_format`` known by its name and suffix (a later one of the same name wins)."""
+    _REGISTRY[output_format.name] = output_format
+    return output_format
+
+
+def unregister(name: str) -> None:
+    """Forget a format (tests register their own and take them away again)."""
+    _REGISTRY.pop(name, None)
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> OutputFormat:
+    """The format called ``name``; an unknown name is a ``ConfigError`` with a hint."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ConfigError(
+            f"no output format {name!r}{did_you_mean(name, _REGISTRY)}; "
+            f"formats: {', '.join(names())}"
+        ) from None
+
+
+def default() -> OutputFormat:
+    return get(DEFAULT_FORMAT)
+
+
+def by_suffix(path: str | Path) -> OutputFormat | None:
+    """The format whose suffix ``path`` (or a bare suffix such as ``.mp3``) has, if any."""
+    text = str(path)
+    suffix = text.lower() if text.startswith(".") and "/" not in text else Path(text).suffix.lower()
+    return next((f for f in _REGISTRY.values() if f.suffix == suffix), None)
+
+
+def find_audio(folder: Path) -> tuple[Path, OutputFormat] | None:
+    """An episode folder's audio file and its format: ``<folder name><suffix>`` first (the
+    default format before the others), else the first file with a known suffix."""
+    ordered = [default(), *(f for n, f in sorted(_REGISTRY.items()) if n != DEFAULT_FORMAT)]
+    for output_format in ordered:
+        named = folder / f"{folder.name}{output_format.suffix}"
+        if named.is_file():
+            return named, output_format
+    for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+        found = by_suffix(path)
+        if found is not None and path.is_file():
+            return path, found
+    return None
+
+
+# The built-in formats, registered the way a new one is: import its module, register it.
+from podcast.formats.mp3 import Mp3Format  # noqa: E402
+
+register(Mp3Format())

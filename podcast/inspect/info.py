@@ -1,28 +1,27 @@
 """Read a built episode back the way players do: tags, cover, chapters, duration, loudness.
 
-``podcast info FILE.mp3`` prints this; tests use it as one of the independent read-backs.
+``podcast info FILE`` prints this for any registered output format (``podcast.formats``, found
+by the file's suffix); tests use it as one of the independent read-backs.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podcast import formats
 from podcast.audio import loudness
 from podcast.build.shownotes import clock
 from podcast.config.cover import image_info
-from podcast.formats.mp3 import frames as mpeg
-from podcast.formats.mp3 import id3 as tag
+from podcast.formats import ReadTags
 
 
 @dataclass(frozen=True)
 class EpisodeInfo:
     path: Path
     size_bytes: int
-    tags: tag.ReadTags
+    tags: ReadTags
     cover_width: int
     cover_height: int
     loudness: loudness.Loudness | None
@@ -91,31 +90,12 @@ class EpisodeInfo:
         return out
 
 
-def gapless_duration_ms(path: Path) -> int | None:
-    """Duration from the Info header less encoder delay and padding (as gapless players and
-    the build compute it); None when the file has no such header."""
-    with path.open("rb") as fh:
-        head = fh.read(10)
-        start = 0
-        if head[:3] == b"ID3":
-            start = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
-        fh.seek(start)
-        first = fh.read(4096)
-    try:
-        size = mpeg.frame_size(struct.unpack(">I", first[:4])[0])
-        info = mpeg.read_info(first[:size])
-    except (mpeg.MpegError, struct.error):
-        return None
-    samples = info.frames * mpeg.SAMPLES_PER_FRAME - info.delay - info.padding
-    return round(samples * 1000 / 44_100)
-
-
 def read_episode(path: Path, measure: bool = True) -> EpisodeInfo:
-    """Everything a player would show about ``path``; ``measure`` adds a loudness pass."""
-    tags = tag.read_tags(path)
-    exact = gapless_duration_ms(path)
-    if exact is not None and tags.sample_rate == 44_100:
-        tags = dataclasses.replace(tags, duration_ms=exact)
+    """Everything a player would show about ``path``; ``measure`` adds a loudness pass.
+
+    The file's format is the one its suffix names (else the default format).
+    """
+    tags = (formats.by_suffix(path) or formats.default()).read_tags(path)
     picture = image_info(tags.cover) if tags.cover else None
     return EpisodeInfo(
         path=path,

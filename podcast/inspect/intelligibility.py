@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
-from podcast import toolchain
+from podcast.audio import ffmpeg
 
 RECOGNIZER_RATE = 16_000
 
@@ -49,13 +48,10 @@ def word_error_rate(reference: Iterable[str], hypothesis: Iterable[str]) -> floa
 
 def _pcm16k(path: Path) -> bytes:
     """Any audio file ffmpeg reads, as 16 kHz mono 16-bit PCM."""
-    ffmpeg = toolchain.find_ffmpeg().path
-    result = subprocess.run(
-        [ffmpeg, "-v", "error", "-i", str(path), "-ar", str(RECOGNIZER_RATE), "-ac", "1",
-         "-f", "s16le", "-"],
-        capture_output=True, check=True,
+    return ffmpeg.read_output(
+        ["-i", str(path), "-ar", str(RECOGNIZER_RATE), "-ac", "1", "-f", "s16le", "-"],
+        doing=f"decode {path.name}", hint="check that it is an audio file",
     )  # fmt: skip
-    return result.stdout
 
 
 def transcribe(path: Path) -> str:

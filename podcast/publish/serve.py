@@ -1,9 +1,9 @@
 """``podcast serve``: the published site on localhost, with HEAD and byte ranges.
 
-Players seek in an MP3 by asking for byte ranges (``Range: bytes=N-``); Python's own
+Players seek in an episode's audio by asking for byte ranges (``Range: bytes=N-``); Python's own
 ``http.server`` ignores them, so seeking would not work as it will on a real host. This handler
 answers ``206 Partial Content`` for one range, ``416`` for a range past the end, and serves the
-podcast types (VTT, SRT, JSON chapters) with their MIME types. Dot files (the publish state) are
+podcast types (the output formats, VTT, SRT, JSON chapters) with their MIME types. Dot files (the publish state) are
 not served.
 """
 
@@ -21,12 +21,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from podcast import formats
 from podcast.errors import InputError, OutputError
 
 DEFAULT_PORT = 8000
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 EXTRA_TYPES = {
-    ".mp3": "audio/mpeg",
     ".vtt": "text/vtt; charset=utf-8",
     ".srt": "application/x-subrip; charset=utf-8",
     ".json": "application/json",
@@ -43,6 +43,11 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         **SimpleHTTPRequestHandler.extensions_map,
         **EXTRA_TYPES,
     }
+
+    def guess_type(self, path: Any) -> str:
+        # every registered output format, as the feed announces it
+        output_format = formats.by_suffix(str(path))
+        return output_format.mime_type if output_format else super().guess_type(path)
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("PODCAST_SERVE_LOG"):

@@ -13,7 +13,10 @@ remembers that, so the next publish does not bring it back unless it is named ag
 Layout (every file name ASCII)::
 
     SITE/feed.xml  index.html  cover-<hash>.png  player.js
-    SITE/<slug>/index.html  <slug>.mp3  chapters.json  transcript.vtt|srt|json
+    SITE/<slug>/index.html  <slug><suffix>  chapters.json  transcript.vtt|srt|json
+
+The episode's audio file, its suffix and its MIME type (the feed's enclosure, the page's
+audio element) come from the output format registry (``podcast.formats``).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
+from podcast import formats
 from podcast.build.shownotes import clock
 from podcast.config.show import Show
 from podcast.errors import InputError, OutputError
@@ -50,7 +54,6 @@ STATE_FILE = ".publish-state.json"
 PAGE_DATA = ".episode.json"  # what a page was made from, to keep it if the build goes
 FEED_FILE = "feed.xml"
 PLAYER_JS = "player.js"
-DEFAULT_SITE_DIR = "public"
 EPISODE_FILES = {
     "chapters.json": ("application/json+chapters", None),
     "transcript.vtt": ("text/vtt", "captions"),
@@ -130,8 +133,8 @@ class Published:
     guid: str
     pub_date: str  # RFC 2822
     duration_ms: int
-    mp3_name: str
-    mp3_size: int
+    audio_name: str  # the episode's audio file, in any registered format
+    audio_size: int
     notes_html: str
     chapters: tuple[dict[str, Any], ...]
     cues: tuple[dict[str, Any], ...]
@@ -194,7 +197,7 @@ def _digest(path: Path) -> str:
 
 
 def find_episodes(episodes_dir: Path) -> dict[str, Path]:
-    """Built episode folders (with episode.json and their MP3), by their ASCII slug."""
+    """Built episode folders (with episode.json and their audio), by their ASCII slug."""
     found: dict[str, Path] = {}
     if not episodes_dir.is_dir():
         return found
@@ -210,7 +213,7 @@ def _episode_url(base_url: str, slug: str, name: str = "") -> str:
     return f"{base_url}{quote(slug)}/{quote(name)}"
 
 
-def publish(
+def publish_site(
     episodes_dir: Path,
     site: Path,
     show: Show,
@@ -300,14 +303,12 @@ def _publish_episode(folder: Path, manifest: dict[str, Any], site: Path, slug: s
                      record: dict[str, str]) -> Published:  # fmt: skip
     target = site / slug
     target.mkdir(parents=True, exist_ok=True)
-    mp3_source = folder / f"{folder.name}.mp3"
-    if not mp3_source.is_file():
-        mp3s = sorted(folder.glob("*.mp3"))
-        if not mp3s:
-            raise InputError(f"{folder} has no MP3; build the episode again")
-        mp3_source = mp3s[0]
-    mp3_name = f"{slug}.mp3"
-    _copy_if_changed(mp3_source, target / mp3_name)
+    found = formats.find_audio(folder)
+    if found is None:
+        raise InputError(f"{folder} has no episode audio file; build the episode again")
+    audio_source, output_format = found
+    audio_name = f"{slug}{output_format.suffix}"
+    _copy_if_changed(audio_source, target / audio_name)
     for name in EPISODE_FILES:
         if (folder / name).is_file():
             _copy_if_changed(folder / name, target / name)
@@ -322,8 +323,8 @@ def _publish_episode(folder: Path, manifest: dict[str, Any], site: Path, slug: s
         guid=record["guid"],
         pub_date=record["pub_date"],
         duration_ms=int(manifest.get("duration_ms", 0)),
-        mp3_name=mp3_name,
-        mp3_size=(target / mp3_name).stat().st_size,
+        audio_name=audio_name,
+        audio_size=(target / audio_name).stat().st_size,
         notes_html=notes.read_text(encoding="utf-8") if notes.is_file() else "",
         chapters=tuple(manifest.get("chapters", [])),
         cues=tuple(cues),
@@ -336,6 +337,9 @@ def _publish_episode(folder: Path, manifest: dict[str, Any], site: Path, slug: s
 
 def _from_page_json(path: Path, record: dict[str, str]) -> Published:
     data = json.loads(path.read_text(encoding="utf-8"))
+    for old, new in (("mp3_name", "audio_name"), ("mp3_size", "audio_size")):  # older pages
+        if old in data:
+            data[new] = data.pop(old)
     data["chapters"] = tuple(data["chapters"])
     data["cues"] = tuple(data["cues"])
     return Published(guid=record["guid"], pub_date=record["pub_date"], **data)
@@ -393,7 +397,9 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
         fe.link(href=_episode_url(base, episode.slug))
         fe.description(episode.notes_html or html.escape(episode.title))
         fe.enclosure(
-            _episode_url(base, episode.slug, episode.mp3_name), str(episode.mp3_size), "audio/mpeg"
+            _episode_url(base, episode.slug, episode.audio_name),
+            str(episode.audio_size),
+            _format_of(episode).mime_type,
         )
         fe.podcast.itunes_duration(round(episode.duration_ms / 1000))
         if cover_name:
@@ -408,6 +414,10 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
             if name.startswith("transcript.")
         ]
     return fg.rss_str(pretty=True)
+
+
+def _format_of(episode: Published) -> formats.OutputFormat:
+    return formats.by_suffix(episode.audio_name) or formats.default()
 
 
 # --- the pages --------------------------------------------------------------------------------
@@ -513,9 +523,11 @@ def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
         for cue in episode.cues
     )
     cover = f'<img src="../{cover_name}" alt="">' if cover_name else ""
+    audio_format = _format_of(episode)
+    audio = quote(episode.audio_name)
     body = f"""<header>{cover}<p><a href="../">{esc(show.title)}</a></p>
 <h1>{esc(episode.title)}</h1></header>
-<audio id="player" controls preload="metadata" src="{quote(episode.mp3_name)}">
+<audio id="player" controls preload="metadata" src="{audio}">
 <track kind="captions" src="transcript.vtt" srclang="{esc(show.language)}" label="Transcript" default>
 </audio>
 <p id="caption" aria-live="polite"></p>
@@ -531,7 +543,7 @@ def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
 <div class="transcript">
 {transcript}
 </div>
-<p><a href="{quote(episode.mp3_name)}">Download MP3</a> · <a href="transcript.vtt">WebVTT</a> ·
+<p><a href="{audio}">Download {audio_format.name.upper()}</a> · <a href="transcript.vtt">WebVTT</a> ·
 <a href="transcript.srt">SRT</a> · <a href="chapters.json">Chapters (JSON)</a> ·
 <a href="../{FEED_FILE}">Podcast feed (RSS)</a></p>
 <script src="../{PLAYER_JS}"></script>"""

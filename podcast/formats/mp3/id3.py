@@ -1,4 +1,4 @@
-"""ID3v2.3 tags and chapters on the finished MP3, and reading them back.
+"""ID3v2.3 tags and chapters on the finished MP3, and reading them back (``Mp3Format``).
 
 mutagen lives only here. Traps handled (see PITFALLS.md and podcast-conventions.md §1-2):
 - tags are saved as ID3 **v2.3** (ffmpeg's v2.4 chapter frames are broken);
@@ -11,7 +11,6 @@ mutagen lives only here. Traps handled (see PITFALLS.md and podcast-conventions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,6 +36,7 @@ from mutagen.id3._tags import save_frame  # private: pinned mutagen<1.49 and cov
 from mutagen.mp3 import MP3, HeaderNotFoundError
 
 from podcast.errors import OutputError
+from podcast.formats.protocol import ReadTags, Tags
 from podcast.models import ChapterMark
 from podcast.version import __version__
 
@@ -57,46 +57,12 @@ class ChronologicalID3(ID3):
         return data + bytearray().join(blobs)
 
 
-@dataclass(frozen=True)
-class EpisodeTags:
-    title: str
-    artist: str
-    album: str
-    date: str
-    comment: str
-    genre: str = "Podcast"
-    cover: bytes = b""
-    cover_mime: str = "image/png"
-
-
-@dataclass(frozen=True)
-class ReadTags:
-    """An MP3's tags as a player reads them back."""
-
-    version: str
-    title: str
-    artist: str
-    album: str
-    date: str
-    genre: str
-    comment: str
-    cover_mime: str
-    cover: bytes
-    chapters: tuple[ChapterMark, ...]
-    toc_children: tuple[str, ...]
-    duration_ms: int
-    sample_rate: int
-    bitrate_kbps: int
-    channels: int
-    bitrate_mode: str
-
-
 def ascii_url(url: str) -> str:
     """A URL safe for WXXX's ISO-8859-1 field: non-ASCII percent-encoded (UTF-8)."""
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
-def write_tags(path: Path, tags: EpisodeTags, chapters: tuple[ChapterMark, ...]) -> None:
+def write_tags(path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> None:
     """Replace the MP3's ID3 tag with ``tags`` and ``chapters`` (v2.3, CHAPs in time order)."""
     if len(chapters) > MAX_CHAPTERS:
         raise OutputError(f"{len(chapters)} chapters; ID3 allows at most {MAX_CHAPTERS}")

@@ -1,0 +1,184 @@
+"""The one way ffmpeg is run: command lines, the process, its log and its failures.
+
+Every ffmpeg run of the package goes through here (``toolchain`` only finds the binary and
+asks its version), so every run:
+
+- gets the same start of its command line (``command``): no banner, no keyboard, no progress
+  lines, and a log level with the ``level+`` flag, so error lines can be told apart;
+- runs in its own session (process group): Ctrl-C reaches only us, and we stop ffmpeg after
+  cleaning up; otherwise ffmpeg could die first and the interruption would be reported as a
+  failure of the run;
+- logs into a temporary file, not a pipe (a meter logs more than a pipe holds while we feed
+  ffmpeg's standard input);
+- fails the same way: ``FfmpegError`` (an ``OutputError``) says what ffmpeg could not do, its
+  error lines without the prefixes ffmpeg adds, and what to do next. ffmpeg that cannot be
+  started at all is a ``ToolchainError`` (run ``podcast doctor``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from typing import IO
+
+from podcast import toolchain
+from podcast.errors import OutputError, ToolchainError
+
+DETAIL_CHARS = 300  # how much of ffmpeg's complaint a message quotes
+# "[out#0/mp3 @ 0x55] [fatal] " before each line ffmpeg logs with -loglevel level+...
+_LOG_PREFIXES = re.compile(r"^(?:\[[^\]]*\] )+")
+_ERROR_LEVELS = ("[error]", "[fatal]", "[panic]")
+
+
+class FfmpegError(OutputError):
+    """An ffmpeg run failed; the message says what it could not do, why, and what to do."""
+
+    def __init__(self, doing: str, detail: str, hint: str) -> None:
+        super().__init__(f"ffmpeg could not {doing} ({detail}); {hint}")
+
+
+def command(args: Sequence[str], log_level: str = "error") -> list[str]:
+    """ffmpeg's command line: our fixed options, then ``args`` (inputs, filters, outputs).
+
+    ``log_level`` is one of ffmpeg's (``error``, ``info``, ``verbose``); each logged line is
+    prefixed with its level.
+    """
+    return [toolchain.find_ffmpeg().path, "-hide_banner", "-nostdin", "-nostats",
+            "-loglevel", f"level+{log_level}", *args]  # fmt: skip
+
+
+def error_lines(log: str) -> str:
+    """The lines ffmpeg logged as errors, without their prefixes, on one line."""
+    return " ".join(
+        _LOG_PREFIXES.sub("", line).strip()
+        for line in log.splitlines()
+        if any(level in line for level in _ERROR_LEVELS)
+    )
+
+
+def _why(log: str, status: int) -> str:
+    """Why a run that ended with ``status`` failed, from its log."""
+    if status < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-status).name}"
+    errors = error_lines(log)
+    if errors:
+        return errors[:DETAIL_CHARS]
+    last = [_LOG_PREFIXES.sub("", line).strip() for line in log.splitlines() if line.strip()]
+    return last[-1][:DETAIL_CHARS] if last else f"exit status {status}"
+
+
+class Process:
+    """One ffmpeg run: ``args`` (after ``command``'s options), optionally fed on stdin.
+
+    ``doing`` and ``hint`` make its error message: "ffmpeg could not <doing> (<why>); <hint>".
+    ``write`` feeds stdin (``feed=True``); ``close`` waits and returns the log; ``kill`` stops
+    it. With ``capture=True`` what ffmpeg writes to stdout is kept (``output()``).
+    """
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        *,
+        doing: str,
+        hint: str,
+        feed: bool = False,
+        log_level: str = "error",
+        capture: bool = False,
+    ) -> None:
+        self.doing, self.hint = doing, hint
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or kill()
+        self._out: IO[bytes] | None = tempfile.TemporaryFile() if capture else None  # noqa: SIM115
+        try:
+            self._proc = subprocess.Popen(
+                command(args, log_level),
+                stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
+                stdout=self._out if self._out is not None else subprocess.DEVNULL,
+                stderr=self._log,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            self._close_files()
+            raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
+        self._output = b""
+
+    def write(self, data: bytes) -> None:
+        """Feed ``data`` to ffmpeg's stdin; if ffmpeg has stopped, raise why (see ``close``)."""
+        assert self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(data)
+        except BrokenPipeError:
+            self.close()
+            raise FfmpegError(self.doing, "it stopped reading its input", self.hint) from None
+
+    def close(self, timeout_s: float | None = None) -> str:
+        """Wait for ffmpeg to finish; return its log. A failed run raises ``FfmpegError``."""
+        if self._proc.stdin is not None and not self._proc.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self._proc.stdin.close()
+        try:
+            status = self._proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise FfmpegError(self.doing, f"no answer after {timeout_s:g} s", self.hint) from None
+        self._log.seek(0)
+        log = self._log.read().decode("utf-8", "replace")
+        if self._out is not None:
+            self._out.seek(0)
+            self._output = self._out.read()
+        self._close_files()
+        if status != 0:
+            raise FfmpegError(self.doing, _why(log, status), self.hint)
+        return log
+
+    def output(self) -> bytes:
+        """What the finished run wrote to stdout (``capture=True``)."""
+        return self._output
+
+    def kill(self) -> None:
+        self._proc.kill()
+        self._proc.wait()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        self._log.close()
+        if self._out is not None:
+            self._out.close()
+
+
+def run(
+    args: Sequence[str],
+    *,
+    doing: str,
+    hint: str,
+    feed: Iterable[bytes] | None = None,
+    log_level: str = "error",
+    timeout_s: float | None = None,
+) -> str:
+    """Run ffmpeg to the end (feeding it ``feed`` on stdin, if given); return its log."""
+    process = Process(args, doing=doing, hint=hint, feed=feed is not None, log_level=log_level)
+    try:
+        for data in feed or ():
+            process.write(data)
+        return process.close(timeout_s)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            process.kill()
+        raise
+
+
+def read_output(args: Sequence[str], *, doing: str, hint: str,
+                timeout_s: float | None = None) -> bytes:  # fmt: skip
+    """Run ffmpeg to the end and return what it wrote to stdout (``args`` end in ``-``)."""
+    process = Process(args, doing=doing, hint=hint, capture=True)
+    try:
+        process.close(timeout_s)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            process.kill()
+        raise
+    return process.output()
