@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from podcast.config.voices import Voice
+from podcast.engines.espeak import espeak_voice_ids
 from podcast.models import PARAGRAPH, Article, Block
 from podcast.text import lang
 from podcast.text.normalize import normalize
@@ -55,7 +56,7 @@ def test_non_english_text_gets_no_english_rules() -> None:
 
 def test_a_french_article_gets_a_french_espeak_voice() -> None:
     voice = lang.voice_for(Voice(), "fr")
-    assert voice.engine_voice.endswith("/fr") and voice.language == "fr"
+    assert voice.settings.voice.endswith("/fr") and voice.language == "fr"
     assert lang.voice_for(Voice(), "en-gb") == Voice()
 
 
@@ -66,7 +67,7 @@ def test_a_language_espeak_lacks_keeps_the_voice() -> None:
 def test_espeak_voice_ids_from_the_data_folder(tmp_path: Path) -> None:
     (tmp_path / "lang" / "roa").mkdir(parents=True)
     (tmp_path / "lang" / "roa" / "fr").write_text("name French\n")
-    assert lang.espeak_voice_ids(str(tmp_path)) == {"fr": "roa/fr"}
+    assert espeak_voice_ids(str(tmp_path)) == {"fr": "roa/fr"}
 
 
 def test_cli_lang_option_and_detection(tmp_path: Path) -> None:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import toolchain
+from podcast import engines, toolchain
 from podcast.audio import assemble, loudness, structure
 from podcast.build import manifest, shownotes, transcript
 from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
 from podcast.config.cover import image_info
 from podcast.config.show import Show, load_show
-from podcast.config.voices import DEFAULT_ENGINE, DEFAULT_VOICE_NAME, Voice, load_voice
+from podcast.config.voices import DEFAULT_VOICE_NAME, Voice, load_voice
 from podcast.errors import InputError, OutputError
 from podcast.formats.mp3 import id3 as tag
 from podcast.models import ChapterMark, Episode, OutputFile, Script, SpokenChunk
@@ -47,7 +47,6 @@ from podcast.text.speakable import check_speakable
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
-STEADY_ENGINES = frozenset({DEFAULT_ENGINE})  # ... for these engines; see _opening
 PARTIAL_SUFFIX = ".partial"
 LEXICON_FILE = "lexicon.toml"
 PREVIOUS_SUFFIX = ".previous"
@@ -400,7 +399,7 @@ def _start_episode(
 
 def _opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[SpokenChunk]:
     """The chunks whose loudness sets the episode's gain: its first ``PREDICT_WORDS`` words
-    when every voice is a steady one (``STEADY_ENGINES``), otherwise all of them.
+    when every voice's engine is a steady one (``Engine.steady``), otherwise all of them.
 
     espeak-ng keeps its level, so its first minute predicts the episode's loudness to a few
     tenths of a LU (the seed and the four corpus articles: the same gain step as their whole
@@ -411,7 +410,7 @@ def _opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[Spo
     words read 1.6 LU quieter than its whole speech (300 words: 0.1 LU), so with it the gain
     waits for all of the speech, as rendering dominates its build anyway.
     """
-    if any(voice.engine not in STEADY_ENGINES for voice in voices):
+    if any(not engines.get(voice.engine).steady for voice in voices):
         return list(spoken)
     words = 0
     for count, item in enumerate(spoken, start=1):
@@ -674,7 +673,7 @@ def build(
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
             planned = [plan_episode(source, plan, options.language) for source in targets]
             speakers = [speaker for _, speaker in planned]
-            for each in {v.engine_voice: v for v in [*voices.values(), *speakers]}.values():
+            for each in {(v.engine, v.settings): v for v in [*voices.values(), *speakers]}.values():
                 synthesizer.prepare(each)  # an unknown engine voice fails before any work
             with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
                 pending: list[_Pending] = []
