@@ -64,6 +64,39 @@ def test_a_language_espeak_lacks_keeps_the_voice() -> None:
     assert lang.voice_for(Voice(), "xx") == Voice()
 
 
+def test_a_piper_voice_keeps_its_engine_and_lexicon_for_a_language_it_lacks() -> None:
+    """Regression: a Piper voice given a French article got an espeak-ng voice id written into
+    it and lost its lexicon. Each engine picks its own voice for a language."""
+    from podcast.engines.piper import PiperEngine
+
+    voice = Voice(name="natural", engine="piper", lexicon={"Musk": "musk"})
+    if any(lang.startswith("fr") for v in PiperEngine().voices() for lang in v.languages):
+        pytest.skip("a French Piper voice is installed here")
+    french = lang.voice_for(voice, "fr")
+    assert french == voice and french.lexicon == {"Musk": "musk"}
+    assert "/" not in french.settings.voice  # never an espeak-ng id such as roa/fr
+
+
+def test_a_piper_voice_switches_to_an_installed_piper_voice_of_the_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from podcast.engines import piper
+    from podcast.engines.base import EngineVoice
+
+    voices = [EngineVoice("en_US-joe-medium", "joe", ("en-us",)),
+              EngineVoice("fr_FR-siwis-medium", "siwis", ("fr-fr",))]  # fmt: skip
+    monkeypatch.setattr(piper, "installed", lambda: True)
+    monkeypatch.setattr(piper.PiperEngine, "voices", lambda self: voices)
+    voice = Voice(name="natural", engine="piper", lexicon={"Musk": "musk"})
+    french = lang.voice_for(voice, "fr")
+    assert (french.engine, french.settings.voice, french.language) == (
+        "piper",
+        "fr_FR-siwis-medium",
+        "fr",
+    )
+    assert french.lexicon == {}  # the English lexicon does not fit a French voice
+
+
 def test_espeak_voice_ids_from_the_data_folder(tmp_path: Path) -> None:
     (tmp_path / "lang" / "roa").mkdir(parents=True)
     (tmp_path / "lang" / "roa" / "fr").write_text("name French\n")

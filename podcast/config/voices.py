@@ -226,7 +226,7 @@ def _check_lexicon(data: Any, where: str, problems: list[Problem]) -> dict[str, 
             continue
         if saying.count("[[") != saying.count("]]") or re.sub(_PHONEMES_RE, "", saying).count("["):
             problems.append(Problem(where, key, f"unbalanced phoneme brackets in {saying!r}; "
-                                    "write espeak phonemes as [[...]]"))  # fmt: skip
+                                    "write phonemes as [[...]]"))  # fmt: skip
             continue
         if any(not m.group(1).strip() for m in _PHONEMES_RE.finditer(saying)):
             problems.append(Problem(where, key, "empty [[ ]] phonemes"))
