@@ -11,12 +11,13 @@ pyttsx3 lives only here. Its traps (see /work/shared/PITFALLS.md) are handled in
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
 import time
 import wave
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -239,7 +240,28 @@ def _start() -> None:
 
     _allow_phoneme_input()
     _poll_faster()
-    _ENGINE = pyttsx3.init("espeak")
+    with _quiet_stderr():
+        _ENGINE = pyttsx3.init("espeak")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Drop what native code writes on fd 2 while espeak-ng initialises.
+
+    A system libespeak-ng (Debian's 1.51) probes PulseAudio through libpcaudio at init, although
+    pyttsx3 only retrieves audio; when that probe fails (no server, a full disk, a file-size
+    limit) libpulse prints "ftruncate() failed: ..." on the user's terminal. Nothing of ours is
+    written there during init: errors reach the parent through the worker's pipe.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _poll_faster() -> None:
