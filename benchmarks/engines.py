@@ -45,7 +45,7 @@ def measure(voice_name: str, article: Path, scratch: Path, with_wer: bool) -> di
     os.environ["PODCAST_CACHE_DIR"] = str(scratch / f"cache-{voice_name}-rtf")
     with Synthesizer(use_cache=False) as synth:
         synth.prepare(voice)
-        synth.engine_voices()  # start the pyttsx3 worker outside the timing
+        synth.engine_voices(voice.engine)  # start an isolated engine's worker outside the timing
         started = time.perf_counter()
         spoken = list(synth.synthesize(script.chunks(), {voice.name: voice}, scratch / voice_name))
         synth_s = time.perf_counter() - started

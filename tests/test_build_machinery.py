@@ -280,11 +280,13 @@ def test_encode_args_take_extra_filters_before_resampling(tmp_path) -> None:
 def test_closing_the_pool_releases_whoever_waits_on_a_chunk(monkeypatch) -> None:
     from concurrent.futures import CancelledError
 
-    from podcast.synth.synthesize import WorkerPool
+    from podcast import engines
+    from podcast.engines.espeak import EspeakSettings
+    from podcast.synth.pool import WorkerPool
 
     monkeypatch.setenv("PODCAST_TEST_FAULT", "hang-always:zebra")
-    pool = WorkerPool(1, timeout_s=60)
-    settings = {"engine_voice": "gmw/en-us", "rate_wpm": 165, "volume": 1.0, "pitch": 50}
+    pool = WorkerPool(1, timeout_s=60, engine=engines.get("pyttsx3"))
+    settings = EspeakSettings(voice="gmw/en-us", rate_wpm=165, volume=1.0, pitch=50)
     future = pool.submit("render", ("zebra", settings, "/nonexistent/x.wav"), "zebra")
     pool.close()
     with pytest.raises(CancelledError):
@@ -445,7 +447,7 @@ def test_gain_is_predicted_from_the_opening_only_for_steady_voices(tmp_path) -> 
     first = opening(spoken, [espeak])
     assert first == spoken[: -(-PREDICT_WORDS // 40)]  # the chunk that reaches 150 words ends it
     assert opening(spoken[:2], [espeak]) == spoken[:2]  # a short episode: all of it
-    piper = Voice(name="natural", engine="piper", engine_voice="en_US-joe-medium")
+    piper = Voice(name="natural", engine="piper")  # the packaged en_US-joe-medium
     assert opening(spoken, [espeak, piper]) == spoken
 
 

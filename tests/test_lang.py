@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from podcast.config.voices import Voice
+from podcast.engines.espeak import espeak_voice_ids
 from podcast.models import PARAGRAPH, Article, Block
 from podcast.text import lang
 from podcast.text.normalize import normalize
@@ -55,7 +56,7 @@ def test_non_english_text_gets_no_english_rules() -> None:
 
 def test_a_french_article_gets_a_french_espeak_voice() -> None:
     voice = lang.voice_for(Voice(), "fr")
-    assert voice.engine_voice.endswith("/fr") and voice.language == "fr"
+    assert voice.settings.voice.endswith("/fr") and voice.language == "fr"
     assert lang.voice_for(Voice(), "en-gb") == Voice()
 
 
@@ -63,10 +64,43 @@ def test_a_language_espeak_lacks_keeps_the_voice() -> None:
     assert lang.voice_for(Voice(), "xx") == Voice()
 
 
+def test_a_piper_voice_keeps_its_engine_and_lexicon_for_a_language_it_lacks() -> None:
+    """Regression: a Piper voice given a French article got an espeak-ng voice id written into
+    it and lost its lexicon. Each engine picks its own voice for a language."""
+    from podcast.engines.piper import PiperEngine
+
+    voice = Voice(name="natural", engine="piper", lexicon={"Musk": "musk"})
+    if any(lang.startswith("fr") for v in PiperEngine().voices() for lang in v.languages):
+        pytest.skip("a French Piper voice is installed here")
+    french = lang.voice_for(voice, "fr")
+    assert french == voice and french.lexicon == {"Musk": "musk"}
+    assert "/" not in french.settings.voice  # never an espeak-ng id such as roa/fr
+
+
+def test_a_piper_voice_switches_to_an_installed_piper_voice_of_the_language(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from podcast.engines import piper
+    from podcast.engines.base import EngineVoice
+
+    voices = [EngineVoice("en_US-joe-medium", "joe", ("en-us",)),
+              EngineVoice("fr_FR-siwis-medium", "siwis", ("fr-fr",))]  # fmt: skip
+    monkeypatch.setattr(piper, "installed", lambda: True)
+    monkeypatch.setattr(piper.PiperEngine, "voices", lambda self: voices)
+    voice = Voice(name="natural", engine="piper", lexicon={"Musk": "musk"})
+    french = lang.voice_for(voice, "fr")
+    assert (french.engine, french.settings.voice, french.language) == (
+        "piper",
+        "fr_FR-siwis-medium",
+        "fr",
+    )
+    assert french.lexicon == {}  # the English lexicon does not fit a French voice
+
+
 def test_espeak_voice_ids_from_the_data_folder(tmp_path: Path) -> None:
     (tmp_path / "lang" / "roa").mkdir(parents=True)
     (tmp_path / "lang" / "roa" / "fr").write_text("name French\n")
-    assert lang.espeak_voice_ids(str(tmp_path)) == {"fr": "roa/fr"}
+    assert espeak_voice_ids(str(tmp_path)) == {"fr": "roa/fr"}
 
 
 def test_cli_lang_option_and_detection(tmp_path: Path) -> None:

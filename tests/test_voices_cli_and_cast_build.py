@@ -49,9 +49,18 @@ def test_broken_config_gets_one_message_per_problem_and_exit_1(project: Path) ->
     assert result.exit_code == 1
     problems = [line for line in result.stderr.splitlines() if line.startswith("problem")]
     where = str(project / "voices" / "broken.toml")
-    assert problems == [
+    # The close matches come from the installed espeak-ng's own voices, which differ between
+    # releases (the wheel's 1.52 has gmw/en-shaw, Debian's 1.51 does not): the nearest is
+    # gmw/en-us in both, and every match is a voice that engine really has.
+    unknown = (
         f"problem  broken: {where}: voice: espeak-ng has no voice 'gmw/en-uss'; close matches: "
-        "gmw/en-us, gmw/en-us-nyc, gmw/en-shaw",
+    )
+    assert problems[0].startswith(unknown), problems[0]
+    close = problems[0].removeprefix(unknown).split(", ")
+    listed = json.loads(run("voices", "list", "--json").stdout)["engine"]
+    real = {v["id"] for v in listed if v["engine"] == "pyttsx3"}
+    assert close[0] == "gmw/en-us" and 1 <= len(close) <= 3 and set(close) <= real, close
+    assert problems[1:] == [
         f"problem  broken: {where}: rat: unknown key (did you mean 'rate'?); keys are engine, "
         "voice, language, rate, pitch, volume, model, length_scale, noise_scale, noise_w, "
         "sentence_silence_ms, speaker_id, pauses, lexicon",

@@ -18,16 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import toolchain
+from podcast import engines, toolchain
 from podcast.audio import assemble, loudness
 from podcast.build.render import Rendering
 from podcast.cache import atomic_write, cache_root
-from podcast.config.voices import DEFAULT_ENGINE, Voice
+from podcast.config.voices import Voice
 from podcast.models import Script, SpokenChunk
 from podcast.progress import ENCODING, Progress
 
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
-STEADY_ENGINES = frozenset({DEFAULT_ENGINE})  # ... for these engines; see opening()
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
@@ -54,7 +53,7 @@ class Encoding:
 
 def opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[SpokenChunk]:
     """The chunks whose loudness sets the episode's gain: its first ``PREDICT_WORDS`` words
-    when every voice is a steady one (``STEADY_ENGINES``), otherwise all of them.
+    when every voice's engine is a steady one (``Engine.steady``), otherwise all of them.
 
     espeak-ng keeps its level, so its first minute predicts the episode's loudness to a few
     tenths of a LU (the seed and the four corpus articles: the same gain step as their whole
@@ -65,7 +64,7 @@ def opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[Spok
     words read 1.6 LU quieter than its whole speech (300 words: 0.1 LU), so with it the gain
     waits for all of the speech, as rendering dominates its build anyway.
     """
-    if any(voice.engine not in STEADY_ENGINES for voice in voices):
+    if any(not engines.get(voice.engine).steady for voice in voices):
         return list(spoken)
     words = 0
     for count, item in enumerate(spoken, start=1):

@@ -151,7 +151,9 @@ def build(
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
             planned = [plan_episode(source, plan, options.language) for source in targets]
             speakers = [speaker for _, speaker in planned]
-            for each in {v.engine_voice: v for v in [*plan.voices.values(), *speakers]}.values():
+            for each in {
+                (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]
+            }.values():
                 synthesizer.prepare(each)  # an unknown engine voice fails before any work
             with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
                 started: list[Started] = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -44,12 +44,12 @@ def list_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Configured voices, and the voices the installed engine offers."""
+    """Configured voices, and the voices the installed engines offer."""
     from podcast.inspect.voice_tools import list_voices
 
     listing = list_voices(_voices_dir(), lang)
     if as_json:
-        document = {
+        document: dict[str, Any] = {
             "configured": [
                 {
                     "name": c.name,
@@ -65,11 +65,11 @@ def list_command(
                 for c in listing.configured
             ],
             "engine": [
-                {"id": v.id, "name": v.name, "languages": list(v.languages)} for v in listing.engine
+                {"id": v.id, "name": v.name, "languages": list(v.languages), "engine": v.engine}
+                for v in listing.engine
             ],
-            "piper": listing.piper,
-            "variants": listing.variants,
         }
+        document |= {extra.key: list(extra.values) for extra in listing.extras}
         typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     typer.echo("Configured voices:")
@@ -81,10 +81,8 @@ def list_command(
             typer.echo(f"  {check.name:<12} PROBLEM  {check.problems[0]}")
         else:
             typer.echo(f"  {check.name:<12} {check.engine_voice:<22} ({check.source})")
-    typer.echo(
-        f"\nVariants (add to an id with '+', e.g. gmw/en-us+f3): {' '.join(listing.variants)}"
-    )
-    typer.echo(f"\nPiper voices installed: {', '.join(listing.piper) or 'none'}")
+    for extra in listing.extras:
+        typer.echo(f"\n{extra.title}: {' '.join(extra.values) or 'none'}")
     typer.echo(f"\nEngine voices ({len(listing.engine)}):")
     for engine_voice in listing.engine:
         typer.echo(

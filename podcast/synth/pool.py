@@ -1,0 +1,330 @@
+"""The engine-agnostic worker pool: spawned processes under a watchdog.
+
+Each worker process runs one engine (``Engine.start_worker`` once, then ``Engine.render`` per
+chunk): espeak-ng initialises once per process, and Piper's own espeak-ng crashes a process
+that loaded pyttsx3's, so engines never share a process. A worker that dies or hangs is
+replaced and its chunk retried; a chunk that fails twice fails the build naming its text.
+``worker_main`` is the worker's entry point.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass
+from multiprocessing import connection as mp_connection
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from podcast.engines.base import Engine, tmp_path
+from podcast.errors import OutputError, SynthesisError
+
+FAULT_ENV = "PODCAST_TEST_FAULT"  # test hook, see _inject_fault
+_OUTPUT_FAILURE = "output"  # marks a worker's reply whose error is the disk's, not the text's
+
+
+def _inject_fault(spoken: str, attempt: int) -> None:
+    """Make this worker die, hang or fail on a chosen chunk, for tests of the watchdog.
+
+    ``PODCAST_TEST_FAULT=KIND:TEXT`` with KIND ``exit``, ``hang`` or ``fail`` acts on the first
+    attempt at any chunk whose spoken text contains TEXT (the retry then succeeds);
+    ``exit-always``, ``hang-always`` and ``fail-always`` act on every attempt.
+    """
+    spec = os.environ.get(FAULT_ENV)
+    if not spec or ":" not in spec:
+        return
+    kind, _, needle = spec.partition(":")
+    kind, _, always = kind.partition("-")
+    if needle not in spoken or (attempt > 1 and always != "always"):
+        return
+    if kind == "exit":
+        os._exit(70)
+    elif kind == "hang":
+        while True:
+            time.sleep(60)
+    elif kind == "fail":
+        raise SynthesisError("the engine failed (injected by PODCAST_TEST_FAULT)")
+
+
+def worker_main(conn: Connection, engine: Engine) -> None:
+    """Entry point of a synthesis worker process: one engine, then one task at a time.
+
+    Receives ``(task_id, kind, args, attempt)``; sends back ``(task_id, ok, value)`` where
+    value is the result or the error's message. ``kind`` is "render" (``engine.render``) or
+    "voices" (``engine.voices``). ``None`` ends the worker. Ctrl-C is the parent's to handle:
+    the worker ignores it so that an interrupted build is not mistaken for dying workers.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # an engine's chatter on stdout would land on the user's terminal (or their --json pipe)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
+    engine.start_worker()
+    conn.send((-1, True, "ready"))  # time limits count from here
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        task_id, kind, args, attempt = message
+        try:
+            if kind == "render":
+                _inject_fault(args[0], attempt)
+                value: Any = engine.render(*args)
+            elif kind == "voices":
+                value = engine.voices()
+            else:
+                raise ValueError(f"unknown task {kind!r}")
+            reply = (task_id, True, value)
+        except OutputError as exc:  # the disk's fault: no retry, the user must act
+            reply = (task_id, False, (_OUTPUT_FAILURE, str(exc)))
+        except Exception as exc:  # reported to the parent, which retries or fails the build
+            reply = (task_id, False, str(exc) or type(exc).__name__)
+        try:
+            conn.send(reply)
+        except (BrokenPipeError, OSError):
+            return
+
+
+@dataclass
+class _Task:
+    task_id: int
+    kind: str
+    args: tuple[Any, ...]
+    future: Future[Any]
+    label: str  # what to name in an error: the chunk's text
+    attempt: int = 0
+    started: float = 0.0
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    task: _Task | None = None
+    ready: bool = False  # its engine is up (time limits count from then)
+    spawned: float = 0.0
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """Start processes without making them run our ``__main__`` first.
+
+    A spawned process imports the parent's main module before its target: for ``podcast`` that
+    is the CLI, and Typer, Click and Rich cost a worker about 0.1 s of CPU (measured with
+    PYTHONPROFILEIMPORTTIME on a build), for nothing: ``worker_main`` needs only this module.
+    multiprocessing skips that step when ``__main__`` has neither a spec nor a file.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
+class WorkerPool:
+    """Synthesis worker processes (spawned, each running ``engine``) under a watchdog.
+
+    A dispatcher thread hands one task at a time to each idle worker. A worker that dies or
+    takes longer than ``timeout_s`` on one task is killed and replaced, and its task is tried
+    again; a task that fails ``MAX_ATTEMPTS`` times fails with a SynthesisError naming it.
+    Workers start lazily, never more than there are tasks waiting.
+    """
+
+    MAX_ATTEMPTS = 2
+
+    def __init__(self, size: int, timeout_s: float, engine: Engine) -> None:
+        self.size = max(1, size)
+        self.engine = engine
+        self.timeout_s = timeout_s
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self._queue: collections.deque[_Task] = collections.deque()
+        self._workers: list[_Worker] = []
+        self._ids = itertools.count()
+        self._wake_r, self._wake_w = os.pipe()
+        self._closed = False
+        self.replaced = 0  # workers replaced after dying or hanging
+        self._start_failures = 0
+        self._thread = threading.Thread(target=self._run, name="synthesis-watchdog", daemon=True)
+        self._thread.start()
+
+    def submit(self, kind: str, args: tuple[Any, ...], label: str) -> Future[Any]:
+        future: Future[Any] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the synthesis pool is closed")
+            self._queue.append(_Task(next(self._ids), kind, args, future, label))
+        os.write(self._wake_w, b"x")
+        return future
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for task in self._queue:
+                task.future.cancel()
+            self._queue.clear()
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=10)
+        for worker in self._workers:
+            if worker.task is not None:  # nobody may wait forever on a chunk never finished
+                worker.task.future.cancel()
+            self._stop(worker)
+        self._workers.clear()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
+
+    # dispatcher thread ---------------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=worker_main, args=(child, self.engine), name="podcast-synthesis", daemon=True
+        )
+        with _bare_main():
+            process.start()
+        child.close()
+        worker = _Worker(process, parent, spawned=time.monotonic())
+        self._workers.append(worker)
+        return worker
+
+    def prestart(self) -> None:
+        """Start one worker now, so that its engine is ready when the first chunk comes."""
+        with self._lock:
+            if not self._workers and not self._closed:
+                self._spawn()
+        os.write(self._wake_w, b"x")
+
+    def _stop(self, worker: _Worker, kill: bool = False) -> None:
+        if not worker.ready:  # still starting: nothing of value to wait for
+            kill = True
+        if not kill and worker.process.is_alive():
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.process.join(timeout=2)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(timeout=5)
+        worker.conn.close()
+
+    def _assign(self) -> None:
+        with self._lock:
+            free = sum(1 for w in self._workers if w.task is None)  # idle or starting
+            while len(self._workers) < self.size and free < len(self._queue):
+                self._spawn()
+                free += 1
+            while self._queue:
+                idle = next((w for w in self._workers if w.ready and w.task is None), None)
+                if idle is None:
+                    return
+                task = self._queue.popleft()
+                if task.future.cancelled():
+                    continue
+                task.attempt += 1
+                task.started = time.monotonic()
+                idle.task = task
+                # if the worker is already dead, its sentinel fires next and the task is retried
+                with contextlib.suppress(BrokenPipeError, OSError):
+                    idle.conn.send((task.task_id, task.kind, task.args, task.attempt))
+
+    def _failed(self, worker: _Worker, reason: str) -> None:
+        """``worker`` died or hung: replace it and retry its task (or give up on it)."""
+        task = worker.task
+        worker.task = None
+        self._stop(worker, kill=True)
+        self._workers.remove(worker)
+        self.replaced += 1
+        if task is None:
+            if not worker.ready:
+                self._start_failures += 1
+                if self._start_failures >= self.MAX_ATTEMPTS:
+                    self._fail_all(f"{reason} twice; run 'podcast doctor'")
+            return
+        if task.kind == "render":  # what the dead worker left half-written
+            tmp_path(Path(task.args[2]), worker.process.pid or 0).unlink(missing_ok=True)
+        self._retry_or_fail(task, reason)
+
+    def _fail_all(self, message: str) -> None:
+        with self._lock:
+            queued, self._queue = list(self._queue), collections.deque()
+        for task in queued:
+            task.future.set_exception(SynthesisError(message))
+
+    def _retry_or_fail(self, task: _Task, reason: str) -> None:
+        if task.attempt < self.MAX_ATTEMPTS:
+            with self._lock:
+                self._queue.appendleft(task)
+            return
+        task.future.set_exception(
+            SynthesisError(
+                f"{reason} twice while speaking {task.label!r}; check that text "
+                "(or run 'podcast doctor')"
+            )
+        )
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+            self._assign()
+            now = time.monotonic()
+            deadlines = [
+                w.task.started + self.timeout_s if w.task else w.spawned + self.timeout_s
+                for w in self._workers
+                if w.task or not w.ready
+            ]
+            waitables: list[Any] = [self._wake_r]
+            for w in self._workers:
+                waitables += [w.conn, w.process.sentinel]
+            timeout = max(0.0, min(deadlines) - now) if deadlines else None
+            ready = mp_connection.wait(waitables, timeout=timeout)
+            if self._wake_r in ready:
+                os.read(self._wake_r, 4096)
+            for worker in list(self._workers):
+                if worker.conn in ready:
+                    self._receive(worker)
+                elif worker.process.sentinel in ready:
+                    code = worker.process.exitcode
+                    self._failed(worker, f"the synthesis process died (exit code {code})")
+                elif worker.task and time.monotonic() > worker.task.started + self.timeout_s:
+                    self._failed(worker, f"the engine hung (no audio after {self.timeout_s:g} s)")
+                elif not worker.ready and time.monotonic() > worker.spawned + self.timeout_s:
+                    self._failed(worker, "the engine did not start")
+
+    def _receive(self, worker: _Worker) -> None:
+        try:
+            task_id, ok, value = worker.conn.recv()
+        except (EOFError, OSError):
+            self._failed(worker, "the synthesis process died")
+            return
+        if task_id == -1:
+            worker.ready = True
+            self._start_failures = 0
+            return
+        task = worker.task
+        worker.task = None
+        if task is None or task.task_id != task_id:
+            return
+        if ok:
+            task.future.set_result(value)
+        elif isinstance(value, tuple) and value[0] == _OUTPUT_FAILURE:
+            task.future.set_exception(OutputError(value[1]))  # disk full: retrying cannot help
+        else:
+            self._retry_or_fail(task, f"the engine failed ({value})")

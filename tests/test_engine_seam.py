@@ -1,0 +1,259 @@
+"""The engine seam: engines are found through the registry, never by name outside engines/.
+
+A new engine is one module plus one ``register`` line: ``ToneEngine`` below is defined here,
+registered with one line, and a real build speaks with it through the same worker pool,
+cache and encoders as the built-in engines. The built-in silent engine makes planning tests
+fast (chapters, transcript, timing) without any speech library.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import os
+import struct
+import wave
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podcast import engines
+from podcast.config.voices import VoiceConfigError, load_voice, parse_voice
+from podcast.engines.base import (
+    BaseEngine,
+    Setting,
+    SettingProblem,
+    parse_settings,
+    settings_table,
+    tmp_path,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE_WORDS = ("pyttsx3", "piper", "espeak")  # the built-in engines and their library
+ARTICLE = """# Seam test
+
+## First part
+
+The first paragraph says hello to the listener, and then it goes on for a while.
+
+The second paragraph is about the weather, which was fine all week.
+
+## Second part
+
+The third paragraph is the last one here.
+"""
+
+
+# --------------------------------------------------------------------- no name branches
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def engine_names_in_code(path: Path) -> list[str]:
+    """Identifiers, imports and string literals (not docstrings or comments) that name an
+    engine, as "line: text"."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = _docstrings(tree)
+    hits = []
+    for node in ast.walk(tree):
+        texts: list[str] = []
+        if isinstance(node, ast.Name):
+            texts = [node.id]
+        elif isinstance(node, ast.Attribute):
+            texts = [node.attr]
+        elif isinstance(node, ast.alias):
+            texts = [node.name, node.asname or ""]
+        elif isinstance(node, ast.ImportFrom):
+            texts = [node.module or ""]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts = [] if id(node) in docstrings else [node.value]
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            texts = [node.name]
+        for text in texts:
+            if any(word in text.lower() for word in ENGINE_WORDS):
+                hits.append(f"{getattr(node, 'lineno', '?')}: {text[:60]!r}")
+    return hits
+
+
+def test_the_name_finder_sees_code_but_not_docs(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text('"""Spoken by espeak-ng."""\n# piper too\nif engine == "piper":\n    pass\n')
+    assert engine_names_in_code(sample) == ["3: 'piper'"]
+
+
+def test_no_engine_is_named_outside_engines() -> None:
+    """Nothing outside podcast/engines/ branches on an engine's name (toolchain.py only finds
+    espeak-ng's library and data)."""
+    found = {}
+    for path in sorted((ROOT / "podcast").rglob("*.py")):
+        relative = path.relative_to(ROOT / "podcast")
+        if relative.parts[0] == "engines" or relative.as_posix() == "toolchain.py":
+            continue
+        hits = engine_names_in_code(path)
+        if hits:
+            found[relative.as_posix()] = hits
+    assert found == {}
+
+
+# ----------------------------------------------------------- an engine from a test module
+
+
+@dataclass(frozen=True)
+class ToneSettings:
+    hz: int = 440
+    rate_wpm: int = 200
+
+
+TONE_SETTINGS = (
+    Setting("tone_hz", "hz", int, (50, 2000)),
+    Setting("rate", "rate_wpm", int, (80, 450)),
+)
+RENDERS_ENV = "PODCAST_TEST_TONE_LOG"
+
+
+class ToneEngine(BaseEngine):
+    """A sine tone as long as the words: audible, instant, and nothing to install."""
+
+    name = "tone"
+    label = "tone"
+    keys = tuple(s.key for s in TONE_SETTINGS)
+
+    def parse(self, table: Mapping[str, Any]) -> tuple[ToneSettings | None, list[SettingProblem]]:
+        return parse_settings(ToneSettings, TONE_SETTINGS, table)
+
+    def to_table(self, settings: ToneSettings) -> dict[str, Any]:
+        return settings_table(settings, TONE_SETTINGS)
+
+    def version(self) -> str:
+        return "tone 1"
+
+    def render(self, text: str, settings: ToneSettings, out_path: str) -> int:
+        target = Path(out_path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = tmp_path(target, os.getpid())
+        frames = round(22_050 * len(text.split()) * 60 / settings.rate_wpm)
+        with wave.open(str(tmp), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(22_050)
+            wav.writeframes(b"".join(
+                struct.pack("<h", int(8000 * math.sin(2 * math.pi * settings.hz * i / 22_050)))
+                for i in range(frames)
+            ))  # fmt: skip
+        os.replace(tmp, target)
+        with open(os.environ[RENDERS_ENV], "a", encoding="utf-8") as log:  # proof it ran here
+            log.write(f"{os.getpid()} {text}\n")
+        return round(frames * 1000 / 22_050)
+
+
+@pytest.fixture
+def tone_engine() -> Iterator[None]:
+    engines.register(ToneEngine())  # the one line a new engine needs
+    yield
+    engines.unregister("tone")
+
+
+def test_a_new_engine_parses_its_own_settings(tone_engine: None) -> None:
+    voice = parse_voice("t", {"engine": "tone", "tone_hz": 330}, "voices/t.toml")
+    assert voice.settings == ToneSettings(hz=330)
+    with pytest.raises(VoiceConfigError) as caught:
+        parse_voice("t", {"engine": "tone", "tone_hz": 9, "pitch": 40}, "voices/t.toml")
+    assert [str(p) for p in caught.value.problems] == [
+        "voices/t.toml: tone_hz: 9 is out of range (50 to 2000)",
+        'voices/t.toml: pitch: only for engine = "pyttsx3"',
+    ]
+
+
+def test_an_engine_from_a_test_module_builds_an_episode(
+    tone_engine: None, make_project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from podcast.build.pipeline import BuildOptions, build
+
+    project = make_project(ARTICLE)
+    (project / "voices" / "beep.toml").write_text('engine = "tone"\ntone_hz = 660\n')
+    log = project / "renders.log"
+    log.write_text("")
+    monkeypatch.setenv(RENDERS_ENV, str(log))
+    (episode,) = build([str(project / "article.md")],
+                       BuildOptions(voice="beep", out_dir=project / "eps", workers=1))  # fmt: skip
+    rendered = log.read_text().splitlines()
+    assert rendered and all(int(line.split()[0]) != os.getpid() for line in rendered)
+    assert any("weather" in line for line in rendered)
+    chapters = json.loads((episode.directory / "chapters.json").read_text())["chapters"]
+    assert [c["title"] for c in chapters][-2:] == ["First part", "Second part"]
+    assert episode.duration_ms > 5000
+
+
+# ---------------------------------------------------------------- the silent engine
+
+
+def test_silent_voice_plans_and_renders_chunks_fast(make_project: Any, tmp_path: Path) -> None:
+    """The silent engine goes through the real pool: each chunk's WAV lasts its words."""
+    from podcast.build.pipeline import load_script
+    from podcast.engines.base import wav_duration_ms
+    from podcast.synth.synthesize import Synthesizer
+
+    project = make_project(ARTICLE)
+    (project / "voices" / "mute.toml").write_text('engine = "silent"\nrate = 120\n')
+    voice = load_voice("mute", project / "voices")
+    script = load_script(str(project / "article.md"), voice)
+    assert [c.title for c in script.chapters][-2:] == ["First part", "Second part"]
+    with Synthesizer(workers=1, use_cache=False) as synth:
+        spoken = list(synth.synthesize(script.chunks(), {voice.name: voice}, tmp_path / "w"))
+        assert synth.rendered == len([c for c in script.chunks() if c.spoken.strip()])
+    assert [s.chunk for s in spoken] == script.chunks()
+    for item in spoken:
+        words = len(item.chunk.spoken.split())
+        assert wav_duration_ms(item.wav_path) == round(words * 500)  # 120 wpm: 0.5 s a word
+
+
+def test_a_chunks_cache_key_holds_its_own_engines_version(tmp_path: Path) -> None:
+    """A Piper chunk's key changes with Piper's version, not with pyttsx3's (and back)."""
+    from podcast.engines.espeak import EspeakSettings
+    from podcast.engines.piper import PiperSettings
+    from podcast.synth.chunks import chunk_key
+
+    piper = PiperSettings(model="/m.onnx", model_id="x")
+    espeak = EspeakSettings()
+    assert chunk_key("hi", "piper", "piper-tts 1.3", piper) != chunk_key(
+        "hi", "piper", "piper-tts 1.4", piper
+    )
+    assert chunk_key("hi", "piper", "piper-tts 1.3", piper) != chunk_key(
+        "hi", "pyttsx3", "piper-tts 1.3", piper
+    )
+    assert chunk_key("hi", "pyttsx3", "v", espeak) != chunk_key(
+        "hi", "pyttsx3", "v", EspeakSettings(pitch=51)
+    )
+
+
+def test_the_synthesizer_keys_each_chunk_with_its_engines_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from podcast.config.voices import Voice
+    from podcast.models import PAUSE_END, Chunk
+    from podcast.synth.synthesize import Synthesizer
+
+    quiet = Voice(name="q", engine="silent")
+    chunk = Chunk("Hello there.", "Hello there.", "q", 0, PAUSE_END)
+    with Synthesizer(workers=1, use_cache=False) as synth:
+        (before,) = synth.locate([chunk], {"q": quiet}, tmp_path)
+        monkeypatch.setattr(type(engines.get("pyttsx3")), "version", lambda self: "other")
+        synth._versions.clear()
+        (espeak_changed,) = synth.locate([chunk], {"q": quiet}, tmp_path)
+        monkeypatch.setattr(type(engines.get("silent")), "version", lambda self: "silent 2")
+        synth._versions.clear()
+        (silent_changed,) = synth.locate([chunk], {"q": quiet}, tmp_path)
+    assert before.wav_path == espeak_changed.wav_path  # another engine's upgrade: same key
+    assert before.wav_path != silent_changed.wav_path  # its own engine's upgrade: new key
