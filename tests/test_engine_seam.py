@@ -201,7 +201,7 @@ def test_an_engine_from_a_test_module_builds_an_episode(
 
 def test_silent_voice_plans_and_renders_chunks_fast(make_project: Any, tmp_path: Path) -> None:
     """The silent engine goes through the real pool: each chunk's WAV lasts its words."""
-    from podcast.build.pipeline import load_script
+    from podcast.build.plan import load_script
     from podcast.engines.base import wav_duration_ms
     from podcast.synth.synthesize import Synthesizer
 

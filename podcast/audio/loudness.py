@@ -1,6 +1,6 @@
 """Loudness: measure speech PCM before encoding, choose a gain and a limiter, verify the MP3.
 
-Target (podcast-conventions.md §4.4): -16 LUFS integrated, measured as dual-mono (ITU BS.1770,
+Target (what Apple and Spotify ask of podcasts): -16 LUFS integrated, measured as dual-mono (ITU BS.1770,
 EBU R128; a mono file counts twice, +3 dB), within ±1 LU, and a true peak at or below -1 dBTP on
 the encoded MP3.
 

@@ -1,6 +1,6 @@
 """The espeak-ng engine, driven through pyttsx3 (``engine = "pyttsx3"``, the default).
 
-pyttsx3 lives only here. Its traps (see /work/shared/PITFALLS.md) are handled in one place:
+pyttsx3 lives only here. Its traps are handled in one place:
 - espeak-ng initialises once per process, so each worker process owns one engine
   (``start_worker``), and the parent process never loads it;
 - exactly one ``save_to_file`` + ``runAndWait`` per file;

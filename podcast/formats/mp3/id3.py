@@ -1,6 +1,6 @@
 """ID3v2.3 tags and chapters on the finished MP3, and reading them back (``Mp3Format``).
 
-mutagen lives only here. Traps handled (see PITFALLS.md and podcast-conventions.md §1-2):
+mutagen lives only here. Traps handled (what players expect of ID3 chapters: docs/broadcast.md):
 - tags are saved as ID3 **v2.3** (ffmpeg's v2.4 chapter frames are broken);
 - one top-level, ordered CTOC lists every CHAP; TIT2 is each CHAP's first sub-frame;
 - mutagen writes frames sorted by size, so CHAP frames are re-emitted in time order;
