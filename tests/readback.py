@@ -268,3 +268,18 @@ def all_frame_bitrates(path: Path) -> set[int]:
         first = False
         pos += length
     return rates
+
+
+def ebur128(path: Path) -> dict[str, float]:
+    """Integrated loudness (dual-mono), true peak and LRA, straight from ffmpeg."""
+    log = subprocess.run(
+        [find_ffmpeg().path, "-hide_banner", "-nostats", "-i", str(path),
+         "-af", "ebur128=peak=true:dualmono=true:framelog=verbose", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr  # fmt: skip
+    summary = log[log.rfind("Summary:") :]
+    return {
+        "I": float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)),  # type: ignore[union-attr]
+        "TP": float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)),  # type: ignore[union-attr]
+        "LRA": float(re.search(r"LRA:\s+([\d.]+) LU", summary).group(1)),  # type: ignore[union-attr]
+    }

@@ -52,23 +52,8 @@ def built(request: pytest.FixtureRequest) -> dict:
     return request.getfixturevalue("seed_episode" if request.param == "seed" else "long_episode")
 
 
-def ebur128(path: Path) -> dict[str, float]:
-    """Integrated loudness (dual-mono), true peak and LRA, straight from ffmpeg."""
-    log = subprocess.run(
-        [find_ffmpeg().path, "-hide_banner", "-nostats", "-i", str(path),
-         "-af", "ebur128=peak=true:dualmono=true:framelog=verbose", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
-    ).stderr  # fmt: skip
-    summary = log[log.rfind("Summary:") :]
-    return {
-        "I": float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1)),  # type: ignore[union-attr]
-        "TP": float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1)),  # type: ignore[union-attr]
-        "LRA": float(re.search(r"LRA:\s+([\d.]+) LU", summary).group(1)),  # type: ignore[union-attr]
-    }
-
-
 def test_loudness_is_minus_16_lufs_dual_mono_and_true_peak_below_minus_1(built: dict) -> None:
-    measured = ebur128(built["mp3"])
+    measured = readback.ebur128(built["mp3"])
     assert abs(measured["I"] - -16.0) <= 1.0, measured
     assert measured["TP"] <= -1.0, measured
     recorded = built["manifest"]["loudness"]

@@ -16,11 +16,11 @@ from podcast.text.cast import (
     parse_cast,
     quote_spans,
 )
-from podcast.text.lexicon import speaker
+from podcast.text.lexicon import normalizer
 from podcast.text.segment import words
 
 CAST = Cast(narrator="default", quotes="quote", speakers={"Musk": "anchor"})
-SPEAKERS = {name: speaker({}) for name in ("default", "quote", "anchor")}
+SPEAKERS = {name: normalizer({}) for name in ("default", "quote", "anchor")}
 
 
 def script_of(*paragraphs: list[str]) -> Script:
@@ -102,7 +102,7 @@ def test_without_a_cast_the_script_is_unchanged() -> None:
 
 
 def test_split_chunks_are_spoken_with_their_voices_lexicon() -> None:
-    speakers = {**SPEAKERS, "anchor": speaker({"Mars": "[[m'A:z]]"})}
+    speakers = {**SPEAKERS, "anchor": normalizer({"Mars": "[[m'A:z]]"})}
     result = apply_cast(script_of(["“We go to Mars next year,” Musk said."]), CAST, speakers)
     assert result.chunks()[0].spoken == "“We go to [[m'A:z]] next year,”"
 
@@ -158,7 +158,7 @@ def test_no_word_lost_and_order_kept_on_any_text(paragraphs: list[list[str]]) ->
 
 
 def test_phoneme_lexicon_entries_survive_normalization() -> None:
-    say = speaker({"Musk": "[[m'Vsk]]", "SpaceX": "space ex"})
+    say = normalizer({"Musk": "[[m'Vsk]]", "SpaceX": "space ex"})
     assert say("Musk sold 2 SpaceX rockets [for $5].") == (
         "[[m'Vsk]] sold two space ex rockets for five dollars."
     )

@@ -129,6 +129,13 @@ def test_preview_of_each_voice_produces_audio(project: Path, name: str) -> None:
                            capture_output=True, text=True)  # fmt: skip
     seconds = re.search(r"Duration: 00:00:(\d+)\.", probe.stderr)
     assert seconds and int(seconds.group(1)) >= 4  # the default sample is two sentences
+    # made the way an episode is: tagged, and at the loudness every episode gets
+    from tests.readback import ebur128, parse_id3, text_frame
+
+    titles = [text_frame(f) for f in parse_id3(out).frames if f.id == "TIT2"]
+    assert titles == [f"Preview of {name}"]
+    measured = ebur128(out)
+    assert abs(measured["I"] - -16.0) <= 1.0 and measured["TP"] <= -1.0, measured
 
 
 @pytest.mark.slow

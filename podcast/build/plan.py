@@ -111,7 +111,7 @@ def produce(
     script: Script, voice: Voice, show: Show, project_lexicon: dict[str, str]
 ) -> structure.Structure:
     """``script`` with the show's intro, outro and between-chapter parts, said by ``voice``."""
-    say = lexicon.speaker({**project_lexicon, **voice.lexicon}, script.language)
+    say = lexicon.normalizer({**project_lexicon, **voice.lexicon}, script.language)
     return structure.add_structure(script, show, voice.name, say)
 
 

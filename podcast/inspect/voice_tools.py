@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import tomllib
 from dataclasses import dataclass
@@ -204,11 +205,12 @@ def _atomic_path(out: Path) -> Path:
     return Path(tmp)
 
 
-def preview_script(voice: Voice, text: str) -> Script:
-    """A one-chapter script of ``text`` for ``voice``, one chunk per sentence."""
+def preview_script(voice: Voice, text: str, project_lexicon: dict[str, str]) -> Script:
+    """A one-chapter script of ``text`` for ``voice``, one chunk per sentence, spoken with the
+    project's lexicon under the voice's own (as a build speaks)."""
     from podcast.text.segment import sentences, split_long
 
-    say = lexicon.speaker(voice.lexicon)
+    say = lexicon.normalizer({**project_lexicon, **voice.lexicon}, voice.language)
     pieces = [p for s in sentences(text) for p in split_long(s)]
     if not pieces:
         raise ConfigError("the preview text is empty; pass some words with --text")
@@ -227,16 +229,24 @@ def preview_script(voice: Voice, text: str) -> Script:
 
 
 def preview_voice(voice: Voice, out: Path, text: str = PREVIEW_TEXT) -> Path:
-    """Render ``text`` with ``voice`` into the MP3 ``out``; return its path."""
-    from podcast.audio import assemble
+    """Render ``text`` with ``voice`` into the audio file ``out``; return its path.
+
+    The preview is made the way every episode is (``build.pipeline.build_episode``: the
+    project's lexicon, loudness at -16 LUFS, tags), in a scratch folder, and its audio file is
+    then moved to ``out``; ``out`` is replaced only once the preview is whole.
+    """
+    from podcast.build.pipeline import build_episode
+    from podcast.build.plan import project_lexicon_of
     from podcast.synth.synthesize import Synthesizer
 
-    script = preview_script(voice, text)
+    project_lexicon = project_lexicon_of()
+    script = preview_script(voice, text, project_lexicon)
     tmp = _atomic_path(out)
     try:
         with Synthesizer(workers=1) as synthesizer, tempfile.TemporaryDirectory() as scratch:
-            spoken = synthesizer.synthesize(script.chunks(), {voice.name: voice}, Path(scratch))
-            assemble.render(script, spoken, {voice.name: voice}, tmp)
+            episode = build_episode(script, voice, synthesizer, Path(scratch),
+                                    project_lexicon=project_lexicon)  # fmt: skip
+            shutil.move(episode.directory / episode.mp3_name, tmp)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -35,7 +35,7 @@ def has_phonemes(saying: str) -> bool:
     return bool(PHONEMES.search(saying))
 
 
-def speaker(lexicon: Mapping[str, str], language: str = "en") -> Callable[[str], str]:
+def normalizer(lexicon: Mapping[str, str], language: str = "en") -> Callable[[str], str]:
     """A function from written text to what the engine is given, with ``lexicon`` applied."""
     plain = {w: s for w, s in lexicon.items() if not has_phonemes(s)}
     phonetic = sorted(((w, s) for w, s in lexicon.items() if has_phonemes(s)),

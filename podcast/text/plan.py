@@ -38,7 +38,7 @@ def plan_script(
         raise InputError(f"{source}: nothing left to say after cleaning")
 
     def say_for(each: Voice) -> Callable[[str], str]:
-        return lexicon.speaker({**project_lexicon, **each.lexicon}, article.language)
+        return lexicon.normalizer({**project_lexicon, **each.lexicon}, article.language)
 
     narrator = lang.voice_for(voice, article.language)
     check_speakable(article, narrator, article.source or source)
