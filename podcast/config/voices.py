@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import engines
+from podcast.config.problems import ConfigProblems, Problem
 from podcast.errors import ConfigError, did_you_mean
 from podcast.models import (
     PAUSE_CHAPTER,
@@ -113,28 +114,8 @@ def toml_keys() -> tuple[str, ...]:
     return (*_file_order(keys), *_TABLES)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a voice config: where (file and key) and what to do."""
-
-    where: str
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"{self.where}: {self.key}: {self.message}"
-            if self.key
-            else f"{self.where}: {self.message}"
-        )
-
-
-class VoiceConfigError(ConfigError):
+class VoiceConfigError(ConfigProblems):
     """A voice config has one or more problems; ``problems`` lists them all."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(str(p) for p in self.problems))
 
 
 def _check_language(value: Any, where: str, problems: list[Problem]) -> str | None:
