@@ -132,8 +132,8 @@ def suffixes() -> tuple[str, ...]:
 
 
 def supported_inputs(last: str = ", ") -> str:
-    """Each reader's usual suffix, for messages and help: ".txt, .md, .html" (with
-    ``last=" or "``: ".txt, .md or .html")."""
+    """Each reader's usual suffix, for messages and help: ".txt, .md, .html, .epub" (with
+    ``last=" or "``: ".txt, .md, .html or .epub")."""
     names = [reader.suffixes[0] for reader in _READERS if reader.suffixes]
     return last.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
