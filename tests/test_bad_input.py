@@ -68,10 +68,10 @@ CASES: dict[str, Case] = {
     "folder without articles": Case(
         lambda root: (root / "empty").mkdir(),
         ["empty"],
-        "empty has no articles (.txt, .md, .html); add one or name a file",
+        "empty has no articles (.txt, .md, .html, .epub); add one or name a file",
     ),
     "no argument and empty seeds/": Case(
-        nothing, [], "{root}/seeds has no articles (.txt, .md, .html); add one"
+        nothing, [], "{root}/seeds has no articles (.txt, .md, .html, .epub); add one"
     ),
     "empty file": Case(
         write("a.txt", ""), ["a.txt"], "a.txt: is empty; give an article with some text"

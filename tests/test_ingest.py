@@ -138,7 +138,14 @@ def test_markdown_front_matter_links_lists_code_and_macros() -> None:
     assert texts[0] == (
         "HTTP is the protocol of the World Wide Web. It is defined in RFC 1945 with Host."
     )
-    assert texts[1:5] == ["Invention", "A textual format, HTML.", "A protocol, HTTP.", "Done."]
+    # issue 15: a code block is announced in one short sentence (and listed), not dropped mutely
+    assert texts[1:6] == [
+        "Invention",
+        "A textual format, HTML.",
+        "A protocol, HTTP.",
+        "A code example is skipped here.",
+        "Done.",
+    ]
     assert article.blocks[1].kind == HEADING
     reasons = {r.reason for r in article.removed}
     assert {"code block", "image", "template macro"} <= reasons

@@ -78,6 +78,7 @@ PICKS = [
     (b"<p>a fragment</p>", "page.HTM", "html"),
     (b"---\ntitle: T\n---\n\nBody.\n", "<stdin>", "markdown"),  # front matter
     (b"---\r\ntitle: T\r\n---\r\n\r\nBody.\r\n", "<stdin>", "markdown"),
+    (b'+++\ntitle = "T"\n+++\n\nBody.\n', "<stdin>", "markdown"),  # TOML front matter
     (b"\n# A Heading\n\nBody.\n", "<stdin>", "markdown"),  # first line an ATX heading
     (b"### Third level\n", "notes", "markdown"),  # no suffix a reader claims
     (b"# A Heading\n\nBody.\n", "notes.txt", "text"),  # .txt names its reader: unchanged
@@ -101,10 +102,10 @@ def test_reader_is_picked_by_signature_then_suffix_then_likely_content(
 
 
 def test_builtin_readers_and_the_one_list_of_suffixes() -> None:
-    assert [r.name for r in readers()] == ["text", "markdown", "html"]
-    assert suffixes() == (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml")
-    assert supported_inputs() == ".txt, .md, .html"
-    assert supported_inputs(" or ") == ".txt, .md or .html"
+    assert [r.name for r in readers()] == ["text", "markdown", "html", "epub"]
+    assert suffixes() == (".txt", ".md", ".markdown", ".html", ".htm", ".xhtml", ".epub")
+    assert supported_inputs() == ".txt, .md, .html, .epub"
+    assert supported_inputs(" or ") == ".txt, .md, .html or .epub"
 
 
 def test_peek_never_fails_and_decodes_like_decode() -> None:
@@ -156,7 +157,7 @@ def test_heading_in_a_txt_file_stays_plain_text(tmp_path: Path) -> None:
 
 def test_messages_keep_their_wording(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(
-        InputError, match=re.escape("is a folder; give an article file (.txt, .md or .html)")
+        InputError, match=re.escape("is a folder; give an article file (.txt, .md, .html or .epub)")
     ):
         read_source(str(tmp_path))
     stdin(monkeypatch, b"Caf\xe9 cr\xe8me\n")
@@ -231,7 +232,7 @@ def test_a_new_reader_is_picked_by_suffix_and_by_sniff(
 
 @pytest.mark.usefixtures("org_reader")
 def test_a_new_reader_joins_the_one_list_of_inputs(tmp_path: Path) -> None:
-    assert ".org" in suffixes() and supported_inputs() == ".txt, .md, .html, .org"
+    assert ".org" in suffixes() and supported_inputs() == ".txt, .md, .html, .epub, .org"
     (tmp_path / "canal.org").write_text(ORG, encoding="utf-8")
     (tmp_path / "notes.txt").write_text("Notes\n\nA line.\n", encoding="utf-8")
     assert expand_sources([str(tmp_path)]) == [
@@ -240,7 +241,7 @@ def test_a_new_reader_joins_the_one_list_of_inputs(tmp_path: Path) -> None:
     ]
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(InputError, match=re.escape("(.txt, .md, .html, .org); add one")):
+    with pytest.raises(InputError, match=re.escape("(.txt, .md, .html, .epub, .org); add one")):
         expand_sources([str(empty)])
 
 
@@ -257,7 +258,7 @@ def test_a_reader_cannot_claim_a_taken_name_or_suffix() -> None:
         register(ModuleReader("text", (".org",), "tests.org_reader"))
     with pytest.raises(ValueError, match=r"'markdown' already reads \.markdown"):
         register(ModuleReader("org", (".org", ".markdown"), "tests.org_reader"))
-    assert [r.name for r in readers()] == ["text", "markdown", "html"]
+    assert [r.name for r in readers()] == ["text", "markdown", "html", "epub"]
 
 
 def test_listing_the_inputs_imports_no_parser() -> None:

@@ -116,7 +116,10 @@ def produce(
 
 
 def shown(source: str, root: Path) -> str:
-    """How a source is named in tags and manifests: relative to the project when inside it."""
+    """How a source is named in tags and manifests: relative to the project when inside it
+    (a web address as it is)."""
+    if "://" in source:
+        return source
     try:
         return Path(source).resolve().relative_to(root.resolve()).as_posix()
     except (ValueError, OSError):

@@ -24,7 +24,8 @@ def build(
     sources: Annotated[
         list[str] | None,
         typer.Argument(
-            help=f"Article files ({supported_inputs()}) or '-' for stdin. Default: seeds/."
+            help=f"Article files ({supported_inputs()}), web addresses (https://...) or '-' "
+            "for stdin. Default: seeds/."
         ),
     ] = None,
     voice: VoiceOption = None,
@@ -73,7 +74,9 @@ def build(
 
 @user_errors
 def script(
-    source: Annotated[str, typer.Argument(help="Article file, or '-' for stdin.")],
+    source: Annotated[
+        str, typer.Argument(help="Article file, web address (https://...) or '-' for stdin.")
+    ],
     voice: VoiceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     language: LangOption = None,

@@ -30,6 +30,7 @@ from podcast.text.readers.registry import (
 register(ModuleReader("text", (".txt",), "podcast.text.readers.plain"), fallback=True)
 register(ModuleReader("markdown", (".md", ".markdown"), "podcast.text.readers.markdown"))
 register(ModuleReader("html", (".html", ".htm", ".xhtml"), "podcast.text.readers.html"))
+register(ModuleReader("epub", (".epub",), "podcast.text.readers.epub"))
 
 __all__ = [
     "CERTAIN",

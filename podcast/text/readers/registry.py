@@ -10,6 +10,9 @@ picked from its first bytes and its name, and only the reader decodes (a text re
 3. otherwise a reader that finds the content *likely* its own (Markdown headings);
 4. otherwise the fallback reader (plain text).
 
+A web address (``https://...``) is fetched first (:mod:`podcast.text.readers.url`); its content
+type stands in for the suffix.
+
 The suffixes of the registered readers are the one list of supported inputs: folder scanning
 (:func:`articles_in`), messages and help (:func:`supported_inputs`) all read it from here.
 Built-in readers are :class:`ModuleReader` entries (a name, suffixes and the module holding
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
@@ -129,8 +132,8 @@ def suffixes() -> tuple[str, ...]:
 
 
 def supported_inputs(last: str = ", ") -> str:
-    """Each reader's usual suffix, for messages and help: ".txt, .md, .html" (with
-    ``last=" or "``: ".txt, .md or .html")."""
+    """Each reader's usual suffix, for messages and help: ".txt, .md, .html, .epub" (with
+    ``last=" or "``: ".txt, .md, .html or .epub")."""
     names = [reader.suffixes[0] for reader in _READERS if reader.suffixes]
     return last.join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
 
@@ -142,13 +145,16 @@ def articles_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in claimed)
 
 
-def pick(head: bytes, name: str) -> Reader:
-    """The reader for a source whose first bytes are ``head`` (see the module docstring)."""
+def pick(head: bytes, name: str, suffix: str | None = None) -> Reader:
+    """The reader for a source whose first bytes are ``head`` (see the module docstring).
+
+    ``suffix`` stands in for the name's own (a fetched page's content type says ".html")."""
     sniffed = [(reader.sniff(head), reader) for reader in _READERS]
     for score, reader in sniffed:
         if score >= CERTAIN:
             return reader
-    suffix = Path(name).suffix.lower() if name != STDIN_NAME else ""
+    if suffix is None:
+        suffix = Path(name).suffix.lower() if name != STDIN_NAME else ""
     for reader in _READERS:
         if suffix and suffix in reader.suffixes:
             return reader
@@ -160,16 +166,23 @@ def pick(head: bytes, name: str) -> Reader:
     return _FALLBACK[0]
 
 
-def read_bytes(data: bytes, name: str) -> Article:
+def read_bytes(data: bytes, name: str, suffix: str | None = None) -> Article:
     """The Article in ``data`` (the whole source), read by the reader :func:`pick` chooses."""
-    article = pick(data[:HEAD_BYTES], name).read(data, name)
+    article = pick(data[:HEAD_BYTES], name, suffix).read(data, name)
     if not any(block.text.strip() for block in article.blocks) and not article.title.strip():
         raise InputError(f"{name}: is empty; give an article with some text")
     return article
 
 
 def read_source(source: str) -> Article:
-    """Read ``source`` (a path, or ``-`` for standard input) into an Article."""
+    """Read ``source`` (a path, ``-`` for standard input, or an ``http(s)://`` address) into
+    an Article. A fetched page's address (after redirects) becomes ``Article.url``."""
+    from podcast.text.readers.url import fetch, is_url
+
+    if is_url(source):
+        page = fetch(source, MAX_INPUT_BYTES)
+        article = read_bytes(page.data, source, page.suffix)
+        return replace(article, url=page.url)
     data, name = _load(source)
     return read_bytes(data, name)
 
