@@ -316,6 +316,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial(project: Path) -> None:
 _SLOW_COPY = """
 import sys, time
 from pathlib import Path
+from podcast.publish import store
 ready = Path(sys.argv[1])
 def slow(source, target):
     target.write(source.read(1 << 20)); target.flush()
