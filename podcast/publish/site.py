@@ -332,10 +332,14 @@ def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, str]
                 temps.append((audio_tmp, target / published.audio_name))
             for name in EPISODE_FILES:
                 if name in snap.files and not _holds(target / name, snap.files[name]):
-                    temps.append((_staged(target / name, snap.files[name]), target / name))
+                    temps.append(
+                        (store.write_temporary(target / name, snap.files[name]), target / name)
+                    )
             page = {k: v for k, v in published.__dict__.items() if k not in ("guid", "pub_date")}
             page_bytes = json.dumps(page, ensure_ascii=False).encode("utf-8")
-            temps.append((_staged(target / PAGE_DATA, page_bytes), target / PAGE_DATA))
+            temps.append(
+                (store.write_temporary(target / PAGE_DATA, page_bytes), target / PAGE_DATA)
+            )
         except BaseException:
             for tmp, _ in temps:
                 tmp.unlink(missing_ok=True)
@@ -354,17 +358,6 @@ def _holds(path: Path, data: bytes) -> bool:
         and path.stat().st_size == len(data)
         and (path.read_bytes() == data)
     )
-
-
-def _staged(final: Path, data: bytes) -> Path:
-    fd, tmp = store.temporary(final)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
 
 
 def _read_published(snap: store.Snapshot, slug: str, record: dict[str, str]) -> Published:

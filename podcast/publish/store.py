@@ -105,19 +105,40 @@ def temporary(final: Path) -> tuple[int, Path]:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """``path`` holds ``data`` or what it held before, never half of it."""
-    fd, tmp = temporary(path)
+    tmp = write_temporary(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
 
 
+def write_temporary(final: Path, data: bytes) -> Path:
+    """``data`` in a new temporary file beside ``final`` (removed again if writing fails)."""
+    fd, tmp = temporary(final)
+    try:
+        with written(final), os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+@contextlib.contextmanager
+def written(final: Path) -> Iterator[None]:
+    """A failed write names the file it was for (a full disk says where)."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise write_failed(exc, final) from exc
+
+
 def write_failed(exc: OSError, where: Path) -> OutputError:
     """The user's view of a failed write in the site."""
-    place = exc.filename or where
+    place = where if exc.filename is None else exc.filename
     if exc.errno in DISK_FULL:
         return OutputError(
             f"ran out of disk space writing {place} ({exc.strerror}); free some space and "
@@ -289,7 +310,7 @@ def copy_audio(snap: Snapshot, final: Path) -> Path | None:
     snap.audio.seek(0)
     fd, tmp = temporary(final)
     try:
-        with os.fdopen(fd, "wb") as out:
+        with written(final), os.fdopen(fd, "wb") as out:
             copied = copy_stream(snap.audio, out)
         if copied != snap.audio_size:
             raise Refused(
