@@ -16,7 +16,17 @@ PACKAGE = Path(__file__).resolve().parent.parent / "podcast"
 MAX_IMPORTS = 12  # package modules one module may import ("about 10")
 # The layers, lowest first: a module may import from its own layer and the ones below it.
 LAYERS = [
-    {"errors", "models", "version", "progress", "project", "cache", "toolchain", "timecode"},
+    {
+        "errors",
+        "models",
+        "version",
+        "progress",
+        "project",
+        "cache",
+        "toolchain",
+        "timecode",
+        "locking",
+    },
     {"audio.pcm", "audio.ffmpeg"},  # the PCM format and the one ffmpeg wrapper
     {"engines", "formats"},
     {"config"},

@@ -8,6 +8,7 @@ usage errors exit 2; Ctrl-C exits 130.
 from __future__ import annotations
 
 import functools
+import json
 import signal
 import sys
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from podcast.errors import PodcastError
+from podcast.text.sanitize import CONTROL, escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,8 +47,20 @@ def interrupted_code(exc: KeyboardInterrupt) -> int:
     return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
 
 
+def echo(text: str, err: bool = False) -> None:
+    """Print ``text`` with its control characters shown as ``\\xNN``: an article's or a file
+    name's escape sequences must never drive the terminal (set its title, clear the screen)."""
+    typer.echo(escape_controls(text), err=err)
+
+
+def echo_json(document: object) -> None:
+    """Print ``document`` as JSON; the controls JSON leaves raw (DEL, C1) as ``\\u00NN``."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    typer.echo(CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
+
+
 def fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
 
@@ -60,7 +74,7 @@ def user_errors(command: F) -> F:
         except PodcastError as exc:
             fail(str(exc), exc.exit_code)
         except KeyboardInterrupt as exc:
-            typer.echo("interrupted", err=True)
+            echo("interrupted", err=True)
             raise typer.Exit(interrupted_code(exc)) from None
         except BrokenPipeError:
             raise typer.Exit(1) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +13,8 @@ from podcast.cli.common import (
     RateOption,
     ShowOption,
     VoiceOption,
+    echo,
+    echo_json,
     user_errors,
 )
 from podcast.text.readers import supported_inputs
@@ -66,7 +67,7 @@ def build(
         episodes = run_build(sources or [], options, progress)
     for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
-        typer.echo(
+        echo(
             f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
             f"{len(episode.chapters)} chapters"
         )
@@ -105,20 +106,20 @@ def script(
             ],
             "removed": [{"text": r.text, "reason": r.reason} for r in plan.removed],
         }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        echo_json(document)
         return
-    typer.echo(f"# {plan.title}")
+    echo(f"# {plan.title}")
     for chapter in plan.chapters:
-        typer.echo(f"\n## {chapter.title}\n")
+        echo(f"\n## {chapter.title}\n")
         for chunk in chapter.chunks:
             if chunk.audio:
-                typer.echo(f"[audio: {chunk.audio}]")
+                echo(f"[audio: {chunk.audio}]")
             else:
-                typer.echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
+                echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
     if plan.removed:
-        typer.echo("\n## Removed (not spoken)\n")
+        echo("\n## Removed (not spoken)\n")
         for removal in plan.removed:
-            typer.echo(f"- [{removal.reason}] {removal.text}")
+            echo(f"- [{removal.reason}] {removal.text}")
 
 
 @user_errors
@@ -137,9 +138,9 @@ def info(
         raise InputError(f"{mp3}: no such file; give an episode MP3")
     found = read_episode(mp3, measure=not no_loudness)
     if as_json:
-        typer.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+        echo_json(found.as_dict())
     else:
-        typer.echo("\n".join(found.lines()))
+        echo("\n".join(found.lines()))
 
 
 def _chunk_json(chunk: Any) -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from podcast.cli.common import user_errors
+from podcast.cli.common import echo, user_errors
 
 
 @user_errors
@@ -34,7 +34,10 @@ def publish(
         typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
     ] = None,
 ) -> None:
-    """Write a static site: feed.xml (RSS + itunes + podcast namespaces) and a page per episode."""
+    """Write a static site: feed.xml (RSS + itunes + podcast namespaces) and a page per episode.
+
+    An episode that cannot be published is named on stderr (exit 1); the rest is published.
+    """
     from podcast.config.show import load_show
     from podcast.project import find_project
     from podcast.publish.site import publish_site as run_publish
@@ -49,10 +52,14 @@ def publish(
         only=tuple(slugs or ()),
     )
     for slug in result.removed:
-        typer.echo(f"removed {slug}", err=True)
+        echo(f"removed {slug}", err=True)
     for slug in result.added:
-        typer.echo(f"added {slug}", err=True)
-    typer.echo(f"{result.feed}  {len(result.episodes)} episodes")
+        echo(f"added {slug}", err=True)
+    for line in result.skipped:
+        echo(f"error: {line}", err=True)
+    echo(f"{result.feed}  {len(result.episodes)} episodes")
+    if result.skipped:
+        raise typer.Exit(1)
 
 
 @user_errors
@@ -66,7 +73,7 @@ def serve(
     from podcast.publish.serve import make_server
 
     server = make_server(site, port)
-    typer.echo(f"serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    echo(f"serving {site} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
     try:
         server.serve_forever()
     finally:

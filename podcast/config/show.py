@@ -25,6 +25,7 @@ title.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ DEFAULT_MUSIC_DB = -20.0
 DUCK_DB_RANGE = (-60.0, 0.0)
 PAUSE_RANGE_MS = (0, 10_000)
 MAX_LINE_CHARS = 500
+# Control characters (not tab or line breaks) are refused in every value: the feed (XML) cannot
+# hold them and a terminal would obey them. (The same set as podcast.text.sanitize, which this
+# layer cannot import.)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Apple Podcasts categories and their subcategories (podcasters.apple.com/support/1691).
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -133,6 +138,24 @@ _SEGMENT_KEYS = {"title", "text", "audio", "music", "music_db"}
 _BETWEEN_KEYS = {"sting", "pause_ms"}
 
 
+def _control_characters(where: str, value: Any, key: str = "") -> list[Problem]:
+    """A problem for each string in ``value`` (a table, a list or a string) that holds a
+    control character, naming its key."""
+    if isinstance(value, dict):
+        return [
+            p
+            for k, v in value.items()
+            for p in _control_characters(where, v, f"{key}.{k}" if key else str(k))
+        ]
+    if isinstance(value, list):
+        return [p for item in value for p in _control_characters(where, item, key)]
+    found = CONTROL.search(value) if isinstance(value, str) else None
+    if found is None:
+        return []
+    shown = f"\\x{ord(found.group(0)):02x}"
+    return [Problem(where, "", f"'{key}' holds a control character ({shown}); remove it")]
+
+
 def _file(problems: list[Problem], where: str, key: str, value: Any, base: Path) -> Path | None:
     if not isinstance(value, str) or not value.strip():
         problems.append(Problem(where, "", f"'{key}' must be a file path (a string)"))
@@ -193,6 +216,7 @@ def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
     """Validate a show table (as read from TOML); report every problem at once."""
     problems: list[Problem] = []
     problems += unknown_keys(where, data, _TOP_KEYS)
+    problems += _control_characters(where, data)
     for key in _REQUIRED:
         if key not in data:
             problems.append(

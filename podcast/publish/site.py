@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -45,12 +44,14 @@ from podcast import formats
 from podcast.build.shownotes import clock
 from podcast.config.show import Show
 from podcast.errors import InputError, OutputError
+from podcast.publish import store
+from podcast.text.sanitize import CONTROL, escape_controls
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # The Podcast Index namespace UUID for podcast:guid (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-STATE_FILE = ".publish-state.json"
+STATE_FILE = store.STATE_FILE
 PAGE_DATA = ".episode.json"  # what a page was made from, to keep it if the build goes
 FEED_FILE = "feed.xml"
 PLAYER_JS = "player.js"
@@ -148,52 +149,7 @@ class PublishResult:
     episodes: tuple[Published, ...]
     added: tuple[str, ...]
     removed: tuple[str, ...]
-
-
-def _read_state(site: Path) -> dict[str, Any]:
-    path = site / STATE_FILE
-    if not path.is_file():
-        return {"episodes": {}, "removed": []}
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise OutputError(
-            f"{path} is damaged ({exc}); restore it from a backup, or delete it to give every "
-            "episode a new GUID"
-        ) from exc
-    state.setdefault("episodes", {})
-    state.setdefault("removed", [])
-    return state
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _copy_if_changed(source: Path, target: Path) -> None:
-    same_size = target.is_file() and target.stat().st_size == source.stat().st_size
-    if same_size and _digest(target) == _digest(source):
-        return
-    tmp = target.with_name(f".{target.name}.partial")
-    shutil.copyfile(source, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
-
-
-def _digest(path: Path) -> str:
-    sha = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            sha.update(block)
-    return sha.hexdigest()
+    skipped: tuple[str, ...] = ()  # one line per episode that could not be published, and why
 
 
 def find_episodes(episodes_dir: Path) -> dict[str, Path]:
@@ -213,6 +169,17 @@ def _episode_url(base_url: str, slug: str, name: str = "") -> str:
     return f"{base_url}{quote(slug)}/{quote(name)}"
 
 
+def _check_show(show: Show) -> None:
+    for name in ("title", "author", "description", "language", "category", "subcategory",
+                 "website"):  # fmt: skip
+        found = CONTROL.search(getattr(show, name).replace("\r", ""))
+        if found:
+            raise InputError(
+                f"the show's {name} holds a control character "
+                f"({escape_controls(found.group(0))}); remove it from {show.source}"
+            )
+
+
 def publish_site(
     episodes_dir: Path,
     site: Path,
@@ -226,6 +193,9 @@ def publish_site(
 
     ``only``: publish just these slugs (and bring back any that were removed). ``remove``: take
     these slugs out. ``now``: the publication time of new episodes (default: the current time).
+    An episode that cannot be published (a damaged manifest, a control character in its title)
+    is left out and named in ``skipped``; one already on the site keeps its published version.
+    Two publishes of one site wait for each other (the site folder is locked).
     """
     base = base_url or show.website
     if not base:
@@ -235,11 +205,29 @@ def publish_site(
     if not base.startswith(("http://", "https://")):
         raise InputError(f"base URL {base!r} must start with https:// (or http://)")
     base = base.rstrip("/") + "/"
+    _check_show(show)
+    for slug in (*only, *remove):
+        if not store.is_episode_name(slug):
+            raise InputError(f"{slug!r} is not an episode name; use the slug (a-z, 0-9 and '-')")
     try:
         site.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {site} ({exc.strerror}); choose another --site") from exc
-    state = _read_state(site)
+    if episodes_dir.is_dir() and episodes_dir.resolve() == site.resolve():
+        raise InputError(f"--site {site} is the episodes folder; choose another --site")
+    try:
+        with store.site_lock(site):
+            return _publish_locked(episodes_dir, site, show, base, remove, only, now)
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise store.write_failed(exc, site) from exc
+
+
+def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
+                    remove: tuple[str, ...], only: tuple[str, ...],
+                    now: dt.datetime | None) -> PublishResult:  # fmt: skip
+    state = store.read_state(site)
     available = find_episodes(episodes_dir)
     for slug in (*only, *remove):
         if slug not in available and slug not in state["episodes"]:
@@ -252,7 +240,7 @@ def publish_site(
         state["episodes"].pop(slug, None)
         if slug not in state["removed"]:
             state["removed"].append(slug)
-        shutil.rmtree(site / slug, ignore_errors=True)
+        store.remove_episode_folder(site, slug)
         removed_now.append(slug)
     for slug in only:
         if slug in state["removed"]:
@@ -263,86 +251,215 @@ def publish_site(
         if slug not in state["removed"] and (not only or slug in only or slug in state["episodes"])
     ]
     moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-    added = []
-    episodes: list[Published] = []
-    for slug in wanted:
-        folder = available[slug]
-        manifest = json.loads((folder / "episode.json").read_text(encoding="utf-8"))
-        record = state["episodes"].get(slug)
-        if record is None:
-            record = {
+    added: list[str] = []
+    skipped: list[str] = []
+    episodes: dict[str, Published] = {}
+    created: list[Path] = []  # new episode folders: removed again if the publish fails
+    try:
+        for slug in wanted:
+            record = state["episodes"].get(slug) or {
                 "guid": f"urn:uuid:{uuid.uuid4()}",
                 "pub_date": email.utils.format_datetime(moment),
             }
-            state["episodes"][slug] = record
-            added.append(slug)
-        episodes.append(_publish_episode(folder, manifest, site, slug, record))
-    # an episode on the site whose build was deleted stays published with its old files
-    for slug, record in state["episodes"].items():
-        if slug not in available and (site / slug / PAGE_DATA).is_file():
-            episodes.append(_from_page_json(site / slug / PAGE_DATA, record))
-    episodes.sort(key=lambda e: email.utils.parsedate_to_datetime(e.pub_date), reverse=True)
-    cover_name = _publish_cover(show, site)
-    feed_url = base + FEED_FILE
-    state.setdefault("podcast_guid", podcast_guid(feed_url))
-    _write_atomic(site / PLAYER_JS, PLAYER_SCRIPT.encode("utf-8"))
-    _write_atomic(site / FEED_FILE, _feed(show, episodes, base, cover_name, state["podcast_guid"]))
-    _write_atomic(site / "index.html", _index_page(show, episodes, cover_name).encode("utf-8"))
-    for episode in episodes:
-        _write_atomic(
-            site / episode.slug / "index.html",
-            _episode_page(show, episode, cover_name).encode("utf-8"),
+            try:
+                episodes[slug] = _publish_episode(available[slug], site, slug, record, created)
+            except store.Refused as exc:
+                before = "not updated (the site keeps its published version)"
+                was_published = slug in state["episodes"]
+                what = before if was_published else "not published"
+                skipped.append(f"episode '{slug}' {what}: {exc}")
+                continue
+            if slug not in state["episodes"]:
+                state["episodes"][slug] = record
+                added.append(slug)
+        # an episode on the site whose build was deleted (or refused) keeps its old files
+        for slug, record in state["episodes"].items():
+            if slug in episodes:
+                continue
+            try:
+                page = _from_page_json(site, slug, record)
+            except store.Refused as exc:
+                skipped.append(f"episode '{slug}' not published: {exc}")
+                continue
+            if page is not None:
+                episodes[slug] = page
+        listed = sorted(
+            episodes.values(),
+            key=lambda e: email.utils.parsedate_to_datetime(e.pub_date),
+            reverse=True,
         )
-    _write_atomic(
-        site / STATE_FILE, (json.dumps(state, indent=2, ensure_ascii=False) + "\n").encode()
+        cover_name = _publish_cover(show, site)
+        state.setdefault("podcast_guid", podcast_guid(base + FEED_FILE))
+        # the state first: a feed is never out with GUIDs the state does not keep
+        store.write_atomic(
+            site / STATE_FILE, (json.dumps(state, indent=2, ensure_ascii=False) + "\n").encode()
+        )
+        store.write_atomic(site / PLAYER_JS, PLAYER_SCRIPT.encode("utf-8"))
+        for episode in listed:
+            store.write_atomic(
+                site / episode.slug / "index.html",
+                _episode_page(show, episode, cover_name).encode("utf-8"),
+            )
+        store.write_atomic(
+            site / "index.html", _index_page(show, listed, cover_name).encode("utf-8")
+        )
+        feed = _feed(show, listed, base, cover_name, state["podcast_guid"])
+        store.write_atomic(site / FEED_FILE, feed)
+    except BaseException:
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return PublishResult(
+        site, site / FEED_FILE, tuple(listed), tuple(added), tuple(removed_now), tuple(skipped)
     )
-    return PublishResult(site, site / FEED_FILE, tuple(episodes), tuple(added), tuple(removed_now))
 
 
-def _publish_episode(folder: Path, manifest: dict[str, Any], site: Path, slug: str,
-                     record: dict[str, str]) -> Published:  # fmt: skip
-    target = site / slug
-    target.mkdir(parents=True, exist_ok=True)
-    found = formats.find_audio(folder)
-    if found is None:
-        raise InputError(f"{folder} has no episode audio file; build the episode again")
-    audio_source, output_format = found
-    audio_name = f"{slug}{output_format.suffix}"
-    _copy_if_changed(audio_source, target / audio_name)
-    for name in EPISODE_FILES:
-        if (folder / name).is_file():
-            _copy_if_changed(folder / name, target / name)
-    notes = folder / "shownotes.html"
-    cues_file = folder / "transcript.json"
-    cues = (
-        json.loads(cues_file.read_text(encoding="utf-8"))["segments"] if cues_file.is_file() else []
-    )
-    published = Published(
-        slug=slug,
-        title=manifest.get("title") or slug,
-        guid=record["guid"],
-        pub_date=record["pub_date"],
-        duration_ms=int(manifest.get("duration_ms", 0)),
-        audio_name=audio_name,
-        audio_size=(target / audio_name).stat().st_size,
-        notes_html=notes.read_text(encoding="utf-8") if notes.is_file() else "",
-        chapters=tuple(manifest.get("chapters", [])),
-        cues=tuple(cues),
-        source=manifest.get("source_url") or manifest.get("source", ""),
-    )
-    page = {k: v for k, v in published.__dict__.items() if k not in ("guid", "pub_date")}
-    _write_atomic(target / PAGE_DATA, json.dumps(page, ensure_ascii=False).encode("utf-8"))
+def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, str],
+                     created: list[Path]) -> Published:  # fmt: skip
+    """Copy one episode into ``site/<slug>`` from a consistent snapshot of its build folder;
+    ``Refused`` (and nothing in the site changed) when the build cannot be published."""
+    target = store.episode_folder(site, slug)
+    snap = store.snapshot(folder, (*EPISODE_FILES, "shownotes.html"))
+    with snap.audio:
+        published = _read_published(snap, slug, record)
+        if not target.exists():
+            target.mkdir()
+            created.append(target)
+        temps: list[tuple[Path, Path]] = []
+        try:
+            audio_tmp = store.copy_audio(snap, target / published.audio_name)
+            if audio_tmp is not None:
+                temps.append((audio_tmp, target / published.audio_name))
+            for name in EPISODE_FILES:
+                if name in snap.files and not _holds(target / name, snap.files[name]):
+                    temps.append(
+                        (store.write_temporary(target / name, snap.files[name]), target / name)
+                    )
+            page = {k: v for k, v in published.__dict__.items() if k not in ("guid", "pub_date")}
+            page_bytes = json.dumps(page, ensure_ascii=False).encode("utf-8")
+            temps.append(
+                (store.write_temporary(target / PAGE_DATA, page_bytes), target / PAGE_DATA)
+            )
+        except BaseException:
+            for tmp, _ in temps:
+                tmp.unlink(missing_ok=True)
+            if target in created:
+                created.remove(target)
+                shutil.rmtree(target, ignore_errors=True)
+            raise
+        for tmp, final in temps:  # every file is whole before the first one goes live
+            os.replace(tmp, final)
     return published
 
 
-def _from_page_json(path: Path, record: dict[str, str]) -> Published:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    for old, new in (("mp3_name", "audio_name"), ("mp3_size", "audio_size")):  # older pages
-        if old in data:
-            data[new] = data.pop(old)
-    data["chapters"] = tuple(data["chapters"])
-    data["cues"] = tuple(data["cues"])
-    return Published(guid=record["guid"], pub_date=record["pub_date"], **data)
+def _holds(path: Path, data: bytes) -> bool:
+    return (
+        store.is_plain_file(path)
+        and path.stat().st_size == len(data)
+        and (path.read_bytes() == data)
+    )
+
+
+def _read_published(snap: store.Snapshot, slug: str, record: dict[str, str]) -> Published:
+    """What the feed and pages say about the episode, from its snapshot; ``Refused`` when a
+    file is damaged or holds text no feed can carry."""
+    folder = snap.folder
+    manifest = _json(snap.files["episode.json"], folder / "episode.json")
+    if not isinstance(manifest, dict):
+        raise store.Refused(f"{folder / 'episode.json'} is not a JSON object; build it again")
+    cues: Any = []
+    if "transcript.json" in snap.files:
+        transcript = _json(snap.files["transcript.json"], folder / "transcript.json")
+        cues = transcript.get("segments") if isinstance(transcript, dict) else None
+    notes = snap.files.get("shownotes.html", b"")
+    try:
+        title = manifest.get("title") or slug
+        published = Published(
+            slug=slug,
+            title=title if isinstance(title, str) else str(title),
+            guid=record["guid"],
+            pub_date=record["pub_date"],
+            duration_ms=int(manifest.get("duration_ms", 0)),
+            audio_name=f"{slug}{Path(snap.audio_name).suffix}",
+            audio_size=snap.audio_size,
+            notes_html=notes.decode("utf-8"),
+            chapters=tuple(_chapter(c) for c in manifest.get("chapters", [])),
+            cues=tuple(_cue(c) for c in cues),
+            source=str(manifest.get("source_url") or manifest.get("source", "")),
+        )
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise store.Refused(
+            f"{folder} holds a damaged episode.json or transcript.json ({_reason(exc)}); "
+            "build the episode again"
+        ) from exc
+    _check_text(published, folder)
+    return published
+
+
+def _json(data: bytes, path: Path) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as exc:
+        raise store.Refused(f"{path} is damaged ({_reason(exc)}); build the episode again") from exc
+
+
+def _reason(exc: Exception) -> str:
+    return escape_controls(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def _chapter(chapter: Any) -> dict[str, Any]:
+    if not isinstance(chapter, dict) or not isinstance(chapter.get("title"), str):
+        raise ValueError("a chapter without a title")
+    return {**chapter, "start_ms": int(chapter["start_ms"])}
+
+
+def _cue(cue: Any) -> dict[str, Any]:
+    if not isinstance(cue, dict) or not isinstance(cue.get("body"), str):
+        raise ValueError("a transcript segment without a body")
+    return {**cue, "startTime": float(cue["startTime"])}
+
+
+def _check_text(published: Published, folder: Path) -> None:
+    texts = [
+        ("title", published.title),
+        ("show notes", published.notes_html),
+        ("source", published.source),
+        *(("chapter titles", c["title"]) for c in published.chapters),
+        *(("transcript", c["body"]) for c in published.cues),
+    ]
+    for what, text in texts:
+        found = CONTROL.search(text.replace("\r", ""))
+        if found:
+            raise store.Refused(
+                f"its {what} holds a control character "
+                f"({escape_controls(found.group(0))}); build it again (control characters are "
+                f"now removed when an article is read) from {folder}"
+            )
+
+
+def _from_page_json(site: Path, slug: str, record: dict[str, str]) -> Published | None:
+    """The published version of an episode whose build is gone, from the site's own copy."""
+    try:
+        folder = store.episode_folder(site, slug)
+    except InputError as exc:
+        raise store.Refused(str(exc)) from exc
+    path = folder / PAGE_DATA
+    if not store.is_plain_file(path):
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for old, new in (("mp3_name", "audio_name"), ("mp3_size", "audio_size")):  # older pages
+            if old in data:
+                data[new] = data.pop(old)
+        data["chapters"] = tuple(data["chapters"])
+        data["cues"] = tuple(data["cues"])
+        published = Published(guid=record["guid"], pub_date=record["pub_date"], **data)
+    except (OSError, TypeError, ValueError, KeyError) as exc:
+        raise store.Refused(
+            f"its published copy {path} is damaged ({_reason(exc)}); build the episode again"
+        ) from exc
+    _check_text(published, folder)
+    return published
 
 
 def _publish_cover(show: Show, site: Path) -> str:
@@ -355,8 +472,8 @@ def _publish_cover(show: Show, site: Path) -> str:
     for old in site.glob("cover-*"):
         if old.name != name:
             old.unlink()
-    if not (site / name).is_file():
-        _write_atomic(site / name, data)
+    if not _holds(site / name, data):
+        store.write_atomic(site / name, data)
     return name
 
 

@@ -14,6 +14,7 @@ from podcast.text import lang, lexicon
 from podcast.text.cast import Cast, apply_cast
 from podcast.text.clean import clean
 from podcast.text.readers import read_source
+from podcast.text.sanitize import sanitize_article
 from podcast.text.segment import build_script
 from podcast.text.speakable import check_speakable
 
@@ -33,7 +34,7 @@ def plan_script(
     lexicon. With a ``cast``, quotations are then given to their voices (``voices`` holds each
     cast voice by name).
     """
-    article = lang.resolve(clean(read_source(source)), language)
+    article = lang.resolve(clean(sanitize_article(read_source(source))), language)
     if not article.blocks and not article.title:
         raise InputError(f"{source}: nothing left to say after cleaning")
 
