@@ -245,7 +245,7 @@ def _sections(article: Article) -> list[tuple[str, list[Block]]]:
     paragraphs = [b.text for b in blocks]
     return [
         (title or article.title, [blocks[i] for i in indexes])
-        for title, indexes in topics.topical_chapters(paragraphs, article.title)
+        for title, indexes in topics.topical_chapters(paragraphs, article.title, article.language)
     ]
 
 
