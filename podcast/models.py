@@ -74,6 +74,7 @@ class Chunk:
     pause_after: str = PAUSE_SENTENCE
     speaker: str = ""
     audio: str = ""
+    language: str = ""  # what ``spoken`` is in, when not the script's (the show's own lines)
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,97 @@ def test_cli_lang_option_and_detection(tmp_path: Path) -> None:
     assert json.loads(detected.output)["language"] == "fr"
     forced = runner.invoke(app, ["script", str(source), "--json", "--lang", "de"])
     assert json.loads(forced.output)["language"] == "de"
+
+
+SHOW = (
+    'title = "Articles, Read Aloud"\nauthor = "A"\ndescription = "D"\nlanguage = "{language}"\n'
+    '[intro]\ntext = ["Welcome to {{show}}, episode 2."]\n[outro]\ntext = ["Thanks for listening."]\n'
+)
+
+
+def _script_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, show_language: str,
+                 text: str) -> dict:  # type: ignore[type-arg]  # fmt: skip
+    import json
+
+    from typer.testing import CliRunner
+
+    from podcast.cli import app
+
+    (tmp_path / "podcast.toml").write_text(SHOW.format(language=show_language), encoding="utf-8")
+    monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
+    source = tmp_path / "article.txt"
+    source.write_text(text, encoding="utf-8")
+    done = CliRunner().invoke(app, ["script", str(source), "--json"])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.output)  # type: ignore[no-any-return]
+
+
+def test_the_show_speaks_its_own_language_with_its_own_voice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An English show's intro and outro, around a French article, are English (English
+    rules, the show's voice); the article is French, read by a French voice of the engine."""
+    document = _script_json(tmp_path, monkeypatch, "en", f"Le chat\n\n{FRENCH}\n")
+    intro, *article, outro = document["chapters"]
+    show_chunks = [*intro["chunks"], *outro["chunks"]]
+    article_chunks = [c for chapter in article for c in chapter["chunks"]]
+    assert document["language"] == "fr"
+    assert {c["language"] for c in show_chunks} == {"en"}
+    assert {c["language"] for c in article_chunks} == {"fr"}
+    assert "episode two" in intro["chunks"][0]["spoken"]  # English number words
+    assert {c["voice"] for c in show_chunks}.isdisjoint(c["voice"] for c in article_chunks)
+
+
+def test_one_language_throughout_keeps_one_voice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    english = "A cat\n\nThe cat sat on the mat and it was not going to move for the dog.\n"
+    document = _script_json(tmp_path, monkeypatch, "en", english)
+    chunks = [c for chapter in document["chapters"] for c in chapter["chunks"]]
+    assert {c["language"] for c in chunks} == {"en"}
+    assert len({c["voice"] for c in chunks}) == 1
+
+
+def test_a_french_show_introduces_an_english_article_in_french(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    english = "A cat\n\nThe cat sat on the mat and it was not going to move for the dog.\n"
+    document = _script_json(tmp_path, monkeypatch, "fr", english)
+    intro = document["chapters"][0]["chunks"][0]
+    assert intro["language"] == "fr"
+    assert "2" in intro["spoken"]  # a French voice reads its own numbers: no English rules
+    body = document["chapters"][1]["chunks"]
+    assert {c["language"] for c in body} == {"en"} and body[0]["voice"] != intro["voice"]
+
+
+def test_the_show_voice_is_rendered_by_its_own_engine_settings() -> None:
+    """What the build renders: the show's lines name a voice the structure carries, with the
+    narrator's own (English) settings, while the article's voice is the French one."""
+    from podcast.build.plan import produce
+    from podcast.config.show import Segment, Show
+    from podcast.models import Chapter, Chunk, Script
+
+    narrator = Voice()
+    french = lang.voice_for(narrator, "fr")
+    script = Script(
+        title="Le chat",
+        chapters=(Chapter("", (Chunk("Le chat.", "Le chat.", narrator.name, 0),)),),
+        source="x",
+        slug="le-chat",
+        language="fr",
+    )
+    show = Show(intro=Segment(lines=("Hello.",)))
+    produced = produce(script, french, show, {}, narrator)
+    (intro_line,) = produced.script.chapters[0].chunks
+    assert produced.voices[intro_line.voice].settings == narrator.settings
+    assert intro_line.language == "en"
+
+
+def test_show_language_must_be_a_language_code(tmp_path: Path) -> None:
+    from podcast.config.show import parse_show
+    from podcast.errors import ConfigError
+
+    base = {"title": "T", "author": "A", "description": "D"}
+    assert parse_show({**base, "language": "fr-CA"}, "podcast.toml", tmp_path).language == "fr-CA"
+    with pytest.raises(ConfigError, match="'language' = 'English' is not a language code"):
+        parse_show({**base, "language": "English"}, "podcast.toml", tmp_path)

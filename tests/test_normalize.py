@@ -7,6 +7,7 @@ phonemes of what we produce: it must say no digit or symbol name we did not inte
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -41,6 +42,15 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("A $1.2 trillion deficit.", "A one point two trillion dollars deficit."),
         ("A $3.5M deal.", "A three point five million dollars deal."),
         ("A £2bn plan.", "A two billion pounds plan."),
+        ('It cost US$1,000.', 'It cost one thousand U S dollars.'),
+        ('It cost A$5 and C$10.', 'It cost five Australian dollars and ten Canadian dollars.'),
+        ('It cost NZ$20.', 'It cost twenty New Zealand dollars.'),
+        ('A €1.5bn deal.', 'A one point five billion euros deal.'),
+        ('It cost HK$2.5 billion.', 'It cost two point five billion Hong Kong dollars.'),
+        ('A $119-a-year plan.', 'A one hundred and nineteen dollar a year plan.'),
+        ('A $15-an-hour wage.', 'A fifteen dollar an hour wage.'),
+        ('It made $20.00 billion.', 'It made twenty billion dollars.'),
+        ('It cost £3.50 million.', 'It cost three point five million pounds.'),
     ],
     "percentages": [
         ("About 51.8% agreed.", "About fifty-one point eight percent agreed."),
@@ -153,6 +163,99 @@ CASES: dict[str, list[tuple[str, str]]] = {
         ("It speaks HTTP/1.1 and/or HTTP/2.", "It speaks H T T P one point one and or H T T P two."),
         ("Open 24/7 in 3D.", "Open twenty-four seven in three D."),
         ("It — the site — fell.", "It, the site, fell."),
+    ],
+    "versions": [
+        ('Python 2.7.9 is old.', 'Python two point seven point nine is old.'),
+        ('Get v0.1.0 now.', 'Get version zero point one point zero now.'),
+        ('Use 1.7.x today.', 'Use one point seven point x today.'),
+        ('Try python2.5 now.', 'Try python two point five now.'),
+        ('Install 10.15.7 first.', 'Install ten point fifteen point seven first.'),
+        ('Node v18.2 runs.', 'Node version eighteen point two runs.'),
+        ('Use 3.x or 4.x.', 'Use three point x or four point x.'),
+        ('Run python3 now.', 'Run python three now.'),
+    ],
+    "comparisons": [
+        ('Rust < 1.77 is old.', 'Rust less than one point seven seven is old.'),
+        ('Use >= 2 cores.', 'Use greater than or equal to two cores.'),
+        ('Keep it ≤ 5.', 'Keep it less than or equal to five.'),
+        ('If a ≠ b, stop.', 'If a not equal to b, stop.'),
+        ('We need x > 10 here.', 'We need x greater than ten here.'),
+        ('It takes ~5 minutes.', 'It takes about five minutes.'),
+        ('Aim for ≥ 90 points.', 'Aim for greater than or equal to ninety points.'),
+    ],
+    "negative temperatures": [
+        ('It was –5˚C today.', 'It was minus five degrees Celsius today.'),
+        ('It fell to −10 °F.', 'It fell to minus ten degrees Fahrenheit.'),
+        ('It was -3º C.', 'It was minus three degrees Celsius.'),
+        ('A low of –12.5°C.', 'A low of minus twelve point five degrees Celsius.'),
+        ('Highs near −2˚F.', 'Highs near minus two degrees Fahrenheit.'),
+    ],
+    "codecs and standards": [
+        ('It uses H.264 video.', 'It uses H two sixty-four video.'),
+        ('Now H.265 too.', 'Now H two sixty-five too.'),
+        ('A X.509 certificate.', 'A X five oh nine certificate.'),
+        ('PM2.5 levels rose.', 'P M two point five levels rose.'),
+        ('PM10 too.', 'P M ten too.'),
+        ('An MP3 file.', 'An M P three file.'),
+        ('CO2 rose.', 'C O two rose.'),
+        ('Use the C++ and C# compilers.', 'Use the C plus plus and C sharp compilers.'),
+    ],
+    "percentage ranges": [
+        ('Up 20-25% now.', 'Up twenty to twenty-five percent now.'),
+        ('A 5%–10% rise.', 'A five to ten percent rise.'),
+        ('Rates of 3.5-4% held.', 'Rates of three point five to four percent held.'),
+        ('Cut 10–15 % of jobs.', 'Cut ten to fifteen percent of jobs.'),
+    ],
+    "model numbers": [
+        ('The RTX 4090 is fast.', 'The R T X forty ninety is fast.'),
+        ('A Boeing 747 landed.', 'A Boeing seven forty-seven landed.'),
+        ('Buy Microsoft 365 now.', 'Buy Microsoft three sixty-five now.'),
+        ('An Airbus A380 flew.', 'An Airbus A three eighty flew.'),
+        ('The Ford F-150 sold.', 'The Ford F one fifty sold.'),
+        ('Flight 370 vanished.', 'Flight three seventy vanished.'),
+        ('The GTX 1080 aged.', 'The G T X ten eighty aged.'),
+        ('On Highway 101 today.', 'On Highway one oh one today.'),
+        ('About 500 people came.', 'About five hundred people came.'),
+        ('Windows 2000 shipped.', 'Windows two thousand shipped.'),
+    ],
+    "financial shorthand": [
+        ('Sales rose 5% Q/Q and 3% Y/Y.', 'Sales rose five percent quarter over quarter and three percent year over year.'),
+        ('Up 4% YoY and 2% QoQ.', 'Up four percent year over year and two percent quarter over quarter.'),
+        ('In FY24 it grew.', 'In fiscal twenty-four it grew.'),
+        ('In FY2023-24 it grew.', 'In fiscal twenty twenty-three to twenty-four it grew.'),
+        ('Margins of 40 bps.', 'Margins of forty basis points.'),
+        ('Up 25 bp and 3 pts.', 'Up twenty-five basis points and three points.'),
+        ('Sales in Q3 2024 grew.', 'Sales in Q three twenty twenty-four grew.'),
+    ],
+    "spoken acronyms": [
+        ('The GAAP rules.', 'The GAAP rules.'),
+        ('NOAA data.', 'NOAA data.'),
+        ('The HIPAA rules.', 'The HIPAA rules.'),
+        ('CERN said so.', 'CERN said so.'),
+        ('The USPS said so.', 'The U S P S said so.'),
+        ('The NIST guide.', 'The NIST guide.'),
+    ],
+    "paths and dotfiles": [
+        ('Edit your .bashrc file.', 'Edit your dot bashrc file.'),
+        ('See ~/.config/foo now.', 'See tilde slash dot config slash foo now.'),
+        ('It is in /usr/bin now.', 'It is in slash usr slash bin now.'),
+        ('Copy .env to the repo.', 'Copy dot env to the repo.'),
+        ('Edit setup.cfg first.', 'Edit setup dot cfg first.'),
+        ('Run ./configure now.', 'Run dot slash configure now.'),
+    ],
+    "math": [
+        ('It is $$\\frac{a+b}{a}$$ here.', 'It is the quantity a plus b, over a here.'),
+        ('So $x^2 + y = 3$ holds.', 'So x squared plus y equals three holds.'),
+        ('It is \\(E = mc^2\\) here.', 'It is E equals m c squared here.'),
+        ('It is $$\\int_0^1 f(x)\\,dx$$ here.', 'It is an equation here.'),
+        ('Let $\\alpha \\le 1$ hold.', 'Let alpha less than or equal to one hold.'),
+    ],
+    "leftover symbols": [
+        ('Use {a} [b] <c> and d \\ e ^ f.', 'Use a b c and d e f.'),
+        ('AT&T and a=b.', 'A T and T and a equals b.'),
+        ('A × B ± C.', 'A times B plus or minus C.'),
+        ('Pick A → B.', 'Pick A to B.'),
+        ('It is a_b_c here.', 'It is a b c here.'),
     ],
 }  # fmt: skip
 
@@ -281,3 +384,51 @@ def test_docs_table_shows_every_case() -> None:
         if f"| {category} | `{written}` | {spoken} |" not in doc
     ]
     assert not missing, "regenerate the table in docs/normalization.md"
+
+
+SOUP = re.compile(r"[{}\[\]<>|\\^~$#*_=+&@%/`€£¥§©®™•]")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Use {a} [b] <c> | d \\ e ^ f ~ g.",
+        "Pipes: cat a.txt | grep -v x > out.log && echo ok",
+        "Set FOO=bar and PATH=$HOME/bin:$PATH first.",
+        "Price: €12 / £10 / ¥300; 50% off @ store #4 *today*.",
+        "The array[i] = map{k} ^ 2 ~ 3 === true.",
+        "It is $$\\sum_{i=1}^{n} \\frac{x_i}{n}$$ in total.",
+        "Q&A with AT&T © 2024 ® ™ • § 3.",
+    ],
+)
+def test_no_symbol_soup_reaches_the_engine(written: str) -> None:
+    """Whatever symbols a text holds, none reaches the engine: each is said or dropped."""
+    spoken = normalize(written)
+    assert not SOUP.search(spoken), spoken
+    assert not any(ch.isdigit() for ch in spoken), spoken
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_other_languages_get_no_symbol_soup_and_no_english_words(language: str) -> None:
+    spoken = normalize("Le code {x} | y ^ z et $$\\frac{a}{b}$$ fin.", language=language)
+    assert not SOUP.search(spoken), spoken
+    assert "equation" not in spoken and "over" not in spoken
+
+
+def test_a_number_after_a_function_word_is_not_a_model_number() -> None:
+    # "In 1888" and "About 500" are a year and an amount; "Boeing 747" is a name's number.
+    assert (
+        normalize("In 1888 about 500 left.") == "In eighteen eighty-eight about five hundred left."
+    )
+    assert normalize("The Boeing 737 flew.") == "The Boeing seven thirty-seven flew."
+
+
+@pytest.mark.parametrize(
+    ("word", "said"),
+    [("NASA", True), ("CERN", True), ("NIST", True), ("UNICEF", True), ("HTML", False),
+     ("NCAA", False), ("USPS", False), ("FDIC", False), ("ADHD", False), ("IEEE", False)],
+)  # fmt: skip
+def test_an_acronym_is_a_word_when_it_can_be_said(word: str, said: bool) -> None:
+    from podcast.text.normalize import sayable
+
+    assert sayable(word) is said

@@ -114,3 +114,28 @@ def test_unspeakable_pieces_never_reach_the_engine() -> None:
     script = build_script(article, "default", normalize)
     assert all(speakable(c.spoken) for c in script.chunks())
     assert any(r.reason == "nothing to say" and "*" in r.text for r in script.removed)
+
+
+def test_dotfiles_and_paths_do_not_end_sentences() -> None:
+    text = (
+        "Edit your .bashrc file and reload it. Copy .env.example to .env first. "
+        "Put it in ~/.config/foo or ../lib today. Then run it."
+    )
+    assert sentences(text) == [
+        "Edit your .bashrc file and reload it.",
+        "Copy .env.example to .env first.",
+        "Put it in ~/.config/foo or ../lib today.",
+        "Then run it.",
+    ]
+
+
+def test_a_time_zone_stays_with_its_time() -> None:
+    assert sentences("The launch is at 3 p.m. EDT on Friday. It was late.") == [
+        "The launch is at 3 p.m. EDT on Friday.",
+        "It was late.",
+    ]
+    assert sentences("We met at 9 a.m. UTC. Then we left at 5 p.m. Nobody stayed.") == [
+        "We met at 9 a.m. UTC.",
+        "Then we left at 5 p.m.",
+        "Nobody stayed.",
+    ]

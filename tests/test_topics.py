@@ -89,3 +89,57 @@ def test_a_book_length_text_still_gets_at_most_eight_chapters() -> None:
     found = topics.boundaries(paragraphs)
     assert 2 <= len(found) <= topics.MAX_CHAPTERS - 1
     assert found == sorted(set(found)) and 0 not in found
+
+
+SHIPS = [
+    "Divers found four century-old wooden ships in the harbour mud near the old docks.",
+    "The wooden ships carried grain and timber, and their hulls are still whole in the mud.",
+    "Archaeologists say the ships sank in a storm, and the harbour mud kept the wood intact.",
+    "A new scanner helps researchers study the hulls of the ships without lifting them.",
+]
+BRIDGES = [
+    "Die alte Brücke über den Fluss wurde im Winter von der Stadt gesperrt und geprüft.",
+    "Über die alte Brücke fuhren früher jeden Tag die Wagen der Bauern zum Markt der Stadt.",
+    "Ingenieure prüfen die Brücke und den Beton der Pfeiler nach dem Hochwasser im Frühjahr.",
+    "Der Bürgermeister will die Brücke bis zum Sommer für die Radfahrer wieder öffnen.",
+]
+JARDIN = [
+    "Le jardin potager de la ville donne des tomates et des salades à toutes les écoles.",
+    "Les enfants arrosent le jardin potager le matin et ils cueillent les tomates mûres.",
+    "La récolte des tomates commence en juillet quand le soleil chauffe le jardin potager.",
+    "Les parents apportent le compost au jardin potager pour nourrir la terre des salades.",
+]
+
+
+def test_titles_are_whole_noun_phrases_never_cut_after_an_adjective_or_a_verb() -> None:
+    title = "Four Century-old Wooden Ships Found; Scanner Helps Researchers Study Them"
+    chapters = topics.topical_chapters(_long([*SHIPS, *ENGINES, *CHESS]), title)
+    for name, _ in chapters:
+        last = name.split()[-1].lower()
+        assert last not in {"wooden", "century-old", "study", "helps", "found"}, name
+        assert not name.lower().startswith(("helps", "found", "study")), name
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "language", "words"),
+    [
+        (BRIDGES, "de", {"brücke", "fluss", "stadt", "pfeiler", "beton", "bürgermeister"}),
+        (JARDIN, "fr", {"jardin", "potager", "tomates", "récolte", "compost", "salades"}),
+    ],
+)
+def test_titles_in_other_languages_keep_their_letters_and_name_the_subject(
+    paragraphs: list[str], language: str, words: set[str]
+) -> None:
+    sections = [" ".join(_long(paragraphs)), " ".join(_long(ENGINES)), " ".join(_long(CHESS))]
+    first = topics.chapter_titles(sections, language)[0]
+    assert set(first.lower().split()) & words, first
+    assert not set(first.lower().split()) & topics.stopwords(language), first
+    # every letter of the title's words is as the text writes it ("Über", not "Ber")
+    text = " ".join(paragraphs).lower()
+    assert all(word in text for word in first.lower().split()), first
+
+
+def test_tokens_keep_letters_of_any_script() -> None:
+    assert topics.content_words("Über Brücke, naïve façade, Ελλάδα") == [
+        "über", "brücke", "naïve", "façade", "ελλάδα"
+    ]  # fmt: skip

@@ -22,12 +22,13 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE
 from podcast.config.show import Segment, Show, fill
+from podcast.config.voices import Voice
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
@@ -70,6 +71,7 @@ class Structure:
     script: Script
     produced_audio: dict[str, ProducedAudio]
     article: Script  # the article alone, before the show's parts were added
+    voices: dict[str, Voice] = field(default_factory=dict)  # voices only the show's lines use
 
     def speech_chunks(self) -> list[Chunk]:
         """What the speech engine must render: the script's speech and the lines under music."""
@@ -88,12 +90,24 @@ class _Ids:
         return value
 
 
-def _lines(segment: Segment, script: Script, show: Show, voice: str,
-           speak: Callable[[str], str], ids: _Ids) -> list[Chunk]:  # fmt: skip
+@dataclass(frozen=True)
+class ShowVoice:
+    """Who says the show's own lines (intro, outro), in the show's language: the show's voice,
+    not the article's (an English show's intro is not read by the French article's voice)."""
+
+    name: str  # the voice's name in the chunks
+    language: str
+    speak: Callable[[str], str]  # normalizes a line for the voice in ``language``
+    voice: Voice | None = None  # a voice the article does not use (else None)
+
+
+def _lines(segment: Segment, script: Script, show: Show, host: ShowVoice, ids: _Ids
+           ) -> list[Chunk]:  # fmt: skip
     chunks = []
     for line in segment.lines:
         text = fill(line, script.title, show)
-        chunks.append(Chunk(text, speak(text), voice, ids.take(), PAUSE_SENTENCE, INTRO_SPEAKER))
+        chunks.append(Chunk(text, host.speak(text), host.name, ids.take(), PAUSE_SENTENCE,
+                            INTRO_SPEAKER, language=host.language))  # fmt: skip
     return chunks
 
 
@@ -102,8 +116,20 @@ def _part_chunk(name: str, ids: _Ids, voice: str, text: str = "", pause: str = P
     return Chunk(text, "", voice, ids.take(), pause, INTRO_SPEAKER, audio=name)
 
 
-def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str], str]) -> Structure:
-    """``script`` with the show's intro, outro and between-chapter parts added."""
+def add_structure(
+    script: Script,
+    show: Show,
+    voice: str,
+    speak: Callable[[str], str],
+    host: ShowVoice | None = None,
+) -> Structure:
+    """``script`` with the show's intro, outro and between-chapter parts added.
+
+    ``voice`` and ``speak`` are the article's; the show's lines are said by ``host`` (by
+    default the same voice, in the article's language).
+    """
+    if host is None:
+        host = ShowVoice(voice, script.language, speak)
     ids = _Ids()
     produced: dict[str, ProducedAudio] = {}
     chapters = list(script.chapters)
@@ -133,7 +159,7 @@ def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str],
         if intro.audio:
             produced["intro-audio"] = ProducedAudio(FILE, intro.audio)
             chunks.append(_part_chunk("intro-audio", ids, voice, pause=PAUSE_PARAGRAPH))
-        lines = _lines(intro, script, show, voice, speak, ids)
+        lines = _lines(intro, script, show, host, ids)
         if lines and intro.music:
             produced["intro-bed"] = ProducedAudio(
                 BED, intro.music, lines=tuple(lines), music_db=intro.music_db
@@ -153,14 +179,15 @@ def add_structure(script: Script, show: Show, voice: str, speak: Callable[[str],
                 last,
                 chunks=(*last.chunks[:-1], replace(last.chunks[-1], pause_after=PAUSE_CHAPTER)),
             )
-        chunks = _lines(outro, script, show, voice, speak, ids)
+        chunks = _lines(outro, script, show, host, ids)
         if outro.audio:
             if chunks:
                 chunks[-1] = replace(chunks[-1], pause_after=PAUSE_PARAGRAPH)
             produced["outro-audio"] = ProducedAudio(FILE, outro.audio)
             chunks.append(_part_chunk("outro-audio", ids, voice))
         chapters.append(Chapter(outro.title, tuple(chunks)))
-    return Structure(replace(script, chapters=tuple(chapters)), produced, script)
+    voices = {host.name: host.voice} if host.voice else {}
+    return Structure(replace(script, chapters=tuple(chapters)), produced, script, voices)
 
 
 _FFMPEG_TIMEOUT_S = 300

@@ -68,7 +68,7 @@ def start_episode(
     """Open the episode's temporary folder, then start rendering and encoding it."""
     script = produced.script
     work = workspace.open_workspace(out_dir, script.slug, script.source)
-    voices = {**voices, voice.name: voice}
+    voices = {**voices, **produced.voices, voice.name: voice}
     # on a failure, the workers may still be writing chunks into work/ (--no-cache): stop them
     with workspace.discarded_on_failure(work, stop=synthesizer.close):
         rendering = start_rendering(produced, voices, synthesizer, work, progress)

@@ -104,15 +104,30 @@ def plan_episode(
     script = plan_script(source, plan.narrator, plan.lexicon, language, plan.cast, plan.voices)
     script = dataclasses.replace(script, source=shown(script.source, plan.project.root))
     speaker = lang.voice_for(plan.narrator, script.language)
-    return produce(script, speaker, plan.show, plan.lexicon), speaker
+    host = lang.voice_for(plan.narrator, plan.show.language)
+    return produce(script, speaker, plan.show, plan.lexicon, host), speaker
 
 
 def produce(
-    script: Script, voice: Voice, show: Show, project_lexicon: dict[str, str]
+    script: Script,
+    voice: Voice,
+    show: Show,
+    project_lexicon: dict[str, str],
+    host: Voice | None = None,
 ) -> structure.Structure:
-    """``script`` with the show's intro, outro and between-chapter parts, said by ``voice``."""
+    """``script`` with the show's intro, outro and between-chapter parts, said by ``voice``;
+    the show's own lines by ``host`` (the show's voice for its language) in the show's language."""
     say = lexicon.normalizer({**project_lexicon, **voice.lexicon}, script.language)
-    return structure.add_structure(script, show, voice.name, say)
+    host = host or voice
+    host_say = lexicon.normalizer({**project_lexicon, **host.lexicon}, show.language)
+    if host.settings == voice.settings and host.engine == voice.engine:
+        lines = structure.ShowVoice(voice.name, show.language, host_say)
+    else:  # the article's voice speaks another language: the show keeps its own voice
+        name = f"{host.name} ({show.language})"
+        lines = structure.ShowVoice(
+            name, show.language, host_say, dataclasses.replace(host, name=name)
+        )
+    return structure.add_structure(script, show, voice.name, say, lines)
 
 
 def shown(source: str, root: Path) -> str:

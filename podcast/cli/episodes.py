@@ -100,7 +100,7 @@ def script(
             "chapters": [
                 {
                     "title": chapter.title,
-                    "chunks": [_chunk_json(c) for c in chapter.chunks],
+                    "chunks": [_chunk_json(c, plan.language) for c in chapter.chunks],
                 }
                 for chapter in plan.chapters
             ],
@@ -143,8 +143,9 @@ def info(
         echo("\n".join(found.lines()))
 
 
-def _chunk_json(chunk: Any) -> dict[str, str]:
-    entry = {"text": chunk.text, "spoken": chunk.spoken, "voice": chunk.voice}
+def _chunk_json(chunk: Any, language: str) -> dict[str, str]:
+    entry = {"text": chunk.text, "spoken": chunk.spoken, "voice": chunk.voice,
+             "language": chunk.language or language}  # fmt: skip
     if chunk.speaker:
         entry["speaker"] = chunk.speaker
     if chunk.audio:

@@ -251,6 +251,13 @@ def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
         )
     if "explicit" in data and not isinstance(data["explicit"], bool):
         problems.append(Problem(where, "", "'explicit' must be true or false"))
+    if "language" in values and not re.fullmatch(
+        r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", values["language"]
+    ):
+        problems.append(
+            Problem(where, "", f"'language' = {values['language']!r} is not a language code; "
+                    'use one like "en", "fr" or "pt-BR"')
+        )  # fmt: skip
     if values.get("website") and not values["website"].startswith(("http://", "https://")):
         problems.append(Problem(where, "", "'website' must be an http(s) URL"))
     cover = None

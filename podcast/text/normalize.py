@@ -57,7 +57,7 @@ SPELLED_ACRONYMS = frozenset(
 )  # fmt: skip
 
 CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
-              "€": ("euro", "euros", "cent", "cents")}  # fmt: skip
+              "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "sen", "sen")}  # fmt: skip
 SCALES = "thousand|million|billion|trillion"
 VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅛": (1, 8)}
 
@@ -91,11 +91,11 @@ def _fraction_words(numerator: int, denominator: int) -> str:
 
 
 def _money(match: re.Match[str]) -> str:
-    symbol, amount, scale = match.group("sym"), match.group("amount"), match.group("scale")
-    one, many, sub_one, sub_many = CURRENCIES[symbol]
+    amount, scale = match.group("amount"), match.group("scale")
+    one, many, sub_one, sub_many = _currency(match)
     clean = amount.replace(",", "")
     if scale:
-        return f"{_number(amount)} {scale.lower()} {many}"
+        return f"{_number(_trim_zeros(clean))} {scale.lower()} {many}"
     whole, _, cents = clean.partition(".")
     cents_value = int(cents.ljust(2, "0")[:2]) if cents else 0
     cent_words = f"{num2words(cents_value)} {sub_one if cents_value == 1 else sub_many}"
@@ -184,6 +184,9 @@ UNITS = {
     "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"),
     "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"), "ms": ("millisecond", "milliseconds"),
     "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowatt hour", "kilowatt hours"),
+    "bps": ("basis point", "basis points"), "bp": ("basis point", "basis points"),
+    "pts": ("point", "points"), "pt": ("point", "points"), "ppts": ("percentage point", "percentage points"),
+    "pp": ("percentage point", "percentage points"),
 }  # fmt: skip
 TEMPERATURE = {"F": "Fahrenheit", "C": "Celsius", "K": "kelvin"}
 TIME_ZONES = frozenset("EDT EST CDT CST MDT MST PDT PST UTC GMT BST CET CEST".split())  # noqa: SIM905
@@ -297,16 +300,25 @@ def _party_state(match: re.Match[str]) -> str:
 
 
 def _money_scaled(match: re.Match[str]) -> str:
-    many = CURRENCIES[match.group("sym")][1]
-    return f"{_number(match.group('amount'))} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
+    many = _currency(match)[1]
+    amount = _trim_zeros(match.group("amount").replace(",", ""))
+    return f"{_number(amount)} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
 
 
 # Said as words although short or odd-looking.
 SAID_ACRONYMS = frozenset(
     {"NASA", "NATO", "FEMA", "OPEC", "UEFA", "FIFA", "UNICEF", "UNESCO", "NAFTA", "ICE", "AIM",
      "NOW", "LAN", "RAM", "ROM", "GIF", "SIM", "PIN", "SWAT", "RADAR", "LASER", "SCUBA", "COVID",
-     "AIDS", "OK", "DARPA", "ASAP", "TED", "CAPTCHA", "POTUS", "SCOTUS", "WASP", "NIMBY"}
+     "AIDS", "OK", "DARPA", "ASAP", "TED", "CAPTCHA", "POTUS", "SCOTUS", "WASP", "NIMBY",
+     "GAAP", "NOAA", "HIPAA", "NASDAQ", "CERN", "JPEG", "ASCII", "LIDAR", "SONAR", "SARS", "MERS",
+     "ISIS", "IKEA", "OSHA", "POSIX", "JSON", "YAML", "TOML", "CRISPR", "MIDI", "NIST", "FAFSA",
+     "ERISA", "ASEAN", "NASCAR", "SCSI", "WYSIWYG", "PAC", "HUD", "ZIP", "SIDS", "SALT",
+     "START", "TARP", "MOMA", "CUNY", "LEED", "ANSI", "INTERPOL", "EURO", "FICO", "GUI"}
 )  # fmt: skip
+# Final consonant pairs an English word may end on ("CERN", "NIST"): such acronyms are words.
+_CODAS = frozenset(
+    "rn rt rd rk rm rb rs st sk sp nt nd nk ng ns mp ms ft ct pt lt ld lf lk lp ck sh th ch".split()  # noqa: SIM905
+)
 _ONSETS = frozenset(
     "bl br cl cr dr fl fr gl gr pl pr sc sk sl sm sn sp st sw tr tw th sh ch wh ph qu wr kn".split()  # noqa: SIM905
 )
@@ -324,7 +336,9 @@ def sayable(word: str) -> bool:
         return False
     if re.match("[^aeiouy]{2}", lower) and lower[:2] not in _ONSETS:
         return False
-    return not re.search("(aa|ii|uu|[^aeiouy]{2}$)", lower)
+    if re.search("(aa|ii|uu|[aeiouy]{3})", lower):
+        return False
+    return not re.search("[^aeiouy]{2}$", lower) or lower[-2:] in _CODAS
 
 
 def _acronym(match: re.Match[str]) -> str:
@@ -357,6 +371,225 @@ def _short_decade(match: re.Match[str]) -> str:
     return (words[:-1] + "ies") if words.endswith("y") else words + "s"
 
 
+# ---- breadth: money prefixes, model numbers, versions, paths, comparisons, math ----
+
+# Dollars of other countries, written before the sign ("US$1,000", "A$5", "C$", "NZ$").
+DOLLAR_PREFIXES = {"US": "U S", "A": "Australian", "AU": "Australian", "C": "Canadian",
+                   "CA": "Canadian", "NZ": "New Zealand", "HK": "Hong Kong", "S": "Singapore"}  # fmt: skip
+_PREFIX = "(?P<pre>(?-i:" + "|".join(sorted(DOLLAR_PREFIXES, key=len, reverse=True)) + "))?"
+
+
+def _currency(match: re.Match[str]) -> tuple[str, str, str, str]:
+    one, many, sub_one, sub_many = CURRENCIES[match.group("sym")]
+    prefix = match.groupdict().get("pre")
+    if prefix and match.group("sym") == "$":
+        country = DOLLAR_PREFIXES[prefix]
+        one, many = f"{country} {one}", f"{country} {many}"
+    return one, many, sub_one, sub_many
+
+
+def _trim_zeros(amount: str) -> str:
+    """ "20.00" is "20", "1.50" is "1.5": a scaled amount's trailing zeros are not said."""
+    if "." in amount:
+        amount = amount.rstrip("0").rstrip(".")
+    return amount
+
+
+def _money_adjective(match: re.Match[str]) -> str:
+    """ "$119-a-year" is "one hundred and nineteen dollar a year" (singular, as said)."""
+    one, _, _, _ = _currency(match)
+    amount = match.group("amount").replace(",", "")
+    whole, _, cents = amount.partition(".")
+    words = f"{num2words(int(whole))}"
+    if match.group("scale"):
+        words = f"{_number(_trim_zeros(amount))} {match.group('scale').lower()}"
+    words += f" {one}"
+    if cents.strip("0") and not match.group("scale"):
+        words += f" {num2words(int(cents.ljust(2, '0')[:2]))}"
+    return f"{words} {match.group('rest').replace('-', ' ')}"
+
+
+def paired(number: str) -> str:
+    """A name's number said in pairs, as people say them: 747 is "seven forty-seven", 4090
+    "forty ninety", 101 "one oh one", 500 "five hundred", 2000 "two thousand"."""
+    value = int(number)
+    if len(number) == 3:
+        head, tail = number[0], int(number[1:])
+    elif len(number) == 4:
+        head, tail = number[:2], int(number[2:])
+        if number.startswith("20") and tail < 10:
+            return _year(number)
+        if tail == 0:
+            if value % 1000 == 0:
+                return num2words(value)
+            return f"{num2words(int(head))} hundred"
+    else:
+        return num2words(value)
+    if tail == 0:
+        return f"{num2words(int(head))} hundred"
+    if tail < 10:
+        return f"{num2words(int(head))} oh {num2words(tail)}"
+    return f"{num2words(int(head))} {num2words(tail)}"
+
+
+# Capitalised words before a number that make it an amount or a year, not a name's number.
+NOT_NAMES = frozenset(
+    """A About Above Across After Against Ages Almost Among An And Another Approximately Are
+    Around As At Bc Bce Be Been Before Below Between Beyond By Ca Ce Chapter Circa Circuit Class
+    Down During Each Every Exactly Fewer First For From Grade Had Has Have Her His In Into Is Its
+    Just Last Less Like Many More Most My Nearly Next No Number Of Off On Only Onto Or Our Over
+    Page Pages Paragraph Per Plus Price Rank Roughly Row Section Since Some Than That The Their
+    These This Those Through Till To Top Total Toward Towards Under Until Up Upon Via Vol Volume
+    Was Were When While With Within Without Year Years Your Ad AD BC BCE CE""".split()  # noqa: SIM905
+)
+
+
+def _model_number(match: re.Match[str]) -> str:
+    word, number = match.group(1), match.group(2)
+    if word in NOT_NAMES or word.capitalize() in NOT_NAMES or word.rstrip(".") in MONTH_SET:
+        return match.group(0)
+    return f"{word} {paired(number)}"
+
+
+MONTH_SET = frozenset({*MONTHS.values(), *(k.capitalize() for k in MONTHS)})
+
+
+def _version(text: str) -> str:
+    """ "2.7.9" is "two point seven point nine": each part a number; "x" stays "x"."""
+    parts = text.split(".")
+    words = [
+        (num2words(int(p)) if len(p) <= 6 else _digits(p))
+        if p.isdigit()
+        else ("star" if p == "*" else p)
+        for p in parts
+    ]
+    return " point ".join(words)
+
+
+def _fiscal(match: re.Match[str]) -> str:
+    """ "FY24" is "fiscal twenty-four", "FY2023-24" "fiscal twenty twenty-three to twenty-four"."""
+
+    def year(digits: str) -> str:
+        return _year(digits) if len(digits) == 4 else num2words(int(digits))
+
+    words = f"fiscal {year(match.group(1))}"
+    if match.group(2):
+        words += f" to {year(match.group(2))}"
+    return words
+
+
+def _path(match: re.Match[str]) -> str:
+    """ "~/.config/foo" is "tilde slash dot config slash foo"; "/usr/bin" "slash usr slash bin"."""
+    words = []
+    for index, part in enumerate(match.group(0).split("/")):
+        if index:
+            words.append("slash")
+        if part == "~":
+            words.append("tilde")
+        elif part:
+            words.append(_dotted_name(part))
+    return " ".join(words)
+
+
+def _dotted_name(name: str) -> str:
+    """ ".bashrc" is "dot bashrc", "setup.cfg" "setup dot cfg", ".." "dot dot"."""
+    spoken = re.sub(r"\.", " dot ", name)
+    spoken = re.sub(r"(?<=\w)[_-](?=\w)", " ", spoken)
+    return re.sub(r"\s+", " ", spoken).strip()
+
+
+COMPARISONS = {"<": "less than", ">": "greater than", "<=": "less than or equal to",
+               "=<": "less than or equal to", "≤": "less than or equal to",
+               ">=": "greater than or equal to", "=>": "greater than or equal to",
+               "≥": "greater than or equal to", "≠": "not equal to", "!=": "not equal to",
+               "==": "equals", "≈": "about", "~": "about"}  # fmt: skip
+
+# Symbols that survive every other rule: said where they mean a word, else dropped.
+SYMBOL_WORDS = {"×": "times", "÷": "divided by", "±": "plus or minus", "→": "to", "←": "from",
+                "≈": "about", "§": "section", "°": "degrees", "∞": "infinity", "√": "root of",
+                "∑": "sum", "π": "pi", "µ": "micro", "Δ": "delta", "©": "copyright"}  # fmt: skip
+
+# LaTeX: the commands a listener can be told in words; anything else makes "an equation".
+LATEX_WORDS = {
+    "alpha": "alpha", "beta": "beta", "gamma": "gamma", "delta": "delta", "epsilon": "epsilon",
+    "theta": "theta", "lambda": "lambda", "mu": "mu", "pi": "pi", "sigma": "sigma", "tau": "tau",
+    "phi": "phi", "omega": "omega", "cdot": "times", "times": "times", "div": "divided by",
+    "pm": "plus or minus", "le": "less than or equal to", "leq": "less than or equal to",
+    "ge": "greater than or equal to", "geq": "greater than or equal to", "neq": "not equal to",
+    "ne": "not equal to", "approx": "approximately", "infty": "infinity", "to": "to",
+    "rightarrow": "to", "in": "in", "sum": "the sum of", "log": "log", "ln": "log",
+    "sin": "sine", "cos": "cosine", "tan": "tangent", "exp": "exp", "quad": "", ",": "", ";": "",
+    "left": "", "right": "", "mathrm": "", "text": "", "mathbf": "", "operatorname": "",
+}  # fmt: skip
+_MATH_OPS = {"+": " plus ", "-": " minus ", "=": " equals ", "*": " times ", "/": " over ",
+             "<": " less than ", ">": " greater than ", "(": " ", ")": " ", ",": ", "}  # fmt: skip
+MAX_SPOKEN_MATH_WORDS = 14
+
+
+def _equation(match: re.Match[str]) -> str:
+    """A formula: read when short and plain ("$a+b=c$" is "a plus b equals c"), else "an
+    equation" (symbols never reach the engine)."""
+    words = _math_words(match.group("math"))
+    if words is None or not words or len(words.split()) > MAX_SPOKEN_MATH_WORDS:
+        return " an equation "
+    return f" {words} "
+
+
+def _math_words(tex: str) -> str | None:
+    # Letters side by side are a product of variables: "mc^2" is "m c squared".
+    tex = re.sub(r"(?<![\\A-Za-z])[A-Za-z]{2,3}(?![A-Za-z])", lambda m: " ".join(m.group(0)), tex)
+    tex = tex.strip()
+    for _ in range(4):  # nested fractions and roots, from the inside out
+        tex = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", _over, tex)
+        tex = re.sub(r"\\sqrt\s*\{([^{}]*)\}", r" the square root of (\1) ", tex)
+        tex = re.sub(r"\\(?:mathrm|text|mathbf|operatorname)\s*\{([^{}]*)\}", r" \1 ", tex)
+    tex = re.sub(r"\^\s*\{?2\}?", " squared ", tex)
+    tex = re.sub(r"\^\s*\{?3\}?", " cubed ", tex)
+    tex = re.sub(
+        r"\^\s*\{([^{}]*)\}|\^\s*(\w)", lambda m: f" to the power {m.group(1) or m.group(2)} ", tex
+    )
+    tex = re.sub(r"_\s*\{([^{}]*)\}|_\s*(\w)", lambda m: f" sub {m.group(1) or m.group(2)} ", tex)
+
+    def command(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return f" {LATEX_WORDS[name]} " if name in LATEX_WORDS else " \x00 "
+
+    tex = re.sub(r"\\([A-Za-z]+|[,;])", command, tex)
+    if "\x00" in tex or re.search(r"[\\{}\[\]^_&|]", tex):
+        return None
+    tex = re.sub(r"(?<=\d)(?=[A-Za-z])", " ", tex)  # "2x" is "2 x"
+    tex = "".join(_MATH_OPS.get(ch, ch) for ch in tex)
+    tex = re.sub(r"\d+(?:\.\d+)?", lambda m: _number(m.group(0)), tex)
+    if re.search(r"[^\w\s,'-]", tex):
+        return None
+    return re.sub(r"\s+", " ", tex).strip(" ,")
+
+
+def _over(match: re.Match[str]) -> str:
+    """A fraction: "a over b"; a compound top is "the quantity a plus b, over a"."""
+    top, bottom = match.group(1).strip(), match.group(2).strip()
+    if re.search(r"[-+]", top):
+        top = f"the quantity {top},"
+    return f" {top} / {bottom} "
+
+
+MATH = re.compile(
+    r"\$\$(?P<math>.+?)\$\$|\\\[(?P<display>.+?)\\\]|\\\((?P<inline>.+?)\\\)"
+    r"|(?<![\w$\\])\$(?=[^\s$\d])(?P<dollar>[^$\n]{1,200}?[^\s$\\])\$(?![\w$])",
+    re.DOTALL,
+)
+
+
+def _math(match: re.Match[str]) -> str:
+    tex = match.group("math") or match.group("display") or match.group("inline")
+    if tex is None:
+        tex = match.group("dollar")
+        # "$x$" is math only when it looks like it: a command, a power, an index or an equation
+        if not re.search(r"[\\^_=<>]|^[A-Za-z]$", tex):
+            return match.group(0)
+    return _equation(re.match(r"(?P<math>.*)", tex, re.DOTALL))  # type: ignore[arg-type]
+
+
 def _word_rules() -> list[Rule]:
     def sub(pattern: str, fn: Callable[[re.Match[str]], str], flags: int = 0) -> Rule:
         return re.compile(pattern, flags), fn
@@ -368,7 +601,10 @@ def _word_rules() -> list[Rule]:
     states = "|".join(re.escape(k) for k in sorted(STATES, key=len, reverse=True))
     units = "|".join(re.escape(k) for k in sorted(UNITS, key=len, reverse=True))
     dash = "[-–—]"
+    versions = r"\d+(?:\.(?:\d+|[xX*]))"
     return [
+        # A formula never reaches the engine as symbols (before money: "$$" is not dollars).
+        (MATH, _math),
         # Web addresses and handles are not read symbol by symbol.
         sub(r"\bhttps?://(?:www\.)?([\w.-]+)\S*", lambda m: m.group(1).replace(".", " dot ")),
         sub(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*", lambda m: m.group(1).replace(".", " dot ")),
@@ -377,6 +613,47 @@ def _word_rules() -> list[Rule]:
             lambda m: m.group(0).replace("@", " at ").replace(".", " dot "),
         ),
         sub(r"(?<![\w@])@(\w{2,})", _handle),
+        # Paths and dotfiles: "~/.config", "/usr/bin", ".bashrc", "setup.cfg".
+        sub(r"(?<![\w/.:~])(?:~|\.{1,2})?/(?=[\w.~])[\w.@+~-]*(?:/[\w.@+~-]*)*", _path),
+        sub(r"(?<![\w/~])~(?=/)", lambda _m: "tilde"),
+        sub(
+            r"(?<![\w.])\.(?=[A-Za-z_])[\w-]+(?:\.[A-Za-z_][\w-]*)*(?![\w.]*\d)",
+            lambda m: _dotted_name(m.group(0)),
+        ),
+        sub(
+            r"\b[\w-]+(?:\.[\w-]+)*\.(?:toml|md|py|js|ts|json|ya?ml|txt|sh|rs|html?|css|cfg|ini|"
+            r"lock|csv|xml|go|rb|zip|gz|tar|pdf|png|jpe?g|exe|dll|env|conf|log|rc)\b",
+            lambda m: _dotted_name(m.group(0)),
+        ),
+        # Languages named with symbols: "C++", "C#", "F#".
+        sub(r"\b([A-Za-z])\+\+(?!\w)", lambda m: f"{m.group(1)} plus plus"),
+        sub(r"\b([A-Z])#(?!\w)", lambda m: f"{m.group(1)} sharp"),
+        # Comparison signs in prose: "Rust < 1.77", ">= 2", "≤ 5".
+        sub(
+            r"(?:(?<=\s)|^|(?<=\())(<=|>=|=<|=>|!=|==|[<>≤≥≠≈])(?=\s*[-−]?[\d$£€.]|\s+\w)",
+            lambda m: COMPARISONS[m.group(1)],
+        ),
+        sub(r"(?:(?<=\s)|^|(?<=\())~(?=\s?\d)", lambda _m: "about "),
+        # Financial shorthand: "Y/Y", "QoQ", "FY24", "FY2023-24".
+        sub(
+            r"(?<![\w/])([QYM])(?:/|o)\1(?![\w/])",
+            lambda m: (
+                {"Q": "quarter", "Y": "year", "M": "month"}[m.group(1)]
+                + " over "
+                + {"Q": "quarter", "Y": "year", "M": "month"}[m.group(1)]
+            ),
+        ),
+        sub(r"\bFY\s?'?(\d{4}|\d{2})(?:[-–/](\d{4}|\d{2}))?\b", _fiscal),
+        # A few capitals fused to a number ("PM2.5", "MP3", "CO2"): letters spelled.
+        sub(
+            r"\b([A-Z]{2,4})(\d+(?:\.\d+)?)\b",
+            lambda m: (
+                f"{m.group(1) if sayable(m.group(1)) else _spell(m.group(1))} {_number(m.group(2))}"
+            ),
+        ),
+        # One capital and a model number: "A380", "F-150", "B-52".
+        sub(r"\b([A-Z])-?(\d{3,4})\b(?![.,]\d)", lambda m: f"{m.group(1)} {paired(m.group(2))}"),
+        sub(r"\b([A-Z])-(\d{1,2})\b(?![.,]\d)", lambda m: f"{m.group(1)} {_number(m.group(2))}"),
         # Digit strings read digit by digit: long codes, IP addresses and phone numbers.
         sub(r"\b\d{13,}\b", lambda m: _digits(m.group(0))),
         sub(
@@ -384,18 +661,39 @@ def _word_rules() -> list[Rule]:
             lambda m: " dot ".join(num2words(int(p)) for p in m.group(0).split(".")),
         ),
         sub(r"(?:\+1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[.-])\d{3}[.-]\d{4}\b", _phone),
-        # Money before plain numbers.
+        # Codec and standard names: "H.264" is "H two sixty-four", "X.509" "X five oh nine".
+        sub(r"\b([A-Z])\.(\d{2,4})\b(?!\.\d)", lambda m: f"{m.group(1)} {paired(m.group(2))}"),
+        # Versions: "v0.1.0", "2.7.9", "1.7.x", "python2.5".
+        sub(rf"\bv({versions}+)\b", lambda m: f"version {_version(m.group(1))}"),
         sub(
-            r"(?P<sym>[$£€])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
+            r"(?<![\d.])\b(\d+(?:\.\d+){2}(?:\.(?:\d+|[xX*]))*|\d+(?:\.\d+)*\.[xX*])(?![\w.]*\d)(?!\w)",
+            lambda m: _version(m.group(1)),
+        ),
+        sub(
+            r"\b([a-z]{2,}[a-z])(\d+(?:\.\d+)*)\b", lambda m: f"{m.group(1)} {_version(m.group(2))}"
+        ),
+        # Money before plain numbers; "$119-a-year" is an adjective (singular).
+        sub(
+            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])(?P<amount>\d[\d,]*(?:\.\d+)?)"
+            rf"(?:[-\s](?P<scale>{SCALES}))?-(?!(?:{SCALES})\b)(?P<rest>[a-z]+(?:-[a-z]+)*)\b",
+            _money_adjective,
+        ),
+        sub(
+            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
             _money_scaled,
         ),
         sub(
-            rf"(?P<sym>[$£€])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)(?:\s(?P<scale>{SCALES})\b)?",
+            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)"
+            rf"(?:[\s-](?P<scale>{SCALES})\b)?",
             _money,
             re.IGNORECASE,
         ),
         # Party and state after a lawmaker: "(D-N.Y.)" is "Democrat of New York".
         sub(r"\((D|R|I)-([A-Z][\w.]*(?: [A-Z][\w.]*)?)\)", _party_state),
+        sub(
+            rf"(?<![\d.,-])\b(\d[\d,]*(?:\.\d+)?)\s?%?\s?{dash}\s?(\d[\d,]*(?:\.\d+)?)\s?%",
+            lambda m: f"{_number(m.group(1))} to {_number(m.group(2))} percent",
+        ),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
         # Dates: "May 3–9", "Jan. 6, 2021", "July 21".
         sub(
@@ -443,6 +741,11 @@ def _word_rules() -> list[Rule]:
         # Temperatures and units after a number.
         sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
         sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),
+        # A number after a capitalised name is the name's number: "Boeing 747", "RTX 4090".
+        sub(
+            r"\b([A-Z][\w-]*[A-Za-z])\s(\d{3,4})\b(?![,.]\d|\s?[-–—%]|\s(?:" + SCALES + r")\b)",
+            _model_number,
+        ),
         # Roman numerals that are numbers: "I. A SCANDAL IN BOHEMIA" (a numbered heading),
         # "Amendment XXV", "CHAPTER IV", "Henry VIII".
         sub(r"^([IVXLC]+)\.\s+(?=[A-Z]{2,}|[A-Z]\s[A-Z]{2,})", _numbered_heading),
@@ -487,9 +790,22 @@ def _word_rules() -> list[Rule]:
         lit(r"\s\+\s", " plus "),
         lit(r"\s=\s", " equals "),
         lit(r"\s*[—–]\s*", ", "),
-        sub(r"\[([^\]]*)\]", lambda m: m.group(1)),
-        lit(r"[#*_~^`|<>{}\\]+", " "),
+        # What is left of symbols: said where they mean a word, else dropped.
+        lit(r"(?<=[A-Za-z])&(?=[A-Za-z])", " and "),
+        lit(r"(?<=\w)\+(?=\w)", " plus "),
+        lit(r"(?<=\w)=(?=\w)", " equals "),
+        sub("[" + "".join(SYMBOL_WORDS) + "]", lambda m: f" {SYMBOL_WORDS[m.group(0)]} "),
+        lit(r"%", " percent "),
+        lit(r"(?<=\w)@(?=\w)|(?<=\s)@(?=\s)", " at "),
+        *SYMBOL_RULES,
     ]
+
+
+SYMBOL_RULES: list[Rule] = [
+    (re.compile(r"\[([^\]]*)\]"), lambda m: f" {m.group(1)} "),
+    (re.compile(r"(?<=\w)_(?=\w)"), lambda _m: " "),
+    (re.compile(r"[#*_~^`|<>{}\\\[\]@=+&$£€¢¥/®™†‡•¶·]+"), lambda _m: " "),
+]
 
 
 RULES: list[Rule] = _word_rules()
@@ -497,7 +813,8 @@ RULES: list[Rule] = _word_rules()
 NEUTRAL_RULES: list[Rule] = [
     (re.compile(r"\bhttps?://(?:www\.)?([\w.-]+)\S*"), lambda m: m.group(1)),
     (re.compile(r"\bwww\.([\w-]+(?:\.[\w-]+)+)\S*"), lambda m: m.group(1)),
-    *RULES[-2:],
+    (MATH, lambda _m: " "),
+    *SYMBOL_RULES,
 ]
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 AREA_UNITS = {"km": "kilometers", "m": "meters", "cm": "centimeters", "mm": "millimeters",
@@ -522,6 +839,8 @@ def _power(match: re.Match[str]) -> str:
     return f"{match.group(1)} to the power of {exponent}"
 
 
+DEGREE_SIGN = re.compile(r"(?<=\d)(\s?)[˚º](?=\s?[CFK]\b)")
+DASH_MINUS = re.compile(r"(?:(?<=\s)|^|(?<=\())[–−](?=\d+(?:\.\d+)?\s?[°˚º])")
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
 
 
@@ -541,6 +860,10 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
     """
     english = not language or language.lower().split("-")[0] == "en"
     if english:
+        # Degrees written with a ring or an ordinal sign, and a minus written as a dash:
+        # "–5˚C" is "-5°C" (NFKC would turn "˚" into a space and a combining ring).
+        text = DEGREE_SIGN.sub("°", text)
+        text = DASH_MINUS.sub("-", text)
         # Vulgar fractions and powers first: NFKC would turn "2½" into "21⁄2", "10⁶" into "106".
         text = VULGAR_FRACTION.sub(_mixed_fraction, text)
         text = AREA.sub(_area, text)

@@ -81,7 +81,30 @@ def sentences(paragraph: str) -> list[str]:
         pieces = [s.strip() for s in _WINDOW_BREAKS[0].split(paragraph)]
     else:
         pieces = [s.strip() for w in _windows(paragraph) for s in _segmenter().segment(w)]
-    return [part for p in pieces if p for part in _split_after_letter(p)]
+    return _rejoin([part for p in pieces if p for part in _split_after_letter(p)])
+
+
+# pysbd ends a sentence at the dot of a dotfile or path ("Edit your ." + "bashrc file") and
+# after "p.m." when a time zone follows ("at 3 p.m." + "EDT on Friday"): such pieces are
+# one sentence.
+_OPEN_DOT = re.compile(r"(?:^|[\s(~/])\.{1,2}$")
+_MERIDIEM_END = re.compile(r"\b[ap]\.m\.$", re.IGNORECASE)
+_ZONE_START = re.compile(r"^(?:[ECMP][SD]T|UTC|GMT|BST|CES?T|AK[SD]T|H[SD]T|AE[SD]T|IST|JST)\b")
+_NAME_START = re.compile(r"^[\w~/.]")
+
+
+def _rejoin(parts: list[str]) -> list[str]:
+    joined: list[str] = []
+    for part in parts:
+        if joined and (
+            (_OPEN_DOT.search(joined[-1]) and _NAME_START.match(part))
+            or (_MERIDIEM_END.search(joined[-1]) and _ZONE_START.match(part))
+        ):
+            glue = "" if _OPEN_DOT.search(joined[-1]) else " "
+            joined[-1] = joined[-1] + glue + part
+        else:
+            joined.append(part)
+    return joined
 
 
 # pysbd takes any "X." for an initial; after a lower-case word ("posted on X. A year ago")
@@ -222,7 +245,7 @@ def _sections(article: Article) -> list[tuple[str, list[Block]]]:
     paragraphs = [b.text for b in blocks]
     return [
         (title or article.title, [blocks[i] for i in indexes])
-        for title, indexes in topics.topical_chapters(paragraphs, article.title)
+        for title, indexes in topics.topical_chapters(paragraphs, article.title, article.language)
     ]
 
 
