@@ -140,4 +140,3 @@ def _utf16_without_bom(raw: bytes) -> str | None:
     if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
         return "utf-16-be"
     return None
-

@@ -291,33 +291,102 @@ def _without_site(title: str, site: str) -> str:
 
 # --- what trafilatura left out -------------------------------------------------------------
 
-_BLOCKS = "//p | //li | //dd | //dt | //blockquote | //td | //th | //pre | //h1 | //h2 | //h3"
-_UNSEEN = (
-    "ancestor-or-self::*[@hidden or @aria-hidden='true' or self::script or self::style or "
-    "self::template or self::head]"
+# Elements whose text belongs to the block around them.
+_INLINE = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "img",
+        "kbd",
+        "label",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "u",
+        "var",
+        "wbr",
+    ]
 )
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_UNSEEN = (
+    "//head | //script | //style | //template | //*[@hidden] | //*[@aria-hidden='true'] | "
+    "//*[contains(translate(@style, ' ', ''), 'display:none')]"
+)
 
 
 def _left_out(root: etree._Element, extracted: str, title: str) -> list[Removal]:
-    """The page's visible text blocks that trafilatura did not keep, as removals."""
+    """The page's visible text that trafilatura did not keep, block by block, as removals."""
+    for element in root.xpath(_UNSEEN):
+        if _attached(element, root):
+            _drop(element)
     kept = _key(extracted + " " + title)
     seen: set[str] = set()
     dropped: list[Removal] = []
-    for element in root.xpath(_BLOCKS):
-        if element.xpath(_UNSEEN):
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in _INLINE:
             continue
-        if any(_HIDDEN.search(style) for style in element.xpath("ancestor-or-self::*/@style")):
-            continue
-        if element.xpath(".//p | .//li | .//blockquote | .//td"):
-            continue  # its inner blocks are checked one by one
-        text = _visible(element)
+        parts = [element.text or ""]
+        for child in element:
+            if isinstance(child.tag, str) and child.tag in _INLINE:
+                parts.append(" ".join(child.itertext()))
+            parts.append(child.tail or "")
+        text = _squash(" ".join(parts))
         key = _key(text)
         if not key or key in seen or key in kept:
             continue
         seen.add(key)
         dropped.append(Removal(text[:500], "page furniture"))
     return dropped
+
+
+def _restore_headings(page: etree._Element, blocks: list[Block]) -> list[Block]:
+    """Headings trafilatura dropped (it may, on a page it reads without finding an article
+    element), put back before the paragraph that follows them on the page: only a heading
+    between two paragraphs of the article, never one of the page's menus."""
+    have = {_key(b.text) for b in blocks if b.kind == HEADING}
+    where: dict[str, int] = {}
+    for index, block in enumerate(blocks):
+        if block.kind == PARAGRAPH:
+            where.setdefault(_key(block.text), index)
+    inserts: list[tuple[int, int, Block]] = []
+    for heading in page.xpath("//h2 | //h3 | //h4"):
+        text = _visible(heading)
+        if not _key(text) or _key(text) in have or _words(text) > MAX_HEADING_WORDS:
+            continue
+        before = [
+            where.get(_key(_visible(p))) for p in heading.xpath("preceding::p[position() <= 3]")
+        ]
+        if not any(b is not None for b in before):
+            continue
+        for following in heading.xpath("following::p[position() <= 3]"):
+            at = where.get(_key(_visible(following)))
+            if at is not None and any(b is not None and b < at for b in before):
+                inserts.append((at, len(inserts), Block(HEADING, text, int(heading.tag[1]))))
+                have.add(_key(text))
+                break
+    for at, _, block in sorted(inserts, key=lambda item: item[:2], reverse=True):
+        blocks.insert(at, block)
+    return blocks
+
+
+MAX_HEADING_WORDS = 20
 
 
 def _key(text: str) -> str:
@@ -373,6 +442,7 @@ def parse_html(text: str, name: str) -> Article:
                 blocks.append(Block(PARAGRAPH, paragraph))
     title = title or root.get("title") or name
     if page is not None:
+        blocks = _restore_headings(page, blocks)
         removed += _left_out(page, " ".join(b.text for b in blocks), title)
     lang = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", text, re.IGNORECASE)
     return Article(
