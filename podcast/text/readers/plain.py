@@ -142,7 +142,9 @@ _ILLUSTRATION = re.compile(r"\[(?:illustration|picture|image)[^\]]*\]", re.IGNOR
 # Three or more single letters or digits, one space apart ("P A R T", "2 2"), with the
 # punctuation around them; words in such a run are two or more spaces apart.
 _GAPS = re.compile(r"([ \t\u00a0\u2009\u202f]+)")
-_SINGLE = re.compile(r"[«»\"“„(]?[^\W\d_][«»\"”“.,:;!?)]*")
+# One letter with the punctuation around it ("»D", "E--The": the run's last letter may hold
+# what follows it).
+_SINGLE = re.compile(r"[«»\"“„(]?[^\W\d_](?:[-—–«»\"”“.,:;!?)]\S*)?")
 _SMALL_WORDS = frozenset(
     [
         "a",
