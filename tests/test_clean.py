@@ -80,3 +80,19 @@ def test_related_block_headlines_are_dropped_until_the_story_resumes() -> None:
         article("Story text here.", "Related", "A headline about something", "Story resumes here.")
     )
     assert [b.text for b in cleaned.blocks] == ["Story text here.", "Story resumes here."]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Photo: Jane Doe/Reuters",
+        "Credit: NASA/JPL",
+        "Foto: Jorge Mejía (CC BY 2.0)",
+        "Photo credit: AP",
+    ],
+)
+def test_image_credit_lines_are_listed_not_read(line: str) -> None:
+    story = "The river rose four feet overnight and reached the old stone bridge."
+    cleaned = clean(article(story, line))
+    assert [b.text for b in cleaned.blocks] == [story]
+    assert (line, "image credit") in {(r.text, r.reason) for r in cleaned.removed}

@@ -160,7 +160,7 @@ def test_messages_keep_their_wording(tmp_path: Path, monkeypatch: pytest.MonkeyP
         InputError, match=re.escape("is a folder; give an article file (.txt, .md, .html or .epub)")
     ):
         read_source(str(tmp_path))
-    stdin(monkeypatch, b"Caf\xe9 cr\xe8me\n")
+    stdin(monkeypatch, b"Caf\x81\x8d\x90\x9d cr\x8fme\n")  # no encoding reads this
     with pytest.raises(InputError, match=r"^standard input: not valid UTF-8 \(byte 3\)"):
         read_source("-")
     stdin(monkeypatch, b"")

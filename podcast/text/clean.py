@@ -26,7 +26,11 @@ FURNITURE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?=(\S+\s+){0,40}\S+$).*\bin your inbox\b.{0,60}$", "newsletter sign-up"),
         (r"^you may occasionally receive promotional content\b", "promotional line"),
         (r"^(advertisement|sponsored( content)?|ad)$", "advertisement"),
-        (r"^(photo|image|illustration)( credit)?s?:\s", "image credit"),
+        (
+            r"^(photo|photograph|image|picture|illustration|credit|foto|bild|crédit)"
+            r"( credit| by| de| von)?s?\s*[:©]\s",
+            "image credit",
+        ),
     )
 )
 
