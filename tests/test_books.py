@@ -250,6 +250,15 @@ def test_no_word_of_the_story_is_lost() -> None:
     assert all(any(w == h for h in heard) for w in words(body))
 
 
+def test_a_long_licence_is_listed_whole_not_cut_short() -> None:
+    """What is not spoken is listed in full (the human listing shortens it, not the record)."""
+    licence = " ".join(f"clause{n} of the licence terms." for n in range(400))
+    book = GUTENBERG.rstrip() + "\n\n*** END OF THIS PROJECT GUTENBERG EBOOK SEA STORIES ***\n\n"
+    article = parse_text(book + licence + "\n", "book.txt")
+    listed = " ".join(r.text for r in article.removed)
+    assert "clause0 " in listed and "clause399 " in listed
+
+
 @pytest.mark.parametrize(
     ("heading", "natural"),
     [

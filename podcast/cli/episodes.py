@@ -118,8 +118,8 @@ def script(
                 echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
     if plan.removed:
         echo("\n## Removed (not spoken)\n")
-        for removal in plan.removed:
-            echo(f"- [{removal.reason}] {removal.text}")
+        for removal in plan.removed:  # in full in --json and episode.json
+            echo(f"- [{removal.reason}] {_shortened(removal.text)}")
 
 
 @user_errors
@@ -151,3 +151,14 @@ def _chunk_json(chunk: Any, language: str) -> dict[str, str]:
     if chunk.audio:
         entry["audio"] = chunk.audio
     return entry
+
+
+LISTED_CHARS = 300  # how much of a long removal the human listing shows
+
+
+def _shortened(text: str) -> str:
+    """A long removal (a licence, a code block) as its opening and its length in words."""
+    if len(text) <= LISTED_CHARS:
+        return text
+    cut = text[:LISTED_CHARS].rsplit(" ", 1)[0]
+    return f"{cut} … ({len(text.split())} words in all)"

@@ -352,7 +352,7 @@ def _left_out(root: etree._Element, extracted: str, title: str) -> list[Removal]
         if not key or key in seen or key in kept:
             continue
         seen.add(key)
-        dropped.append(Removal(text[:500], "page furniture"))
+        dropped.append(Removal(text, "page furniture"))
     return dropped
 
 

@@ -324,12 +324,12 @@ def _gutenberg(text: str, removed: list[Removal]) -> tuple[str, dict[str, str], 
             if more and len(" ".join(more).split()) <= 4:
                 first = f"{first}: {' '.join(more)}"
             meta.setdefault(field.lower(), first)
-        removed.append(Removal(header.strip()[:300], "Project Gutenberg header"))
+        removed.append(Removal(header.strip(), "Project Gutenberg header"))
         text = text[start.end() :]
         book = True
     end = _GUTENBERG_END.search(text)
     if end:
-        removed.append(Removal(text[end.start() :].strip()[:300], "Project Gutenberg licence"))
+        removed.append(Removal(text[end.start() :].strip(), "Project Gutenberg licence"))
         text = text[: end.start()]
         book = True
     return text, meta, book
