@@ -37,7 +37,7 @@ class BuildOptions:
     cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
     rate_wpm: int | None = None  # command-line override of the narrator's rate
     show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
-    formats: tuple[str, ...] = (formats.DEFAULT_FORMAT,)  # others are made from its file
+    formats: tuple[str, ...] = ()  # besides the default format, made from its file (m4b, opus)
 
 
 @dataclass(frozen=True)
