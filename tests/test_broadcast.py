@@ -126,13 +126,19 @@ def test_transcripts_parse_and_agree(built: dict) -> None:
     srt_times = re.findall(r"^(\d\d:\d\d:\d\d,\d{3}) --> (\d\d:\d\d:\d\d,\d{3})$", srt, re.M)
     segments = document["segments"]
     assert document["version"] == "1.0.0"
-    assert len(vtt_times) == len(srt_times) == len(segments) > 10
-    for (start, _), segment in zip(vtt_times, segments, strict=True):
-        h, m, s = start.split(":")
-        assert round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000) == round(
-            segment["startTime"] * 1000
-        )
-        assert segment["speaker"] and segment["body"].strip()
+    # captions (VTT, SRT) agree cue by cue; each lies inside one of the JSON's sentences
+    assert [(a.replace(".", ","), b.replace(".", ",")) for a, b in vtt_times] == srt_times
+    assert len(vtt_times) >= len(segments) > 10
+
+    def ms(stamp: str) -> int:
+        h, m, s = stamp.split(":")
+        return round((int(h) * 3600 + int(m) * 60 + float(s)) * 1000)
+
+    spans = [(round(s["startTime"] * 1000), round(s["endTime"] * 1000)) for s in segments]
+    for start, end in vtt_times:
+        assert any(a <= ms(start) and ms(end) <= b for a, b in spans), start
+    for segment in segments:
+        assert segment.get("speaker", "someone") and segment["body"].strip()
         assert segment["endTime"] > segment["startTime"]
     starts = [s["startTime"] for s in segments]
     assert starts == sorted(starts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -119,6 +121,17 @@ def test_clock_formats(ms: int, vtt: str, srt: str) -> None:
 
 
 def test_vtt_escapes_markup_and_arrows() -> None:
-    text = transcript.webvtt([Cue(0, 1, "a <b> & c --> d", speaker="Ann & Bo")])
+    text = transcript.webvtt([Cue(0, 1, "a <b> & c --> d", speaker="Ann Bo")])
     payload = text.splitlines()[3]
-    assert payload == "<v Ann &amp; Bo>a &lt;b&gt; &amp; c --&gt; d"
+    assert payload == "<v Ann Bo>a &lt;b&gt; &amp; c --&gt; d"
+
+
+def test_speaker_labels_that_are_no_person_are_left_out_of_every_transcript() -> None:
+    cues = [Cue(0, 1000, "The Secretary spoke at Twitter.", speaker="Secretary"),
+            Cue(1000, 2000, "Nobody said this.", speaker="Quote"),
+            Cue(2000, 3000, "Ann Bo said so.", speaker="Ann Bo")]  # fmt: skip
+    vtt, srt = transcript.webvtt(cues), transcript.srt(cues)
+    segments = json.loads(transcript.podcasting20_json(cues))["segments"]
+    assert re.findall(r"<v ([^>]*)>", vtt) == ["Ann Bo"]
+    assert "Secretary:" not in srt and "Quote:" not in srt and "Ann Bo: Ann Bo said" in srt
+    assert [s.get("speaker") for s in segments] == [None, None, "Ann Bo"]

@@ -39,6 +39,7 @@ class EncodeSettings:
     bitrate_kbps: int
     filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
     use_cache: bool
+    extra_formats: tuple[str, ...] = ()  # made from the finished episode (formats.derivable)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from podcast.config.cover import image_info
 from podcast.config.show import Show
 from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
 
-NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
 MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 
 
@@ -92,6 +91,7 @@ def finish(
     duration_ms = output_format.duration_ms(mp3)
     marks = fit_to(timeline.chapters, duration_ms)
     cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
+    captions = transcript.captions(timeline.placements)  # cues cut to caption size
     cover, cover_mime = _cover(show)
     source = script.url or script.source
     output_format.write_tags(
@@ -108,19 +108,23 @@ def finish(
         marks,
     )
     remove_scratch(work)
+    derived = [  # other formats, made from the tagged MP3: the same timeline, tags, chapters
+        extra.derive(mp3, output_format, work / f"{script.slug}{extra.suffix}")
+        for extra in formats.derivable(settings.extra_formats)
+    ]
     notes = shownotes.Notes(
         title=script.title, show=show.title, source=source, author=script.author,
         date=script.date,
     )  # fmt: skip
     files = [
-        OutputFile(mp3.name, mp3.stat().st_size),
+        *(OutputFile(path.name, path.stat().st_size) for path in [mp3, *derived]),
         write_text(
             work / "chapters.json",
             manifest.chapters_json(script.title, show.title, mp3.name, marks),
         ),
-        write_text(work / "transcript.vtt", transcript.webvtt(cues)),
-        write_text(work / "transcript.srt", transcript.srt(cues)),
-        write_text(work / "transcript.json", transcript.podcasting20_json(cues, NARRATOR_SPEAKER)),
+        write_text(work / "transcript.vtt", transcript.webvtt(captions)),
+        write_text(work / "transcript.srt", transcript.srt(captions)),
+        write_text(work / "transcript.json", transcript.podcasting20_json(cues)),
         write_text(work / "shownotes.md", shownotes.markdown(notes, marks)),
         write_text(work / "shownotes.html", shownotes.html_fragment(notes, marks)),
     ]

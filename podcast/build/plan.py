@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from podcast import formats
 from podcast.audio import structure
 from podcast.audio.assemble import DEFAULT_BITRATE_KBPS
 from podcast.config.lexicon import LEXICON_FILE, load_lexicon
@@ -36,6 +37,7 @@ class BuildOptions:
     cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
     rate_wpm: int | None = None  # command-line override of the narrator's rate
     show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
+    formats: tuple[str, ...] = ()  # besides the default format, made from its file (m4b, opus)
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Setup:
     cast: Cast
     voices: dict[str, Voice]  # every voice the cast uses, by name (the narrator included)
     lexicon: dict[str, str]  # the project's lexicon.toml (under each voice's own)
+    extra_formats: tuple[str, ...] = ()  # the formats made besides the default one
 
 
 def load_script(
@@ -88,12 +91,13 @@ def load_cast(
 
 def setup(options: BuildOptions) -> Setup:
     """Load and validate the show, the voices and the cast that ``options`` name."""
+    extra = tuple(f.name for f in formats.derivable(options.formats))  # fails before any work
     project = find_project()
     show = load_show(options.show, project.root)
     name = options.voice or show.voice or DEFAULT_VOICE_NAME
     narrator = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
     cast, voices = load_cast(options.cast, narrator, project.voices_dir, show.cast)
-    return Setup(project, show, narrator, cast, voices, project_lexicon_of(project))
+    return Setup(project, show, narrator, cast, voices, project_lexicon_of(project), extra)
 
 
 def plan_episode(

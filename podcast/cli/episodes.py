@@ -20,6 +20,21 @@ from podcast.cli.common import (
 from podcast.text.readers import supported_inputs
 
 
+def _format_names(value: str) -> str:
+    """``--format``'s names, each a registered format (else a usage error, exit 2)."""
+    from podcast import formats
+    from podcast.errors import did_you_mean
+
+    names = [name.strip().lower() for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in formats.names():
+            raise typer.BadParameter(
+                f"no format {name!r}{did_you_mean(name, formats.names())}; "
+                f"formats: {', '.join(formats.names())}"
+            )
+    return ",".join(names or [formats.DEFAULT_FORMAT])
+
+
 @user_errors
 def build(
     sources: Annotated[
@@ -46,6 +61,15 @@ def build(
     cast: CastOption = None,
     rate: RateOption = None,
     show: ShowOption = None,
+    output_formats: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            callback=_format_names,
+            help="Audio formats, comma-separated: mp3 (always made), m4b (AAC with chapters "
+            "and cover, for audiobook apps), opus (Ogg Opus). The others are made from the MP3.",
+        ),
+    ] = "mp3",
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.api import BuildOptions
@@ -62,6 +86,7 @@ def build(
         cast=tuple(cast or ()),
         rate_wpm=rate,
         show=show,
+        formats=tuple(output_formats.split(",")),
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)

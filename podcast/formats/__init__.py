@@ -11,9 +11,11 @@ way; a format defined in a test registers itself the same way (``tests/test_form
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from podcast.errors import ConfigError, did_you_mean
+from podcast.formats.derived import DerivedFormat
 from podcast.formats.protocol import (
     EncodedStream,
     FormatError,
@@ -23,8 +25,9 @@ from podcast.formats.protocol import (
 )
 
 __all__ = [
-    "DEFAULT_FORMAT", "EncodedStream", "FormatError", "OutputFormat", "ReadTags", "Tags",
-    "by_suffix", "default", "find_audio", "get", "names", "register", "unregister",
+    "DEFAULT_FORMAT", "DerivedFormat", "EncodedStream", "FormatError", "OutputFormat", "ReadTags", "Tags",
+    "by_suffix", "default", "derivable", "find_audio", "get", "names", "register",
+    "unregister",
 ]  # fmt: skip
 
 DEFAULT_FORMAT = "mp3"
@@ -85,7 +88,37 @@ def find_audio(folder: Path) -> tuple[Path, OutputFormat] | None:
     return None
 
 
+def derivable(names_asked: Sequence[str]) -> tuple[DerivedFormat, ...]:
+    """The formats of ``names_asked`` (``--format mp3,m4b,opus``) made from the finished
+    episode besides the default one, each once, in order.
+
+    An unknown name, a format that cannot be made from the episode file, or one whose encoder
+    this ffmpeg lacks is a ``ConfigError`` saying so (before any work is done).
+    """
+    chosen: list[DerivedFormat] = []
+    for name in dict.fromkeys(n.strip().lower() for n in names_asked if n.strip()):
+        found = get(name)
+        if found.name == DEFAULT_FORMAT:
+            continue
+        if not isinstance(found, DerivedFormat):
+            others = ", ".join(n for n, f in sorted(_REGISTRY.items())
+                               if isinstance(f, DerivedFormat))  # fmt: skip
+            raise ConfigError(
+                f"{name} cannot be made from the episode's {DEFAULT_FORMAT}; "
+                f"formats that can: {others or 'none'}"
+            )
+        missing = found.available()
+        if missing:
+            raise ConfigError(missing)
+        chosen.append(found)
+    return tuple(chosen)
+
+
 # The built-in formats, registered the way a new one is: import its module, register it.
+from podcast.formats.m4b import M4bFormat  # noqa: E402
 from podcast.formats.mp3 import Mp3Format  # noqa: E402
+from podcast.formats.opus import OpusFormat  # noqa: E402
 
 register(Mp3Format())
+register(M4bFormat())
+register(OpusFormat())
