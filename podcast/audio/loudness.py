@@ -166,8 +166,9 @@ def _ebur128_log(
 # ebur128 prints "nan" for a block of digital silence after speech (its running sum of
 # squares comes out a hair below zero): that is silence, below every gate, and a reading all
 # the same (dropping it would move every later reading onto the wrong block).
-# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept).
-READINGS_VERSION = 2
+# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept) or
+# are kept differently (v3: sealed, bound to the digest of the entry they measured).
+READINGS_VERSION = 3
 _READING = r"(-?(?:\d+(?:\.\d+)?|inf)|nan)"
 _BLOCK = re.compile(rf"\bM:\s*{_READING}\s+S:\s*{_READING}")
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from podcast import cache
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE
 from podcast.config.show import Segment, Show, fill
@@ -234,7 +235,7 @@ def in_order(
             lines = [spoken[c].wav_path for c in produced.lines]
             # content-addressed, so encoded parts that contain it can be cached safely
             out = scratch / f"{_produced_key(produced, lines)}.wav"
-            if not out.is_file():
+            if not cache.check(out):  # a damaged one is reported and made again
                 tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.wav")
                 try:
                     if produced.kind == FILE:
@@ -244,7 +245,7 @@ def in_order(
                         pcm.write_wav(tmp, pcm.silence(produced.ms))
                     else:
                         _bed_wav(produced, lines, tmp)
-                    os.replace(tmp, out)
+                    cache.publish(tmp, out)  # sealed
                 finally:
                     tmp.unlink(missing_ok=True)
             made[chunk.audio] = out
@@ -262,6 +263,7 @@ def _produced_key(produced: ProducedAudio, line_wavs: list[Path]) -> str:
             "music_db": produced.music_db,
             "bed": [BED_LEAD_IN_MS, BED_TAIL_MS, BED_FADE_MS, LINE_GAP_MS, DUCK],
             "rate": SAMPLE_RATE,
+            "entry": cache.ENTRY_FORMAT,
         },
         sort_keys=True,
     )

@@ -1,0 +1,231 @@
+"""Nothing found in the cache is trusted (issue 18): every entry carries a seal (a digest of
+its name and bytes); a damaged entry is reported on one line, deleted and built again, and the
+build goes on to the same episode. Real espeak-ng and ffmpeg, on a tiny article whose cache is
+built once per module and copied for each case."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import wave
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from podcast import cache
+from tests.conftest import ROOT
+
+ARTICLE = """# Cache trust
+
+## One
+
+The cat sat on the mat. It was warm there.
+
+## Two
+
+A second chapter is here, short and plain.
+"""
+# a produced entry (a pause between chapters) lands in cache/produced
+SHOW = 'title = "T"\nauthor = "A"\ndescription = "D"\n' "[between_chapters]\npause_ms = 300\n"
+DAMAGED = re.compile(r"^cache: (.+) was damaged; rebuilt it$")
+
+
+def _build(project: Path, out: Path) -> bytes:
+    from podcast.build.pipeline import BuildOptions, build
+
+    (episode,) = build([str(project / "article.md")], BuildOptions(out_dir=out))
+    return (episode.directory / episode.mp3_name).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The tiny project built once: its cache (to copy) and its MP3's bytes."""
+    project = tmp_path_factory.mktemp("trust")
+    shutil.copytree(ROOT / "voices", project / "voices")
+    (project / "article.md").write_text(ARTICLE, encoding="utf-8")
+    (project / "podcast.toml").write_text(SHOW, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PODCAST_HOME", str(project))
+    mp.setenv("PODCAST_CACHE_DIR", str(project / "cache0"))
+    try:
+        mp3 = _build(project, project / "out0")
+    finally:
+        mp.undo()
+    return {"project": project, "cache": project / "cache0", "mp3": mp3}
+
+
+def _entries(root: Path, pattern: str) -> list[Path]:
+    return sorted(p for p in root.glob(pattern) if not p.name.startswith("."))
+
+
+def _kind(root: Path, kind: str) -> list[Path]:
+    return _entries(root, {
+        "chunk": "chunks/*/*.wav",
+        "level memo": "chunks/*/*.json",
+        "part": "parts/*/*.part",
+        "loudness memo": "parts/*/*.json",
+        "produced": "produced/*.wav",
+        "voice list": "engine/voices-*.json",
+    }[kind])  # fmt: skip
+
+
+def flip(path: Path, root: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x10  # inside the audio frames (or the readings)
+    path.write_bytes(bytes(data))
+
+
+def truncate(path: Path, root: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def zero_bytes(path: Path, root: Path) -> None:
+    path.write_bytes(b"")
+
+
+def garbage(path: Path, root: Path) -> None:
+    path.write_bytes(b"\x8f\x13 not what was here " * 200)
+
+
+def silence(path: Path, root: Path) -> None:
+    """A valid WAV of silence (51 s of it, as in the issue) instead of the speech."""
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(bytes(2 * 22050 * 51))
+
+
+def another_entry(path: Path, root: Path) -> None:
+    """Another valid entry of the same kind copied over this one."""
+    same_kind = [p for p in path.parent.parent.rglob(f"*{path.suffix}") if p != path]
+    other = next(p for p in same_kind if p.read_bytes() != path.read_bytes())
+    shutil.copyfile(other, path)
+
+
+def plausible_readings(path: Path, root: Path) -> None:
+    """Loudness readings that parse and look right, but are not what was measured."""
+    if "loudness" in path.name:
+        loud = [-5.0] * 100
+        path.write_text(
+            f'{{"momentary": {loud}, "short_term": {loud}, "true_peak_dbtp": 0.8}}'
+        )
+    else:
+        path.write_text(f'{{"momentary": {[-30.0] * 40}, "short_term": {[-30.0] * 40}, '
+                        '"sample_peak_dbfs": -3.0}')  # fmt: skip
+
+
+CASES: list[tuple[str, Callable[[Path, Path], None]]] = [
+    ("chunk", flip), ("chunk", truncate), ("chunk", silence), ("chunk", garbage),
+    ("chunk", zero_bytes), ("chunk", another_entry),
+    ("part", flip), ("part", truncate), ("part", another_entry), ("part", zero_bytes),
+    ("level memo", plausible_readings), ("level memo", flip), ("level memo", garbage),
+    ("loudness memo", plausible_readings), ("loudness memo", flip),
+    ("loudness memo", another_entry),
+    ("produced", flip), ("produced", silence),
+    ("voice list", garbage), ("voice list", flip),
+]  # fmt: skip
+
+
+def _fresh_cache(baseline: dict, cache_dir: Path) -> None:
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    shutil.copytree(baseline["cache"], cache_dir)
+
+
+def _rebuild(baseline: dict, cache_dir: Path, out: Path, capsys, monkeypatch) -> tuple[bytes, list[str]]:  # fmt: skip
+    monkeypatch.setenv("PODCAST_HOME", str(baseline["project"]))
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(cache_dir))
+    capsys.readouterr()
+    mp3 = _build(baseline["project"], out)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    return mp3, lines
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "damage"), CASES, ids=[f"{k}-{d.__name__}" for k, d in CASES])
+def test_a_damaged_entry_is_reported_once_and_rebuilt(
+    baseline, tmp_path, capsys, monkeypatch, kind, damage
+) -> None:
+    cache_dir = tmp_path / "cache"
+    _fresh_cache(baseline, cache_dir)
+    entry = _kind(cache_dir, kind)[0]
+    damage(entry, cache_dir)
+    mp3, lines = _rebuild(baseline, cache_dir, tmp_path / "out", capsys, monkeypatch)
+    assert lines == [f"cache: {entry} was damaged; rebuilt it"]
+    assert cache.read_entry(entry) is not None, "the entry was not built again"
+    if kind != "chunk":  # the same inputs give the same bytes (a chunk re-rendered may differ)
+        assert mp3 == baseline["mp3"]
+    # the next build finds nothing wrong
+    again, lines = _rebuild(baseline, cache_dir, tmp_path / "out2", capsys, monkeypatch)
+    assert lines == []
+    assert again == mp3
+
+
+def test_seal_binds_the_entry_to_its_name_and_every_byte() -> None:
+    content = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(200))
+    sealed = cache.seal(content, "a.wav")
+    assert cache.unseal(sealed, "a.wav") is not None
+    assert cache.unseal(sealed, "b.wav") is None  # copied over another entry
+    for at in range(len(sealed)):
+        bad = bytearray(sealed)
+        bad[at] ^= 1
+        assert cache.unseal(bytes(bad), "a.wav") is None, at
+    assert cache.unseal(sealed[:-1], "a.wav") is None
+    assert cache.unseal(b"", "a.wav") is None
+    # a sealed WAV's RIFF size counts the seal chunk, so it stays a valid RIFF file
+    assert int.from_bytes(sealed[4:8], "little") == len(sealed) - 8
+
+
+def test_a_sealed_wav_reads_as_before(tmp_path) -> None:
+    from podcast.audio import pcm
+
+    plain = tmp_path / ".x.tmp.wav"
+    pcm.write_wav(plain, bytes(range(256)) * 10)
+    target = tmp_path / "x.wav"
+    assert cache.publish(plain, target)
+    assert cache.check(target)
+    assert pcm.read_wav(target) == bytes(range(256)) * 10
+
+
+def test_publish_replaces_a_damaged_entry_and_keeps_a_good_one(tmp_path, capsys) -> None:
+    target = tmp_path / "e.part"
+    target.write_bytes(b"garbage")
+    tmp = tmp_path / ".e.tmp"
+    tmp.write_bytes(b"ours")
+    assert cache.publish(tmp, target)
+    assert cache.read_entry(target) == b"ours"
+    assert capsys.readouterr().err == f"cache: {target} was damaged; rebuilt it\n"
+    tmp.write_bytes(b"second")
+    assert not cache.publish(tmp, target)  # first writer wins
+    assert cache.read_entry(target) == b"ours"
+    assert not tmp.exists()
+
+
+@pytest.mark.slow
+@settings(max_examples=8, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    kind=st.sampled_from(["chunk", "level memo", "part", "loudness memo", "produced"]),
+    which=st.integers(0, 10),
+    where=st.floats(0, 1, exclude_max=True),
+    xor=st.integers(1, 255),
+)
+def test_any_single_byte_corruption_is_caught_or_harmless(
+    baseline, tmp_path, capsys, monkeypatch, kind, which, where, xor
+) -> None:
+    """Any one byte of any entry changed: the same episode, or one line and a rebuild; never
+    a different episode with no word."""
+    cache_dir = tmp_path / "cache"
+    _fresh_cache(baseline, cache_dir)
+    entries = _kind(cache_dir, kind)
+    entry = entries[which % len(entries)]
+    data = bytearray(entry.read_bytes())
+    data[int(where * len(data))] ^= xor
+    entry.write_bytes(bytes(data))
+    mp3, lines = _rebuild(baseline, cache_dir, tmp_path / "out", capsys, monkeypatch)
+    # every byte is sealed, so the change is always seen, and said once
+    assert lines == [f"cache: {entry} was damaged; rebuilt it"]
+    assert mp3 == baseline["mp3"] or lines
