@@ -229,3 +229,42 @@ def test_any_single_byte_corruption_is_caught_or_harmless(
     # every byte is sealed, so the change is always seen, and said once
     assert lines == [f"cache: {entry} was damaged; rebuilt it"]
     assert mp3 == baseline["mp3"] or lines
+
+
+# ------------------------------------------------------------------ loudness never silently off
+
+
+@pytest.mark.slow
+def test_an_episode_that_misses_the_loudness_spec_fails_the_build(baseline, tmp_path, monkeypatch, capsys) -> None:  # fmt: skip
+    """Audio turned down after the gain is predicted: the corrective encode cannot bring it
+    back (the gain is capped), so the build fails on one line naming the figures."""
+    from podcast.build.pipeline import BuildOptions, build
+    from podcast.errors import OutputError
+
+    monkeypatch.setenv("PODCAST_HOME", str(baseline["project"]))
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    article = str(baseline["project"] / "article.md")
+    quiet = BuildOptions(out_dir=tmp_path / "out", filters=("volume=-45dB",))
+    with pytest.raises(OutputError) as caught:
+        build([article], quiet)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert re.fullmatch(
+        r"cache-trust: the episode measures -\d+(\.\d)? LUFS and [-+]\d+(\.\d)? dBTP after 2 "
+        r"encodes, outside the spec \(-16 ± 1 LUFS, at most -1 dBTP\); check .+, or pass "
+        r"--accept-loudness to keep it",
+        message,
+    ), message
+    assert not (tmp_path / "out" / "cache-trust").exists()
+    # with the flag it is kept, with a warning, and the manifest says so
+    import dataclasses
+    import json
+
+    capsys.readouterr()
+    (episode,) = build([article], dataclasses.replace(quiet, accept_loudness=True))
+    warned = capsys.readouterr().err.splitlines()
+    assert warned == [message.replace(
+        "; check the voice's volume and the show's music_db, or pass --accept-loudness to keep it",
+        "; kept because of --accept-loudness").replace("cache-trust:", "warning: cache-trust:", 1)]
+    manifest = json.loads((episode.directory / "episode.json").read_text())
+    assert manifest["loudness"]["within_spec"] is False

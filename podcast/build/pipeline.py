@@ -141,7 +141,9 @@ def build(
     targets = expand_sources(sources) or default_sources(plan.project)
     out_dir = options.out_dir or plan.project.episodes_dir
     progress = progress or Progress()
-    settings = EncodeSettings(options.bitrate_kbps, tuple(options.filters), options.use_cache)
+    settings = EncodeSettings(
+        options.bitrate_kbps, tuple(options.filters), options.use_cache, options.accept_loudness
+    )
     try:
         with Synthesizer(
             workers=options.workers,

@@ -36,6 +36,7 @@ class BuildOptions:
     cast: tuple[str, ...] = ()  # ``--cast`` entries: "quotes=quote", "Musk=anchor"
     rate_wpm: int | None = None  # command-line override of the narrator's rate
     show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
+    accept_loudness: bool = False  # keep an episode that misses the loudness spec (warn)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ def build(
     cast: CastOption = None,
     rate: RateOption = None,
     show: ShowOption = None,
+    accept_loudness: Annotated[
+        bool,
+        typer.Option(
+            "--accept-loudness",
+            help="Keep an episode that misses -16 LUFS ±1 / -1 dBTP (with a warning).",
+        ),
+    ] = False,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.api import BuildOptions
@@ -60,6 +67,7 @@ def build(
         cast=tuple(cast or ()),
         rate_wpm=rate,
         show=show,
+        accept_loudness=accept_loudness,
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)
