@@ -268,3 +268,79 @@ def test_an_episode_that_misses_the_loudness_spec_fails_the_build(baseline, tmp_
         "; kept because of --accept-loudness").replace("cache-trust:", "warning: cache-trust:", 1)]
     manifest = json.loads((episode.directory / "episode.json").read_text())
     assert manifest["loudness"]["within_spec"] is False
+
+
+# ------------------------------------------------------------------ the build's output folder
+
+
+@pytest.mark.slow
+def test_two_articles_with_one_title_get_two_folders(baseline, tmp_path, monkeypatch, capsys) -> None:  # fmt: skip
+    from podcast.build.pipeline import BuildOptions, build
+
+    monkeypatch.setenv("PODCAST_HOME", str(baseline["project"]))
+    _fresh_cache(baseline, tmp_path / "cache")
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    first = tmp_path / "a.md"
+    second = tmp_path / "b.md"
+    first.write_text(ARTICLE, encoding="utf-8")
+    second.write_text(ARTICLE.replace("cat", "dog"), encoding="utf-8")
+    capsys.readouterr()
+    episodes = build([str(first), str(second)], BuildOptions(out_dir=tmp_path / "out"))
+    assert [e.directory.name for e in episodes] == ["cache-trust", "cache-trust-2"]
+    assert capsys.readouterr().err.splitlines() == [
+        f"{second}: another article in this build is also called 'cache-trust'; "
+        "writing it to 'cache-trust-2'"
+    ]
+    transcripts = [(e.directory / "transcript.vtt").read_text() for e in episodes]
+    assert "cat" in transcripts[0] and "dog" in transcripts[1]
+
+
+def _symlink(place: Path, tmp_path: Path) -> str:
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    place.symlink_to(target)
+    return "a symbolic link"
+
+
+def _file(place: Path, tmp_path: Path) -> str:
+    place.write_text("mine")
+    return "a file"
+
+
+def _foreign_folder(place: Path, tmp_path: Path) -> str:
+    place.mkdir()
+    (place / "keep.txt").write_text("mine")
+    return "a folder that is not an episode (it has no episode.json)"
+
+
+def _dangling_link(place: Path, tmp_path: Path) -> str:
+    place.symlink_to(tmp_path / "nowhere")
+    return "a symbolic link"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("in_the_way", [_symlink, _file, _foreign_folder, _dangling_link])
+def test_what_is_in_the_way_of_an_episode_is_never_moved(
+    baseline, tmp_path, monkeypatch, in_the_way
+) -> None:
+    from podcast.build.pipeline import BuildOptions, build
+    from podcast.errors import OutputError
+
+    monkeypatch.setenv("PODCAST_HOME", str(baseline["project"]))
+    _fresh_cache(baseline, tmp_path / "cache")
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    out.mkdir()
+    place = out / "cache-trust"
+    what = in_the_way(place, tmp_path)
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(OutputError) as caught:
+        build([str(baseline["project"] / "article.md")], BuildOptions(out_dir=out))
+    assert str(caught.value) == (
+        f"{place} is in the way: it is {what}, which the build does not replace; move it "
+        "away or choose another --out"
+    )
+    assert sorted(p.name for p in out.iterdir()) == before  # nothing moved, nothing left
+    if place.is_symlink() and place.exists():
+        assert (place / "keep.txt").read_text() == "mine"

@@ -12,6 +12,8 @@ of a build at once, and cleans up after a failure.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -128,6 +130,36 @@ def build_episode(
             raise
 
 
+def distinct_slugs(
+    planned: Sequence[tuple[structure.Structure, Voice]],
+) -> list[tuple[structure.Structure, Voice]]:
+    """Give each episode of one build its own folder: a second article with the same title
+    gets ``<slug>-2`` (and so on), said on stderr, instead of overwriting the first."""
+    taken: set[str] = set()
+    result = []
+    for produced, speaker in planned:
+        slug = produced.script.slug
+        if slug in taken:
+            number = 2
+            while f"{slug}-{number}" in taken:
+                number += 1
+            renamed = f"{slug}-{number}"
+            print(
+                f"{produced.script.source}: another article in this build is also called "
+                f"'{slug}'; writing it to '{renamed}'",
+                file=sys.stderr,
+            )
+            produced = dataclasses.replace(
+                produced,
+                script=dataclasses.replace(produced.script, slug=renamed),
+                article=dataclasses.replace(produced.article, slug=renamed),
+            )
+            slug = renamed
+        taken.add(slug)
+        result.append((produced, speaker))
+    return result
+
+
 def build(
     sources: Sequence[str], options: BuildOptions, progress: Progress | None = None
 ) -> list[Episode]:
@@ -151,7 +183,9 @@ def build(
             on_rendered=lambda: progress.advance(SYNTHESIS),
         ) as synthesizer:
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
-            planned = [plan_episode(source, plan, options.language) for source in targets]
+            planned = distinct_slugs(
+                [plan_episode(source, plan, options.language) for source in targets]
+            )
             speakers = [speaker for _, speaker in planned]
             for each in {
                 (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]
