@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcast import cache
+from podcast.audio import pcm
+from podcast.synth.synthesize import Synthesizer
 from tests.conftest import ROOT
 
 ARTICLE = """# Cache trust
@@ -29,7 +31,7 @@ The cat sat on the mat. It was warm there.
 A second chapter is here, short and plain.
 """
 # a produced entry (a pause between chapters) lands in cache/produced
-SHOW = 'title = "T"\nauthor = "A"\ndescription = "D"\n' "[between_chapters]\npause_ms = 300\n"
+SHOW = 'title = "T"\nauthor = "A"\ndescription = "D"\n[between_chapters]\npause_ms = 300\n'
 DAMAGED = re.compile(r"^cache: (.+) was damaged; rebuilt it$")
 
 
@@ -110,9 +112,7 @@ def plausible_readings(path: Path, root: Path) -> None:
     """Loudness readings that parse and look right, but are not what was measured."""
     if "loudness" in path.name:
         loud = [-5.0] * 100
-        path.write_text(
-            f'{{"momentary": {loud}, "short_term": {loud}, "true_peak_dbtp": 0.8}}'
-        )
+        path.write_text(f'{{"momentary": {loud}, "short_term": {loud}, "true_peak_dbtp": 0.8}}')
     else:
         path.write_text(f'{{"momentary": {[-30.0] * 40}, "short_term": {[-30.0] * 40}, '
                         '"sample_peak_dbfs": -3.0}')  # fmt: skip
@@ -263,9 +263,12 @@ def test_an_episode_that_misses_the_loudness_spec_fails_the_build(baseline, tmp_
     capsys.readouterr()
     (episode,) = build([article], dataclasses.replace(quiet, accept_loudness=True))
     warned = capsys.readouterr().err.splitlines()
-    assert warned == [message.replace(
-        "; check the voice's volume and the show's music_db, or pass --accept-loudness to keep it",
-        "; kept because of --accept-loudness").replace("cache-trust:", "warning: cache-trust:", 1)]
+    assert warned == [
+        message.replace(
+            "; check the voice's volume and the show's music_db, or pass --accept-loudness to keep it",
+            "; kept because of --accept-loudness",
+        ).replace("cache-trust:", "warning: cache-trust:", 1)
+    ]
     manifest = json.loads((episode.directory / "episode.json").read_text())
     assert manifest["loudness"]["within_spec"] is False
 
@@ -344,3 +347,44 @@ def test_what_is_in_the_way_of_an_episode_is_never_moved(
     assert sorted(p.name for p in out.iterdir()) == before  # nothing moved, nothing left
     if place.is_symlink() and place.exists():
         assert (place / "keep.txt").read_text() == "mine"
+
+
+# ------------------------------------------------------------------ text reaching the engine
+
+PLAIN = "The cat sat on the mat, and the dog ran far away from home."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "stray",
+    [
+        "The cat [[ sat on the mat, and the dog ran far away from home.",
+        "The cat ]] sat on the mat, and the dog [[ ran far away from home.",
+        "The cat [[[ sat on the mat, and the dog ran far away from home.",
+    ],
+)
+def test_a_stray_bracket_never_switches_espeak_into_phoneme_mode(tmp_path, stray) -> None:
+    """Given straight to the engine (as a chunk's spoken text), the words after a stray
+    ``[[`` are spoken as words: as long as the text without it, to 1 % (espeak-ng's length
+    for one text varies by a few samples). Before the fix the rest of the chunk was read as
+    phoneme mnemonics: 17 % shorter ([[ ), 6 % (]] ... [[ )."""
+    from podcast.config.voices import load_voice
+    from podcast.models import Chunk
+
+    voice = load_voice("default", ROOT / "voices")
+    chunks = [Chunk(text, text, voice.name, n) for n, text in enumerate([PLAIN, stray])]
+    with Synthesizer(workers=1, use_cache=False) as synth:
+        plain, guarded = synth.synthesize(chunks, {voice.name: voice}, tmp_path)
+        expected = len(pcm.read_wav(plain.wav_path))
+        assert abs(len(pcm.read_wav(guarded.wav_path)) - expected) < 0.01 * expected
+
+
+def test_article_markup_never_reaches_the_engine_but_the_lexicon_phonemes_do() -> None:
+    from podcast.text.lexicon import speaker
+
+    say = speaker({"Musk": "[[m'Vsk]]"})
+    for text in ["Musk said [[ hi and ]] bye [[x]] end", "Musk [[[said]]] hi [[and bye x end"]:
+        spoken = say(text)
+        assert spoken.startswith("[[m'Vsk]] ")
+        assert "[[" not in spoken[9:] and "]]" not in spoken[9:], spoken
+        assert re.findall(r"\w+", spoken[9:]) == ["said", "hi", "and", "bye", "x", "end"]
