@@ -388,3 +388,74 @@ def test_article_markup_never_reaches_the_engine_but_the_lexicon_phonemes_do() -
         assert spoken.startswith("[[m'Vsk]] ")
         assert "[[" not in spoken[9:] and "]]" not in spoken[9:], spoken
         assert re.findall(r"\w+", spoken[9:]) == ["said", "hi", "and", "bye", "x", "end"]
+
+
+# ------------------------------------------------------------------ lexicons, one validator
+
+BAD_ENTRIES = [
+    ('"" = "nothing"', "lexicon.'': the word is empty; write the word to respell"),
+    ('Musk = "[[m\'Vsk"', "lexicon.Musk: unbalanced phoneme brackets in \"[[m'Vsk\"; write "
+     "phonemes as [[...]]"),
+    ('Musk = "m\'Vsk]]"', "lexicon.Musk: unbalanced phoneme brackets"),
+    ('Musk = "[[ ]]"', "lexicon.Musk: empty [[ ]] phonemes"),
+    ('Musk = ""', "lexicon.Musk: must be a non-empty string, not ''"),
+    ('Musk = 3', "lexicon.Musk: must be a non-empty string, not 3"),
+    ('"Mu[[sk" = "musk"', "lexicon.Mu[[sk: the word must be plain text"),
+    ('Musk = "' + "m" * 100_000 + '"', "lexicon.Musk: the saying is 100000 characters long; "
+     "at most 500 are allowed"),
+    ('"' + "w" * 101 + '" = "x"', "the word is 101 characters long; at most 100 are allowed"),
+    ('Musk = "a\\u0007b"', "lexicon.Musk: the saying has a control character"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entry", "expected"), BAD_ENTRIES, ids=range(len(BAD_ENTRIES)))
+def test_every_lexicon_is_validated_the_same_way(tmp_path, entry, expected) -> None:
+    """The project's lexicon.toml and a voice's [lexicon] give the same problem, naming the
+    file and the key."""
+    from podcast.config.lexicon import load_lexicon
+    from podcast.config.voices import load_voice
+    from podcast.errors import ConfigError
+
+    project = tmp_path / "lexicon.toml"
+    project.write_text(f"[lexicon]\n{entry}\n", encoding="utf-8")
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    voice = voices / "v.toml"
+    voice.write_text(f'engine = "pyttsx3"\n[lexicon]\n{entry}\n', encoding="utf-8")
+    for path, load in [(project, lambda: load_lexicon(project)),
+                       (voice, lambda: load_voice("v", voices))]:  # fmt: skip
+        with pytest.raises(ConfigError) as caught:
+            load()
+        message = str(caught.value)
+        assert message.startswith(f"{path}: "), message
+        assert expected in message, message
+        assert "\n" not in message and len(message) < 400
+
+
+def test_a_lexicon_with_too_many_entries_is_refused(tmp_path) -> None:
+    from podcast.config.lexicon import MAX_ENTRIES, load_lexicon
+    from podcast.errors import ConfigError
+
+    path = tmp_path / "lexicon.toml"
+    path.write_text("".join(f'w{n} = "x"\n' for n in range(MAX_ENTRIES + 1)), encoding="utf-8")
+    with pytest.raises(ConfigError, match=rf"has {MAX_ENTRIES + 1} entries; at most"):
+        load_lexicon(path)
+
+
+@pytest.mark.slow
+def test_voices_check_reports_a_huge_lexicon_entry(tmp_path) -> None:
+    """It used to pass 'voices check' and then kill every synthesis process."""
+    import subprocess
+    import sys
+
+    shutil.copytree(ROOT / "voices", tmp_path / "voices")
+    (tmp_path / "voices" / "huge.toml").write_text(
+        'engine = "pyttsx3"\n[lexicon]\nHuge = "' + "a" * 100_000 + '"\n', encoding="utf-8"
+    )
+    env = {**__import__("os").environ, "PODCAST_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "podcast", "voices", "check"], env=env,
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)  # fmt: skip
+    assert run.returncode == 1
+    assert "lexicon.Huge: the saying is 100000 characters long; at most 500" in (
+        run.stdout + run.stderr
+    )
