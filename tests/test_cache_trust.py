@@ -459,3 +459,32 @@ def test_voices_check_reports_a_huge_lexicon_entry(tmp_path) -> None:
     assert "lexicon.Huge: the saying is 100000 characters long; at most 500" in (
         run.stdout + run.stderr
     )
+
+
+# ------------------------------------------------------------------ --lang
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("../../x", "--lang '../../x' is not a language code; use one like 'en', 'fr' or 'pt-br'"),
+        ("zz", "--lang zz: espeak-ng has no voice for that language; run 'podcast voices list' "
+         "to see the languages it speaks"),
+        ("", "--lang '' is not a language code"),
+        ("en\x1b[2J", "is not a language code"),
+    ],
+)  # fmt: skip
+def test_a_language_nobody_speaks_is_refused(make_project, code, expected) -> None:
+    import subprocess
+    import sys
+
+    project = make_project(ARTICLE)
+    run = subprocess.run(
+        [sys.executable, "-m", "podcast", "build", "article.md", "--lang", code, "-o", "out"],
+        cwd=project, capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ},
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert len(run.stderr.splitlines()) == 1
+    assert expected in run.stderr
+    assert not (project / "out").exists()

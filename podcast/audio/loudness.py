@@ -409,6 +409,24 @@ def encoder_filters(gain_db: float, ceiling_dbtp: float = LIMITER_CEILING_DBTP) 
     ]
 
 
+LOUDNESS_HINT = "check the voice's volume and the show's music_db"
+
+
+def require_spec(name: str, verified: Loudness, encodes: int, accept: bool = False) -> str:
+    """Fail (an OutputError on one line) when the episode ``name`` misses the spec after its
+    ``encodes``; with ``accept``, return the warning to show instead ("" when it is in spec)."""
+    if verified.within_spec():
+        return ""
+    missed = (
+        f"{name}: the episode measures {verified.integrated_lufs:g} LUFS and "
+        f"{verified.true_peak_dbtp:+g} dBTP after {encodes} encodes, outside the spec "
+        f"({TARGET_LUFS:g} ± {TOLERANCE_LU:g} LUFS, at most {MAX_TRUE_PEAK_DBTP:g} dBTP)"
+    )
+    if not accept:
+        raise OutputError(f"{missed}; {LOUDNESS_HINT}, or pass --accept-loudness to keep it")
+    return f"{missed}; kept because of --accept-loudness"
+
+
 def report(
     plan_used: LoudnessPlan, verified: Loudness, seconds: float, encodes: int = 1
 ) -> dict[str, Any]:

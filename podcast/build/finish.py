@@ -21,7 +21,6 @@ from podcast.build.workspace import remove_scratch, write_text
 from podcast.cache import remove_stale_temporaries
 from podcast.config.cover import image_info
 from podcast.config.show import Show
-from podcast.errors import OutputError
 from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
 
 NARRATOR_SPEAKER = "Narrator"  # the speaker of transcript segments that name none
@@ -72,25 +71,10 @@ def join_and_verify(
         encoded = encode.reencode(started.parts, spoken, level, settings, work)
     for folder in {part.path.parent for part in encoded}:  # what killed builds left behind
         remove_stale_temporaries(folder)
-    if not verified.within_spec():
-        missed = loudness_missed(mp3.stem, verified, encodes)
-        if not settings.accept_loudness:
-            raise OutputError(f"{missed}; {LOUDNESS_HINT}, or pass --accept-loudness to keep it")
-        print(f"warning: {missed}; kept because of --accept-loudness", file=sys.stderr)
+    warning = loudness.require_spec(mp3.stem, verified, encodes, settings.accept_loudness)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return Verified(encoded, level, verified, encodes, seconds)
-
-
-LOUDNESS_HINT = "check the voice's volume and the show's music_db"
-
-
-def loudness_missed(name: str, verified: loudness.Loudness, encodes: int) -> str:
-    """What an episode that misses the loudness spec measures, on one line."""
-    return (
-        f"{name}: the episode measures {verified.integrated_lufs:g} LUFS and "
-        f"{verified.true_peak_dbtp:+g} dBTP after {encodes} encodes, outside the spec "
-        f"({loudness.TARGET_LUFS:g} ± {loudness.TOLERANCE_LU:g} LUFS, at most "
-        f"{loudness.MAX_TRUE_PEAK_DBTP:g} dBTP)"
-    )
 
 
 def finish(

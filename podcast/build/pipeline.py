@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -133,31 +132,16 @@ def build_episode(
 def distinct_slugs(
     planned: Sequence[tuple[structure.Structure, Voice]],
 ) -> list[tuple[structure.Structure, Voice]]:
-    """Give each episode of one build its own folder: a second article with the same title
-    gets ``<slug>-2`` (and so on), said on stderr, instead of overwriting the first."""
-    taken: set[str] = set()
-    result = []
-    for produced, speaker in planned:
-        slug = produced.script.slug
-        if slug in taken:
-            number = 2
-            while f"{slug}-{number}" in taken:
-                number += 1
-            renamed = f"{slug}-{number}"
-            print(
-                f"{produced.script.source}: another article in this build is also called "
-                f"'{slug}'; writing it to '{renamed}'",
-                file=sys.stderr,
-            )
-            produced = dataclasses.replace(
-                produced,
-                script=dataclasses.replace(produced.script, slug=renamed),
-                article=dataclasses.replace(produced.article, slug=renamed),
-            )
-            slug = renamed
-        taken.add(slug)
-        result.append((produced, speaker))
-    return result
+    """Each episode of one build in its own folder (``workspace.distinct``)."""
+    slugs = workspace.distinct([(p.script.slug, p.script.source) for p, _ in planned])
+    return [
+        (p if slug == p.script.slug else dataclasses.replace(
+            p,
+            script=dataclasses.replace(p.script, slug=slug),
+            article=dataclasses.replace(p.article, slug=slug),
+        ), speaker)
+        for (p, speaker), slug in zip(planned, slugs, strict=True)
+    ]  # fmt: skip
 
 
 def build(

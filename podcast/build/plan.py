@@ -93,6 +93,8 @@ def setup(options: BuildOptions) -> Setup:
     show = load_show(options.show, project.root)
     name = options.voice or show.voice or DEFAULT_VOICE_NAME
     narrator = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
+    if options.language is not None:  # a code the narrator's engine speaks, or one line
+        lang.check_language(options.language, narrator)
     cast, voices = load_cast(options.cast, narrator, project.voices_dir, show.cast)
     return Setup(project, show, narrator, cast, voices, project_lexicon_of(project))
 

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +73,26 @@ def remove_own_partials(out_dir: Path) -> None:
     if out_dir.is_dir():
         for folder in out_dir.glob(f".*.pid{os.getpid()}.*{PARTIAL_SUFFIX}"):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def distinct(named: list[tuple[str, str]]) -> list[str]:
+    """A folder name for each (slug, source) of one build: a second article with the same
+    title gets ``<slug>-2`` (and so on), said on stderr, instead of overwriting the first."""
+    taken: set[str] = set()
+    result = []
+    for slug, source in named:
+        chosen, number = slug, 2
+        while chosen in taken:
+            chosen, number = f"{slug}-{number}", number + 1
+        if chosen != slug:
+            print(
+                f"{source}: another article in this build is also called '{slug}'; "
+                f"writing it to '{chosen}'",
+                file=sys.stderr,
+            )
+        taken.add(chosen)
+        result.append(chosen)
+    return result
 
 
 def recover(final: Path) -> None:
