@@ -488,3 +488,32 @@ def test_a_language_nobody_speaks_is_refused(make_project, code, expected) -> No
     assert len(run.stderr.splitlines()) == 1
     assert expected in run.stderr
     assert not (project / "out").exists()
+
+
+# ------------------------------------------------------------------ podcast info, cut short
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("keep", [0.5, 0.9, 0.999])
+def test_info_says_a_cut_mp3_is_truncated(baseline, tmp_path, keep) -> None:
+    import subprocess
+    import sys
+
+    whole = tmp_path / "whole.mp3"
+    whole.write_bytes(baseline["mp3"])
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(baseline["mp3"][: int(len(baseline["mp3"]) * keep)])
+
+    def info(path: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "podcast", "info", str(path), "--no-loudness"],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    assert info(whole).returncode == 0
+    run = info(cut)
+    assert run.returncode == 1
+    match = re.fullmatch(
+        rf"error: {re.escape(str(cut))}: truncated: (\d+) of (\d+) frames; rebuild it\n", run.stderr
+    )
+    assert match, run.stderr
+    assert int(match[1]) < int(match[2])
+    assert run.stdout == ""

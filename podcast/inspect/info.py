@@ -95,7 +95,9 @@ def read_episode(path: Path, measure: bool = True) -> EpisodeInfo:
 
     The file's format is the one its suffix names (else the default format).
     """
-    tags = (formats.by_suffix(path) or formats.default()).read_tags(path)
+    output_format = formats.by_suffix(path) or formats.default()
+    output_format.check_complete(path)  # a file cut short: its header's length is a promise
+    tags = output_format.read_tags(path)
     picture = image_info(tags.cover) if tags.cover else None
     return EpisodeInfo(
         path=path,
