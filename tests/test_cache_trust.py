@@ -517,3 +517,32 @@ def test_info_says_a_cut_mp3_is_truncated(baseline, tmp_path, keep) -> None:
     assert match, run.stderr
     assert int(match[1]) < int(match[2])
     assert run.stdout == ""
+
+
+# ------------------------------------------------------------------ a show file that is not audio
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", [b"not an image, not audio\n", b"", b"\x89PNG\r\n\x1a\n" * 4])
+def test_intro_audio_that_is_not_audio_is_one_line_naming_it(make_project, content) -> None:
+    import os
+    import subprocess
+    import sys
+
+    project = make_project(ARTICLE)
+    (project / "text.png").write_bytes(content)
+    (project / "podcast.toml").write_text(
+        SHOW.split("[between")[0] + '[intro]\naudio = "text.png"\n', encoding="utf-8"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "podcast", "build", "article.md", "-o", "out"],
+        cwd=project, capture_output=True, text=True, timeout=120, env={**os.environ},
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert len(run.stderr.splitlines()) == 1, run.stderr
+    assert re.fullmatch(
+        rf"error: {re.escape(str(project / 'text.png'))}: ffmpeg reads no audio from it \(.+\); "
+        r"point the show config at an audio file \(MP3, WAV, FLAC, Ogg\.\.\.\)\n",
+        run.stderr,
+    ), run.stderr
+    assert ".tmp" not in run.stderr

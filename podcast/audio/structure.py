@@ -29,6 +29,7 @@ from podcast import cache
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE
 from podcast.config.show import Segment, Show, fill
+from podcast.errors import ConfigError
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
@@ -175,7 +176,13 @@ def _ffmpeg(args: list[str], what: str) -> None:
 
 
 def _to_wav(source: Path, out: Path) -> None:
-    _ffmpeg(["-i", str(source), "-vn", *_TO_PCM_WAV, str(out)], str(source))
+    try:
+        _ffmpeg(["-i", str(source), "-vn", *_TO_PCM_WAV, str(out)], str(source))
+    except ffmpeg.FfmpegError as exc:  # one line naming the file, not ffmpeg's temporary one
+        raise ConfigError(
+            f"{source}: ffmpeg reads no audio from it ({exc.first.rstrip('.')}); point the "
+            "show config at an audio file (MP3, WAV, FLAC, Ogg...)"
+        ) from None
 
 
 def _bed_wav(produced: ProducedAudio, line_wavs: list[Path], out: Path) -> None:
