@@ -125,10 +125,6 @@ class OutputFormat(Protocol):
     def duration_ms(self, path: Path) -> int:
         """The duration players read from the file; raises ``OutputError``."""
 
-    def check_complete(self, path: Path) -> None:
-        """Raise an ``OutputError`` (one line) if the file holds less audio than its own
-        header promises (it was cut short)."""
-
     def write_tags(self, path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> None:
         """Replace the file's tags with ``tags`` and ``chapters``."""
 

@@ -55,6 +55,8 @@ class Mp3Format:
             raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
 
     def check_complete(self, path: Path) -> None:
+        """An OutputError (one line) if ``path`` holds fewer frames than its Info header
+        promises (cut short); ``podcast info`` asks any format that has this check."""
         try:
             present, promised = frames.frames_present(path)
         except frames.MpegError:
