@@ -35,10 +35,10 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
-from podcast import formats, toolchain
+from podcast import cache, formats, toolchain
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH
-from podcast.cache import publish
+from podcast.cache import ENTRY_FORMAT, publish
 from podcast.config.voices import Voice
 from podcast.errors import OutputError
 from podcast.formats import EncodedStream, FormatError, OutputFormat
@@ -266,6 +266,7 @@ def part_key(part: Part, chunk_keys: Sequence[str], bitrate_kbps: int, filters: 
             "bitrate_kbps": bitrate_kbps,
             "filters": list(filters),
             "encoder": version,
+            "entry": ENTRY_FORMAT,
         },
         sort_keys=True,
     )
@@ -278,11 +279,11 @@ def _pack(meta: dict[str, Any], encoded: bytes) -> bytes:
 
 
 def load_part(path: Path, output_format: OutputFormat | None = None) -> EncodedPart | None:
-    """A part written by ``encode_part``, checked frame by frame; None if absent or damaged."""
+    """A part written by ``encode_part``, its seal checked (``cache.read_entry``); None if
+    absent or damaged (a damaged part is reported and deleted: encode it again)."""
     fmt = output_format or formats.default()
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = cache.read_entry(path)
+    if data is None:
         return None
     try:
         if not data.startswith(_PART_MAGIC):
@@ -293,6 +294,9 @@ def load_part(path: Path, output_format: OutputFormat | None = None) -> EncodedP
         stream = fmt.scan(data[start + size :], base=start + size)
         speech = tuple((int(a), int(b)) for a, b in meta["speech"])
     except (FormatError, ValueError, KeyError, TypeError, struct.error):
+        # sealed, yet not a part of this format: written by another version; encode it again
+        cache.report_damaged(path)
+        path.unlink(missing_ok=True)
         return None
     return EncodedPart(path, stream, speech, output_format=fmt)
 
@@ -344,12 +348,12 @@ def encode_part(
         except FormatError as exc:
             raise OutputError(f"ffmpeg wrote an unexpected {fmt.name} stream ({exc})") from exc
         tmp.write_bytes(packed)
+        # sealed as it is published; a damaged entry already there is replaced by ours
         if not publish(tmp, out_path):  # another build encoded it first: use theirs
             theirs = load_part(out_path, fmt)
             if theirs is not None:  # the same bytes as ours: our meter read them too
                 return dataclasses.replace(theirs, meter_log=log)
-            tmp.write_bytes(packed)  # theirs is damaged: replace it with ours
-            os.replace(tmp, out_path)
+            cache.write_entry(out_path, packed)  # theirs went bad since: ours replaces it
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -37,8 +37,9 @@ _ERROR_LEVELS = ("[error]", "[fatal]", "[panic]")
 class FfmpegError(OutputError):
     """An ffmpeg run failed; the message says what it could not do, why, and what to do."""
 
-    def __init__(self, doing: str, detail: str, hint: str) -> None:
+    def __init__(self, doing: str, detail: str, hint: str, first: str = "") -> None:
         super().__init__(f"ffmpeg could not {doing} ({detail}); {hint}")
+        self.first = first or detail  # the first error ffmpeg logged: usually the cause
 
 
 def command(args: Sequence[str], log_level: str = "error") -> list[str]:
@@ -58,6 +59,10 @@ def error_lines(log: str) -> str:
         for line in log.splitlines()
         if any(level in line for level in _ERROR_LEVELS)
     )
+
+
+def _first_error(log: str) -> list[str]:
+    return [line for line in log.splitlines() if any(lv in line for lv in _ERROR_LEVELS)][:1]
 
 
 def _why(log: str, status: int) -> str:
@@ -132,7 +137,8 @@ class Process:
             self._output = self._out.read()
         self._close_files()
         if status != 0:
-            raise FfmpegError(self.doing, _why(log, status), self.hint)
+            first = error_lines("\n".join(_first_error(log)))
+            raise FfmpegError(self.doing, _why(log, status), self.hint, first[:DETAIL_CHARS])
         return log
 
     def output(self) -> bytes:

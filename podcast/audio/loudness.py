@@ -166,8 +166,9 @@ def _ebur128_log(
 # ebur128 prints "nan" for a block of digital silence after speech (its running sum of
 # squares comes out a hair below zero): that is silence, below every gate, and a reading all
 # the same (dropping it would move every later reading onto the wrong block).
-# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept).
-READINGS_VERSION = 2
+# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept) or
+# are kept differently (v3: sealed, bound to the digest of the entry they measured).
+READINGS_VERSION = 3
 _READING = r"(-?(?:\d+(?:\.\d+)?|inf)|nan)"
 _BLOCK = re.compile(rf"\bM:\s*{_READING}\s+S:\s*{_READING}")
 
@@ -406,6 +407,24 @@ def encoder_filters(gain_db: float, ceiling_dbtp: float = LIMITER_CEILING_DBTP) 
         f"alimiter=limit={limit:.4f}:attack={LIMITER_ATTACK_MS}:release={LIMITER_RELEASE_MS}"
         ":level=0:latency=1",
     ]
+
+
+LOUDNESS_HINT = "check the voice's volume and the show's music_db"
+
+
+def require_spec(name: str, verified: Loudness, encodes: int, accept: bool = False) -> str:
+    """Fail (an OutputError on one line) when the episode ``name`` misses the spec after its
+    ``encodes``; with ``accept``, return the warning to show instead ("" when it is in spec)."""
+    if verified.within_spec():
+        return ""
+    missed = (
+        f"{name}: the episode measures {verified.integrated_lufs:g} LUFS and "
+        f"{verified.true_peak_dbtp:+g} dBTP after {encodes} encodes, outside the spec "
+        f"({TARGET_LUFS:g} ± {TOLERANCE_LU:g} LUFS, at most {MAX_TRUE_PEAK_DBTP:g} dBTP)"
+    )
+    if not accept:
+        raise OutputError(f"{missed}; {LOUDNESS_HINT}, or pass --accept-loudness to keep it")
+    return f"{missed}; kept because of --accept-loudness"
 
 
 def report(

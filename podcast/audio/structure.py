@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from podcast import cache
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE
 from podcast.config.show import Segment, Show, fill
 from podcast.config.voices import Voice
+from podcast.errors import ConfigError
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
@@ -201,7 +203,13 @@ def _ffmpeg(args: list[str], what: str) -> None:
 
 
 def _to_wav(source: Path, out: Path) -> None:
-    _ffmpeg(["-i", str(source), "-vn", *_TO_PCM_WAV, str(out)], str(source))
+    try:
+        _ffmpeg(["-i", str(source), "-vn", *_TO_PCM_WAV, str(out)], str(source))
+    except ffmpeg.FfmpegError as exc:  # one line naming the file, not ffmpeg's temporary one
+        raise ConfigError(
+            f"{source}: ffmpeg reads no audio from it ({exc.first.rstrip('.')}); point the "
+            "show config at an audio file (MP3, WAV, FLAC, Ogg...)"
+        ) from None
 
 
 def _bed_wav(produced: ProducedAudio, line_wavs: list[Path], out: Path) -> None:
@@ -261,7 +269,7 @@ def in_order(
             lines = [spoken[c].wav_path for c in produced.lines]
             # content-addressed, so encoded parts that contain it can be cached safely
             out = scratch / f"{_produced_key(produced, lines)}.wav"
-            if not out.is_file():
+            if not cache.check(out):  # a damaged one is reported and made again
                 tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.wav")
                 try:
                     if produced.kind == FILE:
@@ -271,7 +279,7 @@ def in_order(
                         pcm.write_wav(tmp, pcm.silence(produced.ms))
                     else:
                         _bed_wav(produced, lines, tmp)
-                    os.replace(tmp, out)
+                    cache.publish(tmp, out)  # sealed
                 finally:
                     tmp.unlink(missing_ok=True)
             made[chunk.audio] = out
@@ -289,6 +297,7 @@ def _produced_key(produced: ProducedAudio, line_wavs: list[Path]) -> str:
             "music_db": produced.music_db,
             "bed": [BED_LEAD_IN_MS, BED_TAIL_MS, BED_FADE_MS, LINE_GAP_MS, DUCK],
             "rate": SAMPLE_RATE,
+            "entry": cache.ENTRY_FORMAT,
         },
         sort_keys=True,
     )

@@ -4,6 +4,10 @@ The gain comes from the opening minute of speech (``opening``), so encoding star
 engines render the rest; every part gets the same gain + limiter chain, each encoder waits for
 its own part's chunks, and parts already in the cache with that chain are reused. Each part's
 loudness is measured as it is encoded and kept beside it in the cache.
+
+The readings kept beside a chunk or a part (memos) are cache entries like any other: sealed,
+checked when read (a damaged memo is reported, deleted and measured again), and bound to the
+digest of the entry they measured, so a chunk or part built again is measured again.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from podcast import engines, toolchain
+from podcast import cache, engines, toolchain
 from podcast.audio import assemble, loudness
 from podcast.build.render import Rendering
-from podcast.cache import atomic_write, cache_root
+from podcast.cache import cache_root
 from podcast.config.voices import Voice
 from podcast.models import Script, SpokenChunk
 from podcast.progress import ENCODING, Progress
@@ -40,6 +44,34 @@ class EncodeSettings:
     filters: tuple[str, ...]  # the caller's extra filters (the loudness chain comes after)
     use_cache: bool
     extra_formats: tuple[str, ...] = ()  # made from the finished episode (formats.derivable)
+    # keep an episode that misses the loudness spec after its corrective encode (with a warning)
+    accept_loudness: bool = False
+
+
+def read_memo(memo: Path, of: str | None) -> Any:
+    """The readings kept in ``memo`` for the entry whose seal's digest is ``of`` (None: there
+    are none, they are for other content, or they were damaged: measure again)."""
+    if of is None:
+        return None
+    data = cache.read_entry(memo)
+    if data is None:
+        return None
+    try:
+        kept = json.loads(data.decode("utf-8"))
+    except ValueError:
+        kept = None
+    if not isinstance(kept, dict) or "value" not in kept:
+        cache.report_damaged(memo)
+        memo.unlink(missing_ok=True)
+        return None
+    return kept["value"] if kept.get("of") == of else None
+
+
+def write_memo(memo: Path, of: str | None, value: Any) -> None:
+    """Keep ``value`` (readings of the entry whose digest is ``of``) in ``memo``, sealed."""
+    if of is not None:
+        with contextlib.suppress(OSError):
+            cache.write_entry(memo, json.dumps({"of": of, "value": value}).encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -83,11 +115,14 @@ def speech_levels(
     known: dict[Path, loudness.SpeechLevel] = {}
     for item in spoken:
         if item.wav_path not in known:  # a chunk in the cache may have its readings there
-            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-                memo = item.wav_path.with_suffix(SPEECH_LEVEL_MEMO)
-                known[item.wav_path] = loudness.SpeechLevel.from_dict(
-                    json.loads(memo.read_text(encoding="utf-8"))
-                )
+            memo = item.wav_path.with_suffix(SPEECH_LEVEL_MEMO)
+            kept = read_memo(memo, cache.digest_of(item.wav_path))
+            if kept is not None:
+                try:
+                    known[item.wav_path] = loudness.SpeechLevel.from_dict(kept)
+                except (ValueError, KeyError, TypeError):
+                    cache.report_damaged(memo)
+                    memo.unlink(missing_ok=True)
     missing = list(dict.fromkeys(i.wav_path for i in spoken if i.wav_path not in known))
 
     def speech_as_rendered() -> Iterator[bytes]:
@@ -100,9 +135,7 @@ def speech_levels(
     if missing:
         for path, level in zip(missing, loudness.measure_speech(speech_as_rendered()), strict=True):
             known[path] = level
-            with contextlib.suppress(OSError):
-                memo = path.with_suffix(SPEECH_LEVEL_MEMO)
-                atomic_write(memo, json.dumps(level.as_dict()).encode("utf-8"))
+            write_memo(path.with_suffix(SPEECH_LEVEL_MEMO), cache.digest_of(path), level.as_dict())
     return [known[item.wav_path] for item in spoken]
 
 
@@ -179,17 +212,23 @@ def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
 def part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
     """The part's loudness blocks and true peak, measured once and kept beside the part."""
     memo = part.path.with_suffix(PART_LOUDNESS_MEMO)
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
-        data = json.loads(memo.read_text(encoding="utf-8"))
-        return loudness.Blocks(
-            tuple(data["momentary"]), tuple(data["short_term"]), float(data["true_peak_dbtp"])
-        )
+    of = cache.digest_of(part.path)
+    data = read_memo(memo, of)
+    if data is not None:
+        try:
+            return loudness.Blocks(
+                tuple(float(v) for v in data["momentary"]),
+                tuple(float(v) for v in data["short_term"]),
+                float(data["true_peak_dbtp"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            cache.report_damaged(memo)
+            memo.unlink(missing_ok=True)
     if part.meter_log:
         blocks = loudness.blocks_from_log(part.meter_log)
     else:
         blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
-    with contextlib.suppress(OSError):
-        atomic_write(memo, json.dumps(dataclasses.asdict(blocks)).encode("utf-8"))
+    write_memo(memo, of, dataclasses.asdict(blocks))
     return blocks
 
 

@@ -9,6 +9,7 @@ swaps it into place.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,9 @@ def join_and_verify(
         encoded = encode.reencode(started.parts, spoken, level, settings, work)
     for folder in {part.path.parent for part in encoded}:  # what killed builds left behind
         remove_stale_temporaries(folder)
+    warning = loudness.require_spec(mp3.stem, verified, encodes, settings.accept_loudness)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return Verified(encoded, level, verified, encodes, seconds)
 
 

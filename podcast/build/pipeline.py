@@ -12,6 +12,7 @@ of a build at once, and cleans up after a failure.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -128,6 +129,21 @@ def build_episode(
             raise
 
 
+def distinct_slugs(
+    planned: Sequence[tuple[structure.Structure, Voice]],
+) -> list[tuple[structure.Structure, Voice]]:
+    """Each episode of one build in its own folder (``workspace.distinct``)."""
+    slugs = workspace.distinct([(p.script.slug, p.script.source) for p, _ in planned])
+    return [
+        (p if slug == p.script.slug else dataclasses.replace(
+            p,
+            script=dataclasses.replace(p.script, slug=slug),
+            article=dataclasses.replace(p.article, slug=slug),
+        ), speaker)
+        for (p, speaker), slug in zip(planned, slugs, strict=True)
+    ]  # fmt: skip
+
+
 def build(
     sources: Sequence[str], options: BuildOptions, progress: Progress | None = None
 ) -> list[Episode]:
@@ -141,8 +157,13 @@ def build(
     targets = expand_sources(sources) or default_sources(plan.project)
     out_dir = options.out_dir or plan.project.episodes_dir
     progress = progress or Progress()
-    settings = EncodeSettings(options.bitrate_kbps, tuple(options.filters), options.use_cache,
-                              plan.extra_formats)  # fmt: skip
+    settings = EncodeSettings(
+        options.bitrate_kbps,
+        tuple(options.filters),
+        options.use_cache,
+        plan.extra_formats,
+        options.accept_loudness,
+    )
     try:
         with Synthesizer(
             workers=options.workers,
@@ -150,7 +171,9 @@ def build(
             on_rendered=lambda: progress.advance(SYNTHESIS),
         ) as synthesizer:
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
-            planned = [plan_episode(source, plan, options.language) for source in targets]
+            planned = distinct_slugs(
+                [plan_episode(source, plan, options.language) for source in targets]
+            )
             speakers = [speaker for _, speaker in planned]
             for each in {
                 (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]

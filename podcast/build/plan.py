@@ -38,6 +38,7 @@ class BuildOptions:
     rate_wpm: int | None = None  # command-line override of the narrator's rate
     show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
     formats: tuple[str, ...] = ()  # besides the default format, made from its file (m4b, opus)
+    accept_loudness: bool = False  # keep an episode that misses the loudness spec (warn)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ def setup(options: BuildOptions) -> Setup:
     show = load_show(options.show, project.root)
     name = options.voice or show.voice or DEFAULT_VOICE_NAME
     narrator = load_voice(name, project.voices_dir, rate_wpm=options.rate_wpm)
+    if options.language is not None:  # a code the narrator's engine speaks, or one line
+        lang.check_language(options.language, narrator)
     cast, voices = load_cast(options.cast, narrator, project.voices_dir, show.cast)
     return Setup(project, show, narrator, cast, voices, project_lexicon_of(project), extra)
 

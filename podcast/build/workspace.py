@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -74,19 +75,62 @@ def remove_own_partials(out_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def distinct(named: list[tuple[str, str]]) -> list[str]:
+    """A folder name for each (slug, source) of one build: a second article with the same
+    title gets ``<slug>-2`` (and so on), said on stderr, instead of overwriting the first."""
+    taken: set[str] = set()
+    result = []
+    for slug, source in named:
+        chosen, number = slug, 2
+        while chosen in taken:
+            chosen, number = f"{slug}-{number}", number + 1
+        if chosen != slug:
+            print(
+                f"{source}: another article in this build is also called '{slug}'; "
+                f"writing it to '{chosen}'",
+                file=sys.stderr,
+            )
+        taken.add(chosen)
+        result.append(chosen)
+    return result
+
+
 def recover(final: Path) -> None:
     """Put back the previous episode if a build was killed between the two renames."""
     previous = final.with_name(f".{final.name}{PREVIOUS_SUFFIX}")
-    if previous.is_dir() and not final.exists():
+    if previous.is_dir() and not previous.is_symlink() and not os.path.lexists(final):
         os.replace(previous, final)
+
+
+def check_replaceable(final: Path) -> None:
+    """Refuse to replace what this tool did not make: only an episode folder (a real folder
+    with an episode.json) is ever moved aside; a file, a link or another folder stays."""
+    if not os.path.lexists(final):
+        return
+    if final.is_symlink():
+        what = "a symbolic link"
+    elif not final.is_dir():
+        what = "a file"
+    elif not (final / "episode.json").is_file():
+        what = "a folder that is not an episode (it has no episode.json)"
+    else:
+        return
+    raise OutputError(
+        f"{final} is in the way: it is {what}, which the build does not replace; move it "
+        "away or choose another --out"
+    )
 
 
 def swap_into_place(built: Path, final: Path) -> None:
     """Replace ``final`` by ``built`` (two renames under the output folder's lock)."""
     with locked(final.parent):
+        check_replaceable(final)
         previous = final.with_name(f".{final.name}{PREVIOUS_SUFFIX}")
-        if previous.exists():
-            shutil.rmtree(previous)
+        if os.path.lexists(previous):
+            if previous.is_dir() and not previous.is_symlink():
+                shutil.rmtree(previous)
+            else:
+                previous.unlink()
         if final.exists():
             os.replace(final, previous)
         os.replace(built, final)
@@ -137,12 +181,15 @@ def open_workspace(out_dir: Path, slug: str, source: str) -> Path:
         with locked(out_dir):
             sweep_partials(out_dir)
             recover(out_dir / slug)
+            check_replaceable(out_dir / slug)  # before any work: say what is in the way
         work = Path(
             tempfile.mkdtemp(
                 prefix=f".{slug}.pid{os.getpid()}.", suffix=PARTIAL_SUFFIX, dir=out_dir
             )
         )
         work.chmod(0o755)  # mkdtemp makes it private; an episode folder is for publishing
+    except OutputError:
+        raise
     except OSError as exc:
         if exc.errno in DISK_FULL:
             raise write_failed(exc, out_dir) from exc

@@ -70,6 +70,13 @@ def build(
             "and cover, for audiobook apps), opus (Ogg Opus). The others are made from the MP3.",
         ),
     ] = "mp3",
+    accept_loudness: Annotated[
+        bool,
+        typer.Option(
+            "--accept-loudness",
+            help="Keep an episode that misses -16 LUFS ±1 / -1 dBTP (with a warning).",
+        ),
+    ] = False,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.api import BuildOptions
@@ -87,6 +94,7 @@ def build(
         rate_wpm=rate,
         show=show,
         formats=tuple(output_formats.split(",")),
+        accept_loudness=accept_loudness,
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)

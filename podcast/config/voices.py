@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import engines
+from podcast.config.lexicon import check_lexicon
 from podcast.config.problems import ConfigProblems, Problem
 from podcast.errors import ConfigError, did_you_mean
 from podcast.models import (
@@ -50,7 +51,6 @@ ORIGIN_FLAG = "command line"
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$", re.IGNORECASE)
-_PHONEMES_RE = re.compile(r"\[\[(.*?)\]\]")
 # The keys a voice file starts with ("voice" is its engine's: every engine names one).
 _LEADING_KEYS = ("engine", "voice", "language")
 _TABLES = ("pauses", "lexicon")
@@ -192,30 +192,6 @@ def _check_pauses(data: Any, where: str, problems: list[Problem]) -> dict[str, i
     return pauses
 
 
-def _check_lexicon(data: Any, where: str, problems: list[Problem]) -> dict[str, str]:
-    if not isinstance(data, dict):
-        problems.append(Problem(where, "lexicon", 'must be a table like [lexicon] Musk = "musk"'))
-        return {}
-    lexicon: dict[str, str] = {}
-    for word, saying in data.items():
-        key = f"lexicon.{word}"
-        if not isinstance(saying, str) or not saying.strip():
-            problems.append(Problem(where, key, f"must be a non-empty string, not {saying!r}"))
-            continue
-        if not word.strip() or "[[" in word:
-            problems.append(Problem(where, key, "the word must be plain text"))
-            continue
-        if saying.count("[[") != saying.count("]]") or re.sub(_PHONEMES_RE, "", saying).count("["):
-            problems.append(Problem(where, key, f"unbalanced phoneme brackets in {saying!r}; "
-                                    "write phonemes as [[...]]"))  # fmt: skip
-            continue
-        if any(not m.group(1).strip() for m in _PHONEMES_RE.finditer(saying)):
-            problems.append(Problem(where, key, "empty [[ ]] phonemes"))
-            continue
-        lexicon[word] = saying
-    return lexicon
-
-
 def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
     """Validate a voice table (as read from TOML) into a Voice; report every problem at once."""
     problems: list[Problem] = []
@@ -241,7 +217,7 @@ def parse_voice(name: str, data: dict[str, Any], where: str) -> Voice:
     file_pauses = _check_pauses(data.get("pauses", {}), where, problems)
     pauses |= file_pauses
     origins |= {f"pauses.{kind}": where for kind in file_pauses}
-    lexicon = _check_lexicon(data.get("lexicon", {}), where, problems)
+    lexicon = check_lexicon(data.get("lexicon", {}), where, problems)
     origins |= {f"lexicon.{word}": where for word in lexicon}
     if problems:
         order = list(data)

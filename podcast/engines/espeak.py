@@ -317,6 +317,21 @@ def _engine() -> Any:
     return _ENGINE
 
 
+# Phoneme input is on (``_allow_phoneme_input``): a whole ``[[...]]`` group is a lexicon's
+# phonemes; any other ``[[`` or ``]]`` would switch espeak-ng into (or out of) phoneme mode for
+# the rest of the chunk, so it is given to the engine as a space (brackets carry no words).
+_PHONEME_GROUP = re.compile(r"((?<!\[)\[\[[^\[\]]*\]\](?!\]))")
+_STRAY_MARKUP = re.compile(r" *(?:\[\[+|\]\]+) *")
+
+
+def markup_safe(spoken: str) -> str:
+    """``spoken`` with no phoneme markup but whole ``[[...]]`` groups (the lexicon's)."""
+    parts = _PHONEME_GROUP.split(spoken)  # odd items are the groups
+    return "".join(
+        part if index % 2 else _STRAY_MARKUP.sub(" ", part) for index, part in enumerate(parts)
+    )
+
+
 def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
     """Render one chunk to ``out_path`` (atomically); return its duration in ms.
 
@@ -333,7 +348,7 @@ def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
     engine.setProperty("pitch", settings.pitch)
     _wait_for_espeak()
     _SAVE_ERRORS.clear()
-    engine.save_to_file(spoken, str(tmp))
+    engine.save_to_file(markup_safe(spoken), str(tmp))
     engine.runAndWait()
     _wait_for_espeak()
     if _SAVE_ERRORS:

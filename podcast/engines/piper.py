@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from podcast.cache import publish
 from podcast.engines.base import (
     BaseEngine,
     EngineUnavailable,
@@ -333,5 +334,5 @@ def render(spoken: str, settings: PiperSettings, out_path: str) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    os.replace(tmp, target)
+    publish(tmp, target)  # sealed; if another build wrote it first, theirs is the same text
     return duration_ms

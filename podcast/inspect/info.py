@@ -95,7 +95,12 @@ def read_episode(path: Path, measure: bool = True) -> EpisodeInfo:
 
     The file's format is the one its suffix names (else the default format).
     """
-    tags = (formats.by_suffix(path) or formats.default()).read_tags(path)
+    output_format = formats.by_suffix(path) or formats.default()
+    # a file cut short: its header's length is a promise (a format may offer this check)
+    check_complete = getattr(output_format, "check_complete", None)
+    if check_complete is not None:
+        check_complete(path)
+    tags = output_format.read_tags(path)
     picture = image_info(tags.cover) if tags.cover else None
     return EpisodeInfo(
         path=path,

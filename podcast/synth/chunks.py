@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from podcast.audio.pcm import SAMPLE_RATE
-from podcast.cache import publish
+from podcast.cache import ENTRY_FORMAT, publish
 from podcast.engines.base import settings_key
 
 
 def chunk_key(spoken: str, engine: str, version: str, settings: Any) -> str:
     """Content address of a chunk rendered by ``engine`` (at ``version``) with ``settings``."""
     payload = json.dumps(
-        {"spoken": spoken, "engine": engine, "version": version,
+        {"spoken": spoken, "engine": engine, "version": version, "entry": ENTRY_FORMAT,
          "settings": settings_key(settings) if settings is not None else None},
         sort_keys=True, ensure_ascii=False,
     )  # fmt: skip

@@ -18,8 +18,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from podcast import engines
-from podcast.cache import atomic_write, cache_root, remove_stale_temporaries
+from podcast import cache, engines
+from podcast.cache import cache_root, remove_stale_temporaries
 from podcast.config.voices import Voice
 from podcast.engines.base import (
     EngineUnavailable,
@@ -103,19 +103,22 @@ class Synthesizer:
         if not found.isolated:
             self._voices[engine] = list(found.voices())
             return self._voices[engine]
-        stamp = hashlib.sha256(f"{engine}\n{self.version(engine)}".encode()).hexdigest()[:16]
+        stamp = hashlib.sha256(
+            f"{engine}\n{self.version(engine)}\n{cache.ENTRY_FORMAT}".encode()
+        ).hexdigest()[:16]
         memo = cache_root() / "engine" / f"voices-{stamp}.json"
         raw = None
         if self.use_cache:
             with contextlib.suppress(OSError, ValueError):
-                raw = json.loads(memo.read_text(encoding="utf-8"))
+                data = cache.read_entry(memo)  # a damaged list is reported and asked again
+                raw = json.loads(data.decode("utf-8")) if data is not None else None
         if raw is None:
             future = self._workers(engine).submit("voices", (), "the list of voices")
             listed = future.result(timeout=self.timeout_s * WorkerPool.MAX_ATTEMPTS + 30)
             raw = [[v.id, v.name, list(v.languages)] for v in listed]
             if self.use_cache:
                 with contextlib.suppress(OSError):
-                    atomic_write(memo, json.dumps(raw).encode("utf-8"))
+                    cache.write_entry(memo, json.dumps(raw).encode("utf-8"))
         self._voices[engine] = [EngineVoice(i, n, tuple(langs)) for i, n, langs in raw]
         return self._voices[engine]
 
@@ -165,14 +168,15 @@ class Synthesizer:
     def render(self, items: Sequence[SpokenChunk]) -> list[Future[Any]]:
         """Start rendering every item whose audio is missing; one future per item, in order.
 
-        A chunk already rendered (cache) or already under way is not rendered again.
+        A chunk already rendered (cache) or already under way is not rendered again; a cached
+        chunk is checked first (``cache.check``: a damaged one is reported and rendered again).
         """
         futures = []
         for item in items:
             path = item.wav_path
             job = self._jobs.get(path)
             if job is None:
-                if self.use_cache and path.exists():
+                if self.use_cache and cache.check(path):
                     job = Future()
                     job.set_result(None)
                     self.reused += 1

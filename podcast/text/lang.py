@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from podcast import engines
 from podcast.config.voices import Voice
+from podcast.errors import InputError
 from podcast.models import Article
 
 DEFAULT_LANGUAGE = "en"
@@ -75,3 +76,24 @@ def voice_for(voice: Voice, language: str) -> Voice:
     if settings is None:
         return voice
     return replace(voice, settings=settings, language=wanted, lexicon={})
+
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*", re.IGNORECASE)
+
+
+def check_language(language: str, narrator: Voice) -> None:
+    """Refuse a ``--lang`` that is not a language code, or that the narrator's engine cannot
+    speak (it would be recorded in the manifest and read by the wrong voice)."""
+    if not LANGUAGE_CODE.fullmatch(language):
+        raise InputError(
+            f"--lang {language!r} is not a language code; use one like 'en', 'fr' or 'pt-br'"
+        )
+    wanted, have = language.lower(), narrator.language.lower()
+    if is_english(wanted) or have.split("-")[0] == wanted.split("-")[0]:
+        return
+    engine = engines.get(narrator.engine)
+    if engine.voice_for(narrator.settings, wanted) is None:
+        raise InputError(
+            f"--lang {language}: {engine.label} has no voice for that language; run "
+            "'podcast voices list' to see the languages it speaks"
+        )

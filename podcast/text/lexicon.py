@@ -16,6 +16,9 @@ from collections.abc import Callable, Mapping
 from podcast.text.normalize import normalize
 
 PHONEMES = re.compile(r"\[\[(.*?)\]\]")
+# Engine markup in the article's own text (``[[`` starts espeak-ng phoneme input): given to
+# the engine as a space, so only a lexicon's phonemes ever reach it as markup.
+ARTICLE_MARKUP = re.compile(r" *(?:\[\[+|\]\]+) *")
 # Letters no normalization rule touches (no vowels, no roman numerals), so the placeholder
 # survives as one lowercase word.
 _PLACEHOLDER_LETTERS = "bfghjknprstwz"
@@ -45,7 +48,7 @@ def normalizer(lexicon: Mapping[str, str], language: str = "en") -> Callable[[st
     def say(text: str) -> str:
         for index, pattern in enumerate(patterns):
             text = pattern.sub(f" {_placeholder(index)} ", text)
-        spoken = normalize(text, plain or None, language)
+        spoken = ARTICLE_MARKUP.sub(" ", normalize(text, plain or None, language))
         for index, (_, saying) in enumerate(phonetic):
             spoken = spoken.replace(_placeholder(index), saying)
         return spoken

@@ -54,6 +54,16 @@ class Mp3Format:
         except frames.MpegError as exc:
             raise OutputError(f"{path.name} is not a readable MP3 ({exc})") from exc
 
+    def check_complete(self, path: Path) -> None:
+        """An OutputError (one line) if ``path`` holds fewer frames than its Info header
+        promises (cut short); ``podcast info`` asks any format that has this check."""
+        try:
+            present, promised = frames.frames_present(path)
+        except frames.MpegError:
+            return  # no Info header (not one of ours): nothing promised to check against
+        if present < promised:
+            raise OutputError(f"{path}: truncated: {present} of {promised} frames; rebuild it")
+
     def write_tags(self, path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> None:
         from podcast.formats.mp3 import id3
 

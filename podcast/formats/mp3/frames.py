@@ -125,6 +125,43 @@ def duration_ms(path: Path) -> int:
     return round(samples * 1000 / sample_rate(header))
 
 
+def _audio_start(fh: BinaryIO) -> int:
+    head = fh.read(10)
+    if head[:3] == b"ID3":
+        return 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10]))
+    return 0
+
+
+def frames_present(path: Path) -> tuple[int, int]:
+    """(whole audio frames in the file, frames its Info header promises): a file cut short
+    (a partial download, a full disk) has fewer than its header says. Reads only the frame
+    headers, one seek per frame."""
+    try:
+        with path.open("rb") as fh:
+            pos = _audio_start(fh)
+            fh.seek(pos)
+            first = fh.read(4096)
+            header = struct.unpack(">I", first[:4])[0]
+            size = frame_size(header)
+            info = read_info(first[:size])
+            end = fh.seek(0, 2)
+            pos += size
+            count = 0
+            while pos + 4 <= end:
+                fh.seek(pos)
+                try:
+                    size = frame_size(struct.unpack(">I", fh.read(4))[0])
+                except MpegError:
+                    break  # a tag at the end, or garbage: the frames end here
+                if pos + size > end:
+                    break
+                pos += size
+                count += 1
+    except (OSError, struct.error) as exc:
+        raise MpegError(str(exc)) from exc
+    return count, info.frames
+
+
 def scan(data: bytes, base: int = 0) -> Stream:
     """Check every frame header of ``data`` (an ffmpeg/LAME CBR MP3 without ID3 tags).
 
