@@ -380,9 +380,9 @@ def test_a_stray_bracket_never_switches_espeak_into_phoneme_mode(tmp_path, stray
 
 
 def test_article_markup_never_reaches_the_engine_but_the_lexicon_phonemes_do() -> None:
-    from podcast.text.lexicon import speaker
+    from podcast.text.lexicon import normalizer
 
-    say = speaker({"Musk": "[[m'Vsk]]"})
+    say = normalizer({"Musk": "[[m'Vsk]]"})
     for text in ["Musk said [[ hi and ]] bye [[x]] end", "Musk [[[said]]] hi [[and bye x end"]:
         spoken = say(text)
         assert spoken.startswith("[[m'Vsk]] ")

@@ -8,6 +8,7 @@ cleaned article lands in exactly one chunk, in order.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -137,7 +138,13 @@ def split_long(sentence: str, max_chars: int = MAX_CHUNK_CHARS) -> list[str]:
         left, right = sentence[: best.start()].strip(), sentence[best.end() :].strip()
         if left and right:
             return split_long(left, max_chars) + split_long(right, max_chars)
-    return [sentence]
+    # no clause boundary: the space nearest the middle (a word longer than the limit stays whole)
+    spaces = [m.start() for m in re.finditer(r"\s+", sentence)]
+    if not spaces:
+        return [sentence]
+    cut = min(spaces, key=lambda at: abs(at - len(sentence) / 2))
+    left, right = sentence[:cut].strip(), sentence[cut:].strip()
+    return split_long(left, max_chars) + split_long(right, max_chars)
 
 
 # Names Windows refuses as files or folders, whatever the extension or case.
@@ -259,14 +266,18 @@ def build_script(
     sentence_id = 0
     removed: list[Removal] = list(article.removed)
     chapters: list[Chapter] = []
-    spoken_title = normalize(article.title)
-    if not speakable(spoken_title):
-        spoken_title = UNTITLED
-    title_chunk = Chunk(article.title, spoken_title, voice, sentence_id, PAUSE_CHAPTER)
+    # the title is one sentence of the narration, cut like any other when it is very long
+    title_chunks = [
+        Chunk(piece, normalize(piece), voice, sentence_id, PAUSE_CLAUSE)
+        for piece in split_long(article.title)
+    ]
+    if not any(speakable(c.spoken) for c in title_chunks):
+        title_chunks = [Chunk(article.title, UNTITLED, voice, sentence_id, PAUSE_CLAUSE)]
+    title_chunks[-1] = dataclasses.replace(title_chunks[-1], pause_after=PAUSE_CHAPTER)
     sentence_id += 1
     sections = _sections(article) or [(article.title, [])]
     for index, (title, blocks) in enumerate(sections):
-        chunks: list[Chunk] = [title_chunk] if index == 0 and speakable(title_chunk.spoken) else []
+        chunks: list[Chunk] = [c for c in title_chunks if speakable(c.spoken)] if index == 0 else []
         for block in blocks:
             new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id, removed)
             sentence_id += len({c.sentence_id for c in new})
