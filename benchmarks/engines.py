@@ -57,7 +57,7 @@ def measure(voice_name: str, article: Path, scratch: Path, with_wer: bool) -> di
     build_s = time.perf_counter() - started
 
     reference = " ".join(chunk.spoken for chunk in script.chunks())
-    mp3 = episode.directory / episode.mp3_name
+    mp3 = episode.directory / episode.audio_name
     wer = audio_wer(mp3, reference) if with_wer else float("nan")
     return {"audio_s": audio_s, "synth_s": synth_s, "rtf": audio_s / synth_s,
             "build_s": build_s, "episode_s": episode.duration_ms / 1000, "wer": wer}  # fmt: skip

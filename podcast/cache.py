@@ -3,7 +3,7 @@
 Entries are content-addressed (the file name is a hash of everything that decides the
 content), so two builds that want the same entry want the same bytes, and an entry never
 changes once written. Each entry is written to a temporary file in the same folder and then
-linked into place (``publish``), which is atomic: a reader sees the entry whole or not at
+linked into place (``put``), which is atomic: a reader sees the entry whole or not at
 all, even when two builds run at once, and the first build to finish an entry wins.
 
 Nothing found on disk is trusted: every entry ends with a *seal* (``seal``), a digest of its
@@ -140,7 +140,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def publish(tmp: Path, target: Path) -> bool:
+def put(tmp: Path, target: Path) -> bool:
     """Move the finished file ``tmp`` to ``target`` unless another build got there first.
 
     The first writer wins (a hard link cannot replace an existing name) and ``tmp`` is

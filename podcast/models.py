@@ -162,7 +162,7 @@ class Episode:
     slug: str
     title: str
     directory: Path
-    mp3_name: str
+    audio_name: str
     duration_ms: int
     chapters: tuple[ChapterMark, ...]
     files: tuple[OutputFile, ...] = field(default=())

@@ -44,7 +44,7 @@ def seed_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {
         "episode": episode,
         "dir": episode.directory,
-        "mp3": episode.directory / episode.mp3_name,
+        "mp3": episode.directory / episode.audio_name,
         "manifest": json.loads((episode.directory / "episode.json").read_text()),
         "script": script,
         "show": show,

@@ -42,7 +42,7 @@ def long_episode(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (episode,) = build([str(source)], BuildOptions(out_dir=out))
     return {
         "dir": episode.directory,
-        "mp3": episode.directory / episode.mp3_name,
+        "mp3": episode.directory / episode.audio_name,
         "manifest": json.loads((episode.directory / "episode.json").read_text()),
     }
 

@@ -333,7 +333,7 @@ def test_one_build_of_several_articles_shares_the_workers(tmp_path) -> None:
     for episode in episodes:
         vtt = (episode.directory / "transcript.vtt").read_text()
         assert "zebra crossing" in " ".join(vtt.split())  # a caption's lines joined
-        assert readback.ffmpeg_duration_ms(episode.directory / episode.mp3_name) > 5000
+        assert readback.ffmpeg_duration_ms(episode.directory / episode.audio_name) > 5000
 
 
 @pytest.mark.slow
@@ -431,7 +431,7 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
     report = json.loads((episode.directory / "episode.json").read_text())["loudness"]
     assert report["encodes"] == 2, report
     assert report["within_spec"] and abs(report["integrated_lufs"] + 16.0) <= 1.0
-    whole = loudness.measure_file(episode.directory / episode.mp3_name)
+    whole = loudness.measure_file(episode.directory / episode.audio_name)
     assert abs(whole.integrated_lufs - report["integrated_lufs"]) <= 0.3
     assert whole.true_peak_dbtp <= -1.0
 

@@ -39,7 +39,7 @@ def _build(project: Path, out: Path) -> bytes:
     from podcast.build.pipeline import BuildOptions, build
 
     (episode,) = build([str(project / "article.md")], BuildOptions(out_dir=out))
-    return (episode.directory / episode.mp3_name).read_bytes()
+    return (episode.directory / episode.audio_name).read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_a_sealed_wav_reads_as_before(tmp_path) -> None:
     plain = tmp_path / ".x.tmp.wav"
     pcm.write_wav(plain, bytes(range(256)) * 10)
     target = tmp_path / "x.wav"
-    assert cache.publish(plain, target)
+    assert cache.put(plain, target)
     assert cache.check(target)
     assert pcm.read_wav(target) == bytes(range(256)) * 10
 
@@ -195,11 +195,11 @@ def test_publish_replaces_a_damaged_entry_and_keeps_a_good_one(tmp_path, capsys)
     target.write_bytes(b"garbage")
     tmp = tmp_path / ".e.tmp"
     tmp.write_bytes(b"ours")
-    assert cache.publish(tmp, target)
+    assert cache.put(tmp, target)
     assert cache.read_entry(target) == b"ours"
     assert capsys.readouterr().err == f"cache: {target} was damaged; rebuilt it\n"
     tmp.write_bytes(b"second")
-    assert not cache.publish(tmp, target)  # first writer wins
+    assert not cache.put(tmp, target)  # first writer wins
     assert cache.read_entry(target) == b"ours"
     assert not tmp.exists()
 

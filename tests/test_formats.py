@@ -189,7 +189,7 @@ def wav_build(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 def test_a_build_in_a_new_format_writes_its_file_tags_and_chapters(wav_build: dict) -> None:
     episode = wav_build["episode"]
-    audio = episode.directory / episode.mp3_name
+    audio = episode.directory / episode.audio_name
     assert audio.suffix == ".wav" and audio.read_bytes()[:4] == b"RIFF"
     assert sorted(p.suffix for p in episode.directory.iterdir()).count(".wav") == 1
     tags = WavFormat().read_tags(audio)
@@ -210,7 +210,7 @@ def test_info_reads_a_new_format_through_the_registry(wav_build: dict) -> None:
     try:
         episode = wav_build["episode"]
         result = CliRunner().invoke(
-            app, ["info", str(episode.directory / episode.mp3_name), "--json"]
+            app, ["info", str(episode.directory / episode.audio_name), "--json"]
         )
     finally:
         formats.unregister(WavFormat.name)

@@ -185,7 +185,7 @@ def test_the_show_voice_is_rendered_by_its_own_engine_settings() -> None:
     """What the build renders: the show's lines name a voice the structure carries, with the
     narrator's own (English) settings, while the article's voice is the French one."""
     from podcast.build.plan import produce
-    from podcast.config.show import Segment, Show
+    from podcast.config.show import Bookend, Show
     from podcast.models import Chapter, Chunk, Script
 
     narrator = Voice()
@@ -197,7 +197,7 @@ def test_the_show_voice_is_rendered_by_its_own_engine_settings() -> None:
         slug="le-chat",
         language="fr",
     )
-    show = Show(intro=Segment(lines=("Hello.",)))
+    show = Show(intro=Bookend(lines=("Hello.",)))
     produced = produce(script, french, show, {}, narrator)
     (intro_line,) = produced.script.chapters[0].chunks
     assert produced.voices[intro_line.voice].settings == narrator.settings

@@ -38,7 +38,7 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
 from podcast import cache, formats, toolchain
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE, SAMPLE_WIDTH
-from podcast.cache import ENTRY_FORMAT, publish
+from podcast.cache import ENTRY_FORMAT, put
 from podcast.config.voices import Voice
 from podcast.errors import OutputError
 from podcast.formats import EncodedStream, FormatError, OutputFormat
@@ -349,7 +349,7 @@ def encode_part(
             raise OutputError(f"ffmpeg wrote an unexpected {fmt.name} stream ({exc})") from exc
         tmp.write_bytes(packed)
         # sealed as it is published; a damaged entry already there is replaced by ours
-        if not publish(tmp, out_path):  # another build encoded it first: use theirs
+        if not put(tmp, out_path):  # another build encoded it first: use theirs
             theirs = load_part(out_path, fmt)
             if theirs is not None:  # the same bytes as ours: our meter read them too
                 return dataclasses.replace(theirs, meter_log=log)

@@ -28,7 +28,7 @@ from pathlib import Path
 from podcast import cache
 from podcast.audio import ffmpeg, pcm
 from podcast.audio.pcm import SAMPLE_RATE
-from podcast.config.show import Segment, Show, fill
+from podcast.config.show import Bookend, Show, fill
 from podcast.config.voices import Voice
 from podcast.errors import ConfigError
 from podcast.models import (
@@ -103,7 +103,7 @@ class ShowVoice:
     voice: Voice | None = None  # a voice the article does not use (else None)
 
 
-def _lines(segment: Segment, script: Script, show: Show, host: ShowVoice, ids: _Ids
+def _lines(segment: Bookend, script: Script, show: Show, host: ShowVoice, ids: _Ids
            ) -> list[Chunk]:  # fmt: skip
     chunks = []
     for line in segment.lines:
@@ -279,7 +279,7 @@ def in_order(
                         pcm.write_wav(tmp, pcm.silence(produced.ms))
                     else:
                         _bed_wav(produced, lines, tmp)
-                    cache.publish(tmp, out)  # sealed
+                    cache.put(tmp, out)  # sealed
                 finally:
                     tmp.unlink(missing_ok=True)
             made[chunk.audio] = out

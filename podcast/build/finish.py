@@ -30,7 +30,7 @@ MAX_ENCODES = 2  # a second encode only when the first misses the loudness spec
 class Finished:
     """What was written into the episode's temporary folder."""
 
-    mp3_name: str
+    audio_name: str
     duration_ms: int
     chapters: tuple[ChapterMark, ...]
     files: tuple[OutputFile, ...]

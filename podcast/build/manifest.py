@@ -11,7 +11,7 @@ from podcast.version import __version__
 JSON_CHAPTERS_VERSION = "1.2.0"
 
 
-def chapters_json(title: str, podcast_name: str, mp3_name: str,
+def chapters_json(title: str, podcast_name: str, audio_name: str,
                   chapters: tuple[ChapterMark, ...]) -> str:  # fmt: skip
     """Podcasting 2.0 JSON chapters (``startTime`` in seconds)."""
     entries = []
@@ -28,7 +28,7 @@ def chapters_json(title: str, podcast_name: str, mp3_name: str,
         "version": JSON_CHAPTERS_VERSION,
         "title": title,
         "podcastName": podcast_name,
-        "fileName": mp3_name,
+        "fileName": audio_name,
         "chapters": entries,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

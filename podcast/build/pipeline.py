@@ -90,7 +90,7 @@ def finish_episode(started: Started, settings: EncodeSettings) -> Episode:
         slug=script.slug,
         title=script.title,
         directory=started.final,
-        mp3_name=done.mp3_name,
+        audio_name=done.audio_name,
         duration_ms=done.duration_ms,
         chapters=done.chapters,
         files=done.files,

@@ -101,7 +101,7 @@ def build(
     for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
         echo(
-            f"{episode.directory / episode.mp3_name}  {minutes}:{seconds:02d}  "
+            f"{episode.directory / episode.audio_name}  {minutes}:{seconds:02d}  "
             f"{len(episode.chapters)} chapters"
         )
 

@@ -94,7 +94,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class Segment:
+class Bookend:
     """An intro or outro: spoken lines and/or an audio file, and a music bed under the lines."""
 
     title: str = ""
@@ -123,8 +123,8 @@ class Show:
     website: str = ""
     voice: str = ""
     cast: dict[str, Any] = field(default_factory=dict)
-    intro: Segment = Segment(title="Intro")
-    outro: Segment = Segment(title="Outro")
+    intro: Bookend = Bookend(title="Intro")
+    outro: Bookend = Bookend(title="Outro")
     sting: Path | None = None
     between_chapters_pause_ms: int = 0
     source: str = "built-in defaults"
@@ -169,11 +169,11 @@ def _file(problems: list[Problem], where: str, key: str, value: Any, base: Path)
     return path
 
 
-def _segment(problems: list[Problem], where: str, name: str, table: Any, base: Path) -> Segment:
+def _segment(problems: list[Problem], where: str, name: str, table: Any, base: Path) -> Bookend:
     default_title = name.capitalize()
     if not isinstance(table, dict):
         problems.append(Problem(where, "", f"'{name}' must be a table ([{name}])"))
-        return Segment(title=default_title)
+        return Bookend(title=default_title)
     problems += unknown_keys(where, table, _SEGMENT_KEYS, f"{name}.")
     text = table.get("text", [])
     if isinstance(text, str):
@@ -209,7 +209,7 @@ def _segment(problems: list[Problem], where: str, name: str, table: Any, base: P
     if not isinstance(title, str) or not title.strip():
         problems.append(Problem(where, "", f"'{name}.title' must be a non-empty string"))
         title = default_title
-    return Segment(title.strip(), lines, audio, music, float(music_db))
+    return Bookend(title.strip(), lines, audio, music, float(music_db))
 
 
 def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:

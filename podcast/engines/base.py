@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
-from podcast.cache import publish
+from podcast.cache import put
 from podcast.errors import ConfigError
 
 MIN_SECONDS_PER_WORD = 0.08  # far below any real rate: shorter audio means truncation
@@ -336,6 +336,6 @@ def write_silence_wav(target: Path, tmp: Path, sample_rate: int, ms: int) -> int
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if not publish(tmp, target):  # another build wrote it first: use theirs
+    if not put(tmp, target):  # another build wrote it first: use theirs
         return wav_duration_ms(target)
     return round(frames * 1000 / sample_rate)

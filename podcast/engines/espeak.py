@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast import toolchain
-from podcast.cache import CACHE_ENV, publish
+from podcast.cache import CACHE_ENV, put
 from podcast.engines.base import (
     BaseEngine,
     EngineVoice,
@@ -372,6 +372,6 @@ def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
     except SynthesisError:
         tmp.unlink(missing_ok=True)
         raise
-    if not publish(tmp, target):  # another build rendered it first: use theirs
+    if not put(tmp, target):  # another build rendered it first: use theirs
         return wav_duration_ms(target)
     return duration_ms

@@ -29,7 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from podcast.cache import publish
+from podcast.cache import put
 from podcast.engines.base import (
     BaseEngine,
     EngineUnavailable,
@@ -334,5 +334,5 @@ def render(spoken: str, settings: PiperSettings, out_path: str) -> int:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    publish(tmp, target)  # sealed; if another build wrote it first, theirs is the same text
+    put(tmp, target)  # sealed; if another build wrote it first, theirs is the same text
     return duration_ms

@@ -246,7 +246,7 @@ def preview_voice(voice: Voice, out: Path, text: str = PREVIEW_TEXT) -> Path:
         with Synthesizer(workers=1) as synthesizer, tempfile.TemporaryDirectory() as scratch:
             episode = build_episode(script, voice, synthesizer, Path(scratch),
                                     project_lexicon=project_lexicon)  # fmt: skip
-            shutil.move(episode.directory / episode.mp3_name, tmp)
+            shutil.move(episode.directory / episode.audio_name, tmp)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -448,7 +448,7 @@ def _from_page_json(site: Path, slug: str, record: dict[str, str]) -> Published 
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        for old, new in (("mp3_name", "audio_name"), ("mp3_size", "audio_size")):  # older pages
+        for old, new in (("audio_name", "audio_name"), ("mp3_size", "audio_size")):  # older pages
             if old in data:
                 data[new] = data.pop(old)
         data["chapters"] = tuple(data["chapters"])

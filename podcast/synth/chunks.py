@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from podcast.audio.pcm import SAMPLE_RATE
-from podcast.cache import ENTRY_FORMAT, publish
+from podcast.cache import ENTRY_FORMAT, put
 from podcast.engines.base import settings_key
 
 
@@ -43,4 +43,4 @@ def write_empty(path: Path) -> None:
         wav.setnchannels(1)
         wav.setsampwidth(2)
         wav.setframerate(SAMPLE_RATE)
-    publish(Path(fh.name), path)
+    put(Path(fh.name), path)
