@@ -3,8 +3,8 @@
 ``Synthesizer`` is the one facade the build, previews, ``doctor`` and ``voices`` use. It
 prepares each voice with its engine (``podcast.engines``), addresses each chunk in the cache
 (``synth.chunks``: text + the chunk's own engine, version and settings) and renders what is
-missing in worker processes (``synth.pool``: one pool per engine, under a watchdog). It knows
-no engine by name.
+missing through an executor (``synth.executor``: one per engine; the local worker pool of
+``synth.pool`` under a watchdog, or Dask tasks with ``cluster``). It knows no engine by name.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from podcast.engines.base import (
 from podcast.errors import ConfigError
 from podcast.models import Chunk, SpokenChunk
 from podcast.synth.chunks import chunk_key, chunk_path, write_empty
+from podcast.synth.executor import Backend, Executor, backend_for
 from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
@@ -45,12 +46,16 @@ class Synthesizer:
         use_cache: bool = True,
         timeout_s: float | None = None,
         on_rendered: Callable[[], None] | None = None,
+        cluster: str | None = None,
+        shared_cache: bool = False,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.use_cache = use_cache
         self.timeout_s = timeout_s or float(os.environ.get(TIMEOUT_ENV) or CHUNK_TIMEOUT_S)
         self.on_rendered = on_rendered
-        self._pools: dict[str, WorkerPool] = {}  # one per engine: engines never share a process
+        # where rendering runs: the local pool, or a Dask cluster (connected now, before any work)
+        self._backend: Backend = backend_for(cluster, self.workers, shared_cache, self.timeout_s)
+        self._pools: dict[str, Executor] = {}  # one per engine: engines never share a process
         self._versions: dict[str, str] = {}
         self._voices: dict[str, list[EngineVoice]] = {}
         self._prepared: dict[tuple[Any, ...], Any] = {}
@@ -69,6 +74,7 @@ class Synthesizer:
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()
+        self._backend.close()
         # temporaries of builds that were killed outright (this build's own are gone by now)
         for folder in {path.parent for path in self._jobs}:
             remove_stale_temporaries(folder)
@@ -83,9 +89,9 @@ class Synthesizer:
         pays for it only on the other core)."""
         self._workers(engine).prestart()
 
-    def _workers(self, engine: str) -> WorkerPool:
+    def _workers(self, engine: str) -> Executor:
         if engine not in self._pools:
-            self._pools[engine] = WorkerPool(self.workers, self.timeout_s, engines.get(engine))
+            self._pools[engine] = self._backend.executor(engine, self.timeout_s)
         return self._pools[engine]
 
     def version(self, engine: str) -> str:
@@ -132,6 +138,7 @@ class Synthesizer:
         if memo not in self._prepared:
             try:
                 self._prepared[memo] = self.check(voice)
+                self._backend.check(voice.engine)  # the cluster's workers have it, same version
             except ConfigError as exc:
                 message = f"voice '{voice.name}' ({voice.source}): {exc}"
                 if isinstance(exc, EngineUnavailable):
