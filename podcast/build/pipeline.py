@@ -165,13 +165,16 @@ def build(
         options.accept_loudness,
     )
     try:
-        with cache_dir(options.cache_dir), Synthesizer(
-            workers=options.workers,
-            use_cache=options.use_cache,
-            on_rendered=lambda: progress.advance(SYNTHESIS),
-            cluster=options.cluster,
-            shared_cache=options.cache_dir is not None and options.use_cache,
-        ) as synthesizer:
+        with (
+            cache_dir(options.cache_dir),
+            Synthesizer(
+                workers=options.workers,
+                use_cache=options.use_cache,
+                on_rendered=lambda: progress.advance(SYNTHESIS),
+                cluster=options.cluster,
+                shared_cache=options.cache_dir is not None and options.use_cache,
+            ) as synthesizer,
+        ):
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
             planned = distinct_slugs(
                 [plan_episode(source, plan, options.language) for source in targets]

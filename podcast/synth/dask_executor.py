@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
 from typing import Any
@@ -208,7 +209,9 @@ def store(target: Path, sealed: bytes, label: str) -> None:
     checked: audio damaged on the way is a failure, never a cache entry)."""
     content = unseal(sealed, target.name)
     if content is None:
-        raise SynthesisError(f"the audio of {label!r} arrived damaged from the cluster; build again")
+        raise SynthesisError(
+            f"the audio of {label!r} arrived damaged from the cluster; build again"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path(target, os.getpid())
     tmp.write_bytes(content)
@@ -235,7 +238,11 @@ class DaskBackend:
     def connect(cls, address: str, shared_cache: bool, timeout_s: float) -> DaskBackend:
         local = LOCAL_CLUSTER.fullmatch(address)
         if local:
-            with dask.config.set({"distributed.worker.daemon": False}):
+            with (
+                dask.config.set({"distributed.worker.daemon": False}),
+                warnings.catch_warnings(),  # "port 8787 is in use": no dashboard is served
+            ):
+                warnings.simplefilter("ignore", UserWarning)
                 cluster = distributed.LocalCluster(
                     n_workers=int(local.group(1)),
                     threads_per_worker=1,

@@ -86,9 +86,7 @@ def check_cluster(address: str) -> str:
     )
 
 
-def backend_for(
-    cluster: str | None, workers: int, shared_cache: bool, timeout_s: float
-) -> Backend:
+def backend_for(cluster: str | None, workers: int, shared_cache: bool, timeout_s: float) -> Backend:
     """The local pool, or a connection to the Dask cluster ``cluster`` (made now: an
     unreachable scheduler fails here, before any work). ``shared_cache``: the workers see the
     client's cache path (a shared filesystem); else rendered audio travels back as bytes."""
