@@ -35,7 +35,6 @@ from podcast import engines
 from podcast.cache import publish, unseal
 from podcast.engines.base import tmp_path
 from podcast.errors import ConfigError, PodcastError, SynthesisError
-from podcast.synth.executor import LOCAL_CLUSTER, Executor
 from podcast.synth.pool import WorkerPool
 from podcast.version import __version__
 
@@ -235,16 +234,19 @@ class DaskBackend:
         client.register_plugin(EnginePlugin(timeout_s), name=_PLUGIN)
 
     @classmethod
-    def connect(cls, address: str, shared_cache: bool, timeout_s: float) -> DaskBackend:
-        local = LOCAL_CLUSTER.fullmatch(address)
-        if local:
+    def connect(
+        cls, address: str, local_workers: int | None, shared_cache: bool, timeout_s: float
+    ) -> DaskBackend:
+        """Start a LocalCluster of ``local_workers`` processes, or connect to the scheduler at
+        ``address``; a ConfigError (one line) when it cannot be reached or has no workers."""
+        if local_workers:
             with (
                 dask.config.set({"distributed.worker.daemon": False}),
                 warnings.catch_warnings(),  # "port 8787 is in use": no dashboard is served
             ):
                 warnings.simplefilter("ignore", UserWarning)
                 cluster = distributed.LocalCluster(
-                    n_workers=int(local.group(1)),
+                    n_workers=local_workers,
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
@@ -267,7 +269,7 @@ class DaskBackend:
             ) from None
         return cls(client, None, shared_cache, timeout_s)
 
-    def executor(self, engine: str, timeout_s: float) -> Executor:
+    def executor(self, engine: str, timeout_s: float) -> DaskExecutor:
         return DaskExecutor(self.client, engine, self.shared)
 
     def check(self, engine: str) -> None:

@@ -94,4 +94,6 @@ def backend_for(cluster: str | None, workers: int, shared_cache: bool, timeout_s
         return LocalBackend(workers)
     from podcast.synth.dask_executor import DaskBackend
 
-    return DaskBackend.connect(check_cluster(cluster), shared_cache, timeout_s)
+    local = LOCAL_CLUSTER.fullmatch(check_cluster(cluster))
+    workers_here = int(local.group(1)) if local else None
+    return DaskBackend.connect(cluster, workers_here, shared_cache, timeout_s)
