@@ -57,7 +57,8 @@ class EnginePlugin(distributed.WorkerPlugin):
     def setup(self, worker: distributed.Worker) -> None:
         self.pools, self.lock = {}, threading.Lock()
         self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
-        self.scratch = tempfile.mkdtemp(prefix="podcast-dask-")
+        # in the worker's own folder, which Dask clears even after a worker was killed
+        self.scratch = tempfile.mkdtemp(prefix="podcast-", dir=worker.local_directory)
         # `dask worker` runs its workers as daemonic processes, which multiprocessing forbids
         # to start children; the engine's processes are daemonic themselves and end when this
         # worker's pipe closes (even if it is killed), so the flag only stands in the way.
