@@ -48,7 +48,7 @@ def start_rendering(
     before = synthesizer.rendered
     located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
     lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
-    first = synthesizer.render([item for item in located if item.chunk in lines])
+    first = synthesizer.render([item for item in located if item.chunk in lines], urgent=True)
     paths = [item.wav_path for item in located]
     jobs = dict(zip(paths, synthesizer.render(located), strict=True))
     progress.add(SYNTHESIS, synthesizer.rendered - before)

@@ -18,12 +18,14 @@ checks its seal and publishes it into its own cache.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
 import warnings
+from collections.abc import Iterator
 from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,14 @@ def run_on_worker(
         local.unlink(missing_ok=True)
 
 
+def prestart_on_worker(engine: str) -> None:
+    """Start this worker's pool of ``engine`` (``client.run``: the engine starts while the
+    client reads the articles)."""
+    plugin = distributed.get_worker().plugins[_PLUGIN]
+    assert isinstance(plugin, EnginePlugin)
+    plugin.pool(engine).prestart()
+
+
 def engine_report(names: list[str]) -> dict[str, Any]:
     """What this process has of podcast and of the engines ``names`` (run on every worker)."""
     report: dict[str, Any] = {"podcast": __version__}
@@ -138,19 +148,27 @@ def compare(engine: str, mine: dict[str, Any], workers: dict[str, dict[str, Any]
 class DaskExecutor:
     """One engine's work as Dask tasks; each Dask future is mirrored by a concurrent one."""
 
-    def __init__(self, client: distributed.Client, engine: str, shared: bool) -> None:
+    def __init__(
+        self, client: distributed.Client, engine: str, shared: bool, order: Iterator[int]
+    ) -> None:
         self.client = client
+        self.order = order  # the build's submission order, shared by its engines
         self.engine = engine
         self.shared = shared
         self.replaced = 0
         self._lock = threading.Lock()
         self._tasks: dict[Future[Any], distributed.Future] = {}
 
-    def submit(self, kind: str, args: tuple[Any, ...], label: str) -> Future[Any]:
+    def submit(
+        self, kind: str, args: tuple[Any, ...], label: str, urgent: bool = False
+    ) -> Future[Any]:
         future: Future[Any] = Future()
+        # first submitted, first run (Dask breaks ties between tasks submitted together
+        # by key, at random): the encoders wait for an episode's chunks in order
         task = self.client.submit(
-            run_on_worker, self.engine, kind, args, label, self.shared, pure=False
-        )
+            run_on_worker, self.engine, kind, args, label, self.shared,
+            pure=False, priority=1 if urgent else -next(self.order),
+        )  # fmt: skip
         with self._lock:
             self._tasks[future] = task
         task.add_done_callback(lambda done: self._done(done, future, kind, args, label))
@@ -183,7 +201,9 @@ class DaskExecutor:
             _settle(future, value=value)
 
     def prestart(self) -> None:
-        return None  # each worker starts its engine with its first chunk
+        """Start the engine on every worker now (in the background)."""
+        with contextlib.suppress(Exception):
+            self.client.run(prestart_on_worker, self.engine, wait=False)
 
     def close(self) -> None:
         with self._lock:
@@ -232,6 +252,7 @@ class DaskBackend:
         self.cluster = cluster
         self.shared = shared
         self._checked: set[str] = set()
+        self._order = itertools.count()
         client.register_plugin(EnginePlugin(timeout_s), name=_PLUGIN)
 
     @classmethod
@@ -271,7 +292,7 @@ class DaskBackend:
         return cls(client, None, shared_cache, timeout_s)
 
     def executor(self, engine: str, timeout_s: float) -> DaskExecutor:
-        return DaskExecutor(self.client, engine, self.shared)
+        return DaskExecutor(self.client, engine, self.shared, self._order)
 
     def check(self, engine: str) -> None:
         if engine in self._checked:

@@ -30,9 +30,12 @@ class Executor(Protocol):
 
     replaced: int  # worker processes replaced after dying or hanging
 
-    def submit(self, kind: str, args: tuple[Any, ...], label: str) -> Future[Any]:
+    def submit(
+        self, kind: str, args: tuple[Any, ...], label: str, urgent: bool = False
+    ) -> Future[Any]:
         """Start ``kind`` ("render": ``(text, settings, out_path)``; "voices": ``()``);
-        ``label`` names the unit in an error (the chunk's text)."""
+        ``label`` names the unit in an error (the chunk's text); ``urgent`` runs it before
+        what is queued (the build waits for it now)."""
         ...
 
     def prestart(self) -> None:
