@@ -99,9 +99,9 @@ def run_on_worker(
         local.unlink(missing_ok=True)
 
 
-def prestart_on_worker(engine: str) -> None:
-    """Start this worker's pool of ``engine`` (``client.run``: the engine starts while the
-    client reads the articles)."""
+async def prestart_on_worker(engine: str) -> None:
+    """Start this worker's pool of ``engine`` (``client.run``, not waited for: the engine
+    starts while the client reads the articles)."""
     plugin = distributed.get_worker().plugins[_PLUGIN]
     assert isinstance(plugin, EnginePlugin)
     plugin.pool(engine).prestart()
