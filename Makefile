@@ -10,7 +10,7 @@ episodes: $(VENV)
 	$(VENV)/bin/pip install -e . && $(VENV)/bin/podcast build
 
 test: $(VENV)
-	$(VENV)/bin/pip install -q -e '.[dev,natural]' && $(MAKE) lint && $(VENV)/bin/pytest
+	$(VENV)/bin/pip install -q -e '.[dev,natural,cluster]' && $(MAKE) lint && $(VENV)/bin/pytest
 
 lint:
 	$(VENV)/bin/ruff check podcast tests benchmarks && $(VENV)/bin/ruff format --check podcast tests benchmarks && $(VENV)/bin/mypy podcast

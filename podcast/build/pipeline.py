@@ -31,7 +31,7 @@ from podcast.build.plan import (
     project_lexicon_of,
     setup,
 )
-from podcast.build.render import Rendering, start_rendering
+from podcast.build.render import Rendering, cache_dir, start_rendering
 from podcast.build.sources import default_sources, expand_sources
 from podcast.config.show import Show
 from podcast.config.voices import Voice
@@ -165,11 +165,16 @@ def build(
         options.accept_loudness,
     )
     try:
-        with Synthesizer(
-            workers=options.workers,
-            use_cache=options.use_cache,
-            on_rendered=lambda: progress.advance(SYNTHESIS),
-        ) as synthesizer:
+        with (
+            cache_dir(options.cache_dir),
+            Synthesizer(
+                workers=options.workers,
+                use_cache=options.use_cache,
+                on_rendered=lambda: progress.advance(SYNTHESIS),
+                cluster=options.cluster,
+                shared_cache=options.cache_dir is not None and options.use_cache,
+            ) as synthesizer,
+        ):
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
             planned = distinct_slugs(
                 [plan_episode(source, plan, options.language) for source in targets]

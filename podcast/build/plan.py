@@ -39,6 +39,8 @@ class BuildOptions:
     show: Path | None = None  # None: podcast.toml at the project root, else built-in defaults
     formats: tuple[str, ...] = ()  # besides the default format, made from its file (m4b, opus)
     accept_loudness: bool = False  # keep an episode that misses the loudness spec (warn)
+    cluster: str | None = None  # render on Dask: "local:N" or a scheduler's "tcp://host:port"
+    cache_dir: Path | None = None  # the chunk cache (shared by a cluster's workers), for this build
 
 
 @dataclass(frozen=True)

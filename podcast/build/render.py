@@ -5,14 +5,16 @@ Rendering is started, not awaited: the encoders wait for the chunks of their own
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from podcast.audio import structure
-from podcast.cache import cache_root
+from podcast.cache import CACHE_ENV, cache_root
 from podcast.config.voices import Voice
 from podcast.models import SpokenChunk
 from podcast.progress import SYNTHESIS, Progress
@@ -46,7 +48,7 @@ def start_rendering(
     before = synthesizer.rendered
     located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
     lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
-    first = synthesizer.render([item for item in located if item.chunk in lines])
+    first = synthesizer.render([item for item in located if item.chunk in lines], urgent=True)
     paths = [item.wav_path for item in located]
     jobs = dict(zip(paths, synthesizer.render(located), strict=True))
     progress.add(SYNTHESIS, synthesizer.rendered - before)
@@ -55,3 +57,20 @@ def start_rendering(
     produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
     spoken = tuple(structure.in_order(produced, located, produced_dir))
     return Rendering(spoken, jobs)
+
+
+@contextlib.contextmanager
+def cache_dir(folder: Path | None) -> Iterator[None]:
+    """The chunk cache is ``folder`` while this lasts (``--cache``; None: as configured)."""
+    if folder is None:
+        yield
+        return
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder.expanduser().resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CACHE_ENV, None)
+        else:
+            os.environ[CACHE_ENV] = before

@@ -35,6 +35,19 @@ def _format_names(value: str) -> str:
     return ",".join(names or [formats.DEFAULT_FORMAT])
 
 
+def _cluster_address(value: str | None) -> str | None:
+    """``--cluster``: local:N or a Dask scheduler's address (else a usage error, exit 2)."""
+    if not value:
+        return None
+    from podcast.errors import ConfigError
+    from podcast.synth.executor import check_cluster
+
+    try:
+        return check_cluster(value.strip())
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @user_errors
 def build(
     sources: Annotated[
@@ -77,6 +90,24 @@ def build(
             help="Keep an episode that misses -16 LUFS ±1 / -1 dBTP (with a warning).",
         ),
     ] = False,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            envvar="PODCAST_CLUSTER",
+            callback=_cluster_address,
+            help="Render on a Dask cluster: local:N (N processes here) or a scheduler's "
+            "tcp://host:8786 (see docs/cluster.md). Default: this machine's worker pool.",
+        ),
+    ] = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            help="The chunk cache folder for this build (sets PODCAST_CACHE_DIR); with "
+            "--cluster, a folder every worker mounts at the same path.",
+        ),
+    ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     from podcast.api import BuildOptions
@@ -95,6 +126,8 @@ def build(
         show=show,
         formats=tuple(output_formats.split(",")),
         accept_loudness=accept_loudness,
+        cluster=cluster,
+        cache_dir=cache,
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)

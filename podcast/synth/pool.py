@@ -163,12 +163,19 @@ class WorkerPool:
         self._thread = threading.Thread(target=self._run, name="synthesis-watchdog", daemon=True)
         self._thread.start()
 
-    def submit(self, kind: str, args: tuple[Any, ...], label: str) -> Future[Any]:
+    def submit(
+        self, kind: str, args: tuple[Any, ...], label: str, urgent: bool = False
+    ) -> Future[Any]:
+        """Queue a task (``urgent``: before those queued, e.g. what the build waits for now)."""
         future: Future[Any] = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("the synthesis pool is closed")
-            self._queue.append(_Task(next(self._ids), kind, args, future, label))
+            task = _Task(next(self._ids), kind, args, future, label)
+            if urgent:
+                self._queue.appendleft(task)
+            else:
+                self._queue.append(task)
         os.write(self._wake_w, b"x")
         return future
 

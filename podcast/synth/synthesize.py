@@ -3,8 +3,8 @@
 ``Synthesizer`` is the one facade the build, previews, ``doctor`` and ``voices`` use. It
 prepares each voice with its engine (``podcast.engines``), addresses each chunk in the cache
 (``synth.chunks``: text + the chunk's own engine, version and settings) and renders what is
-missing in worker processes (``synth.pool``: one pool per engine, under a watchdog). It knows
-no engine by name.
+missing through an executor (``synth.executor``: one per engine; the local worker pool of
+``synth.pool`` under a watchdog, or Dask tasks with ``cluster``). It knows no engine by name.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -30,6 +31,7 @@ from podcast.engines.base import (
 from podcast.errors import ConfigError
 from podcast.models import Chunk, SpokenChunk
 from podcast.synth.chunks import chunk_key, chunk_path, write_empty
+from podcast.synth.executor import Backend, Executor, backend_for
 from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
@@ -45,12 +47,24 @@ class Synthesizer:
         use_cache: bool = True,
         timeout_s: float | None = None,
         on_rendered: Callable[[], None] | None = None,
+        cluster: str | None = None,
+        shared_cache: bool = False,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.use_cache = use_cache
         self.timeout_s = timeout_s or float(os.environ.get(TIMEOUT_ENV) or CHUNK_TIMEOUT_S)
         self.on_rendered = on_rendered
-        self._pools: dict[str, WorkerPool] = {}  # one per engine: engines never share a process
+        # where rendering runs: the local pool, or a Dask cluster (connected in the background
+        # while the articles are read; ``prepare`` waits for it, before any work)
+        self._connection: Future[Backend] = Future()
+        if cluster:
+            threading.Thread(
+                target=self._connect, args=(cluster, shared_cache), daemon=True, name="cluster"
+            ).start()
+        else:
+            self._connection.set_result(backend_for(None, self.workers, False, self.timeout_s))
+        self._lock = threading.Lock()
+        self._pools: dict[str, Executor] = {}  # one per engine: engines never share a process
         self._versions: dict[str, str] = {}
         self._voices: dict[str, list[EngineVoice]] = {}
         self._prepared: dict[tuple[Any, ...], Any] = {}
@@ -58,6 +72,18 @@ class Synthesizer:
         self._jobs: dict[Path, Future[Any]] = {}
         self.rendered = 0
         self.reused = 0
+
+    def _connect(self, cluster: str, shared_cache: bool) -> None:
+        try:
+            self._connection.set_result(
+                backend_for(cluster, self.workers, shared_cache, self.timeout_s)
+            )
+        except BaseException as exc:  # raised where the backend is first needed
+            self._connection.set_exception(exc)
+
+    @property
+    def _backend(self) -> Backend:
+        return self._connection.result()
 
     def __enter__(self) -> Synthesizer:
         return self
@@ -69,6 +95,8 @@ class Synthesizer:
         for pool in self._pools.values():
             pool.close()
         self._pools.clear()
+        if self._connection.exception() is None:
+            self._backend.close()
         # temporaries of builds that were killed outright (this build's own are gone by now)
         for folder in {path.parent for path in self._jobs}:
             remove_stale_temporaries(folder)
@@ -81,12 +109,15 @@ class Synthesizer:
         """Start one worker of ``engine`` in the background (a build calls this before its text
         stages, so the engine starts while the article is read; a build with nothing to render
         pays for it only on the other core)."""
-        self._workers(engine).prestart()
+        self._connection.add_done_callback(
+            lambda done: None if done.exception() else self._workers(engine).prestart()
+        )
 
-    def _workers(self, engine: str) -> WorkerPool:
-        if engine not in self._pools:
-            self._pools[engine] = WorkerPool(self.workers, self.timeout_s, engines.get(engine))
-        return self._pools[engine]
+    def _workers(self, engine: str) -> Executor:
+        with self._lock:
+            if engine not in self._pools:
+                self._pools[engine] = self._backend.executor(engine, self.timeout_s)
+            return self._pools[engine]
 
     def version(self, engine: str) -> str:
         """``engine``'s version, asked once per build."""
@@ -130,8 +161,10 @@ class Synthesizer:
         memo = (voice.name, voice.engine, voice.settings, voice.source,
                 tuple(sorted(voice.lexicon.items())))  # fmt: skip
         if memo not in self._prepared:
+            backend = self._backend  # a cluster that cannot be reached fails here, on its own
             try:
                 self._prepared[memo] = self.check(voice)
+                backend.check(voice.engine)  # the cluster's workers have it, same version
             except ConfigError as exc:
                 message = f"voice '{voice.name}' ({voice.source}): {exc}"
                 if isinstance(exc, EngineUnavailable):
@@ -165,11 +198,12 @@ class Synthesizer:
             located.append(SpokenChunk(chunk, path))
         return located
 
-    def render(self, items: Sequence[SpokenChunk]) -> list[Future[Any]]:
+    def render(self, items: Sequence[SpokenChunk], urgent: bool = False) -> list[Future[Any]]:
         """Start rendering every item whose audio is missing; one future per item, in order.
 
         A chunk already rendered (cache) or already under way is not rendered again; a cached
         chunk is checked first (``cache.check``: a damaged one is reported and rendered again).
+        ``urgent``: before every chunk queued (the build waits for these now).
         """
         futures = []
         for item in items:
@@ -187,7 +221,10 @@ class Synthesizer:
                 else:
                     engine, settings = self._plans[path]
                     job = self._workers(engine).submit(
-                        "render", (item.chunk.spoken, settings, str(path)), item.chunk.text[:80]
+                        "render",
+                        (item.chunk.spoken, settings, str(path)),
+                        item.chunk.text[:80],
+                        urgent,
                     )
                     self.rendered += 1
                     if self.on_rendered is not None:

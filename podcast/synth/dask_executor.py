@@ -1,0 +1,313 @@
+"""Rendering on a Dask cluster (``--cluster``): the only module that imports ``distributed``.
+
+Each Dask worker process keeps, per engine, a ``WorkerPool`` of its own (``EnginePlugin``, a
+Dask worker plugin): the engine starts once per worker process, not once per task, and the
+local pool's guarantees hold there too (engines never share a process, a hung engine is
+killed after the chunk timeout, a chunk that fails twice fails naming its text). A Dask worker
+that dies takes its tasks with it and Dask runs them on another worker.
+
+Before any work, ``DaskBackend.check`` asks every worker for podcast's version and each engine's
+availability and version, and refuses, naming the worker, any that differs from this machine.
+
+The cache: with a shared one (``local:N``, or ``--cache DIR`` on a filesystem every worker
+mounts at the same path) a worker publishes each chunk into it (first writer wins). Without
+one, a worker renders into its own scratch folder and the sealed WAV travels back; the client
+checks its seal and publishes it into its own cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import shutil
+import tempfile
+import threading
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import Future, InvalidStateError
+from pathlib import Path
+from typing import Any
+
+import dask
+import distributed
+
+from podcast import engines
+from podcast.cache import publish, unseal
+from podcast.engines.base import tmp_path
+from podcast.errors import ConfigError, PodcastError, SynthesisError
+from podcast.synth.pool import WorkerPool
+from podcast.version import __version__
+
+CONNECT_TIMEOUT_S = 10.0
+_PLUGIN = "podcast-engines"
+
+
+class EnginePlugin(distributed.WorkerPlugin):
+    """Per Dask worker process: one ``WorkerPool`` per engine, started on first use."""
+
+    name = _PLUGIN
+    pools: dict[str, WorkerPool]  # set on the worker (``setup``): the plugin travels pickled
+    lock: threading.Lock
+    scratch: str
+    size: int
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+
+    def setup(self, worker: distributed.Worker) -> None:
+        self.pools, self.lock = {}, threading.Lock()
+        self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
+        # in the worker's own folder, which Dask clears even after a worker was killed
+        self.scratch = tempfile.mkdtemp(prefix="podcast-", dir=worker.local_directory)
+        # `dask worker` runs its workers as daemonic processes, which multiprocessing forbids
+        # to start children; the engine's processes are daemonic themselves and end when this
+        # worker's pipe closes (even if it is killed), so the flag only stands in the way.
+        multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
+
+    def pool(self, engine: str) -> WorkerPool:
+        with self.lock:
+            if engine not in self.pools:
+                self.pools[engine] = WorkerPool(self.size, self.timeout_s, engines.get(engine))
+            return self.pools[engine]
+
+    def teardown(self, worker: distributed.Worker) -> None:
+        with self.lock:
+            for pool in self.pools.values():
+                pool.close()
+            self.pools.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def run_on_worker(
+    engine: str, kind: str, args: tuple[Any, ...], label: str, shared: bool
+) -> tuple[Any, bytes | None]:
+    """A Dask task: ``kind`` on this worker's pool of ``engine``. Returns the result, and the
+    sealed WAV when the cache is not shared (else the WAV is already in the shared cache)."""
+    plugin = distributed.get_worker().plugins[_PLUGIN]
+    assert isinstance(plugin, EnginePlugin)
+    pool = plugin.pool(engine)
+    if kind != "render" or shared:
+        return pool.submit(kind, args, label).result(), None
+    text, settings, out_path = args
+    local = Path(plugin.scratch) / Path(out_path).name  # the seal holds the entry's name
+    try:
+        value = pool.submit(kind, (text, settings, str(local)), label).result()
+        return value, local.read_bytes()
+    finally:
+        local.unlink(missing_ok=True)
+
+
+async def prestart_on_worker(engine: str) -> None:
+    """Start this worker's pool of ``engine`` (``client.run``, not waited for: the engine
+    starts while the client reads the articles)."""
+    plugin = distributed.get_worker().plugins[_PLUGIN]
+    assert isinstance(plugin, EnginePlugin)
+    plugin.pool(engine).prestart()
+
+
+def engine_report(names: list[str]) -> dict[str, Any]:
+    """What this process has of podcast and of the engines ``names`` (run on every worker)."""
+    report: dict[str, Any] = {"podcast": __version__}
+    for name in names:
+        try:
+            engine = engines.get(name)
+        except ConfigError:
+            report[name] = ("missing", None)
+            continue
+        hint = engine.available()
+        report[name] = ("unavailable", hint) if hint else ("ok", engine.version())
+    return report
+
+
+def compare(engine: str, mine: dict[str, Any], workers: dict[str, dict[str, Any]]) -> str | None:
+    """The first way a worker differs from this machine for ``engine``, as one line, or None."""
+    for address, theirs in sorted(workers.items()):
+        if theirs.get("podcast") != mine["podcast"]:
+            return (
+                f"worker {address} has podcast {theirs.get('podcast')} but this machine has "
+                f"{mine['podcast']}; install the same podcast on every worker"
+            )
+        state, detail = theirs.get(engine, ("missing", None))
+        if state == "missing":
+            return (
+                f"worker {address} has no engine '{engine}'; install podcast with the same "
+                "engines and voices on every worker (docs/cluster.md)"
+            )
+        if state == "unavailable":
+            return f"worker {address} cannot run engine '{engine}': {detail}"
+        if detail != mine[engine][1]:
+            return (
+                f"worker {address} has {engine} {detail} but this machine has "
+                f"{mine[engine][1]}; install the same version on every worker"
+            )
+    return None
+
+
+class DaskExecutor:
+    """One engine's work as Dask tasks; each Dask future is mirrored by a concurrent one."""
+
+    def __init__(
+        self, client: distributed.Client, engine: str, shared: bool, order: Iterator[int]
+    ) -> None:
+        self.client = client
+        self.order = order  # the build's submission order, shared by its engines
+        self.engine = engine
+        self.shared = shared
+        self.replaced = 0
+        self._lock = threading.Lock()
+        self._tasks: dict[Future[Any], distributed.Future] = {}
+
+    def submit(
+        self, kind: str, args: tuple[Any, ...], label: str, urgent: bool = False
+    ) -> Future[Any]:
+        future: Future[Any] = Future()
+        # first submitted, first run (Dask breaks ties between tasks submitted together
+        # by key, at random): the encoders wait for an episode's chunks in order
+        task = self.client.submit(
+            run_on_worker, self.engine, kind, args, label, self.shared,
+            pure=False, priority=1 if urgent else -next(self.order),
+        )  # fmt: skip
+        with self._lock:
+            self._tasks[future] = task
+        task.add_done_callback(lambda done: self._done(done, future, kind, args, label))
+        return future
+
+    def _done(
+        self,
+        task: distributed.Future,
+        future: Future[Any],
+        kind: str,
+        args: tuple[Any, ...],
+        label: str,
+    ) -> None:
+        with self._lock:
+            self._tasks.pop(future, None)
+        if future.cancelled():
+            return
+        try:
+            value, data = task.result()
+            if data is not None:
+                store(Path(args[2]), data, label)
+        except PodcastError as exc:
+            _settle(future, exc=exc)
+        except Exception as exc:  # the cluster's own failure (a worker lost too often, ...)
+            _settle(future, exc=SynthesisError(
+                f"the cluster failed while speaking {label!r} ({type(exc).__name__}: {exc}); "
+                "check the Dask workers' logs"
+            ))  # fmt: skip
+        else:
+            _settle(future, value=value)
+
+    def prestart(self) -> None:
+        """Start the engine on every worker now (in the background)."""
+        with contextlib.suppress(Exception):
+            self.client.run(prestart_on_worker, self.engine, wait=False)
+
+    def close(self) -> None:
+        with self._lock:
+            pending = list(self._tasks.items())
+            self._tasks.clear()
+        for future, _ in pending:
+            future.cancel()
+        if pending:
+            with contextlib.suppress(Exception):
+                self.client.cancel([task for _, task in pending])
+
+
+def _settle(future: Future[Any], value: Any = None, exc: BaseException | None = None) -> None:
+    with contextlib.suppress(InvalidStateError):  # cancelled meanwhile (the build stopped)
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(value)
+
+
+def store(target: Path, sealed: bytes, label: str) -> None:
+    """Publish a chunk that came back from a worker into this machine's cache (its seal is
+    checked: audio damaged on the way is a failure, never a cache entry)."""
+    content = unseal(sealed, target.name)
+    if content is None:
+        raise SynthesisError(
+            f"the audio of {label!r} arrived damaged from the cluster; build again"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_path(target, os.getpid())
+    tmp.write_bytes(content)
+    publish(tmp, target)
+
+
+class DaskBackend:
+    """A Dask client (and, for ``local:N``, the LocalCluster it started)."""
+
+    def __init__(
+        self,
+        client: distributed.Client,
+        cluster: distributed.LocalCluster | None,
+        shared: bool,
+        timeout_s: float,
+    ) -> None:
+        self.client = client
+        self.cluster = cluster
+        self.shared = shared
+        self._checked: set[str] = set()
+        self._order = itertools.count()
+        client.register_plugin(EnginePlugin(timeout_s), name=_PLUGIN)
+
+    @classmethod
+    def connect(
+        cls, address: str, local_workers: int | None, shared_cache: bool, timeout_s: float
+    ) -> DaskBackend:
+        """Start a LocalCluster of ``local_workers`` processes, or connect to the scheduler at
+        ``address``; a ConfigError (one line) when it cannot be reached or has no workers."""
+        if local_workers:
+            with (
+                dask.config.set({"distributed.worker.daemon": False}),
+                warnings.catch_warnings(),  # "port 8787 is in use": no dashboard is served
+            ):
+                warnings.simplefilter("ignore", UserWarning)
+                cluster = distributed.LocalCluster(
+                    n_workers=local_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+            return cls(distributed.Client(cluster), cluster, True, timeout_s)
+        try:
+            client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {address} ({exc}); start it with "
+                "'dask scheduler' or check --cluster / PODCAST_CLUSTER"
+            ) from None
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            client.close()
+            raise ConfigError(
+                f"the Dask scheduler at {address} has no workers ({exc}); start some with "
+                f"'dask worker {address}'"
+            ) from None
+        return cls(client, None, shared_cache, timeout_s)
+
+    def executor(self, engine: str, timeout_s: float) -> DaskExecutor:
+        return DaskExecutor(self.client, engine, self.shared, self._order)
+
+    def check(self, engine: str) -> None:
+        if engine in self._checked:
+            return
+        mine = engine_report([engine])
+        if mine[engine][0] != "ok":  # this machine's own problem is reported by prepare()
+            return
+        problem = compare(engine, mine, self.client.run(engine_report, [engine]))
+        if problem:
+            raise ConfigError(problem)
+        self._checked.add(engine)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
+        if self.cluster is not None:
+            with contextlib.suppress(Exception):
+                self.cluster.close()

@@ -1,0 +1,102 @@
+"""Where a build's rendering runs: the executor seam.
+
+The ``Synthesizer`` hands every unit of work (render a chunk, list an engine's voices) to an
+``Executor``: ``submit(kind, args, label)`` returns a ``concurrent.futures.Future``, whoever
+runs it. A ``Backend`` makes one executor per engine (engines never share a process) and checks,
+before any work, that the engine can run where the work will run.
+
+Two backends: ``LocalBackend`` (the local ``WorkerPool``, the default: nothing more is imported)
+and ``synth.dask_executor.DaskBackend`` (``--cluster``: Dask distributed), picked by
+``backend_for``. Encoding and loudness measuring stay on the client: see docs/cluster.md.
+"""
+
+from __future__ import annotations
+
+import re
+from concurrent.futures import Future
+from typing import Any, Protocol
+
+from podcast import engines
+from podcast.errors import ConfigError
+from podcast.synth.pool import WorkerPool
+
+CLUSTER_ENV = "PODCAST_CLUSTER"
+LOCAL_CLUSTER = re.compile(r"local:(\d+)")
+_SCHEMES = ("tcp://", "tls://", "ws://", "wss://")
+
+
+class Executor(Protocol):
+    """Runs units of work of one engine; ``WorkerPool`` is the local one."""
+
+    replaced: int  # worker processes replaced after dying or hanging
+
+    def submit(
+        self, kind: str, args: tuple[Any, ...], label: str, urgent: bool = False
+    ) -> Future[Any]:
+        """Start ``kind`` ("render": ``(text, settings, out_path)``; "voices": ``()``);
+        ``label`` names the unit in an error (the chunk's text); ``urgent`` runs it before
+        what is queued (the build waits for it now)."""
+        ...
+
+    def prestart(self) -> None:
+        """Start the engine now, so that it is ready when the first chunk comes."""
+        ...
+
+    def close(self) -> None:
+        """Stop; nothing submitted is waited for (their futures are cancelled)."""
+        ...
+
+
+class Backend(Protocol):
+    """Makes the executors of one build, one per engine."""
+
+    def executor(self, engine: str, timeout_s: float) -> Executor: ...
+
+    def check(self, engine: str) -> None:
+        """Raise a PodcastError (one line) if ``engine`` cannot run where the work runs."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class LocalBackend:
+    """The worker pool on this machine's cores (the default)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+
+    def executor(self, engine: str, timeout_s: float) -> Executor:
+        return WorkerPool(self.workers, timeout_s, engines.get(engine))
+
+    def check(self, engine: str) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+
+def check_cluster(address: str) -> str:
+    """``address`` if it names a cluster (``local:N`` or a scheduler's ``tcp://host:port``);
+    else a ConfigError saying what is accepted."""
+    found = LOCAL_CLUSTER.fullmatch(address)
+    if (found and int(found.group(1)) >= 1) or (
+        address.startswith(_SCHEMES) and len(address.split("://", 1)[1]) > 0
+    ):
+        return address
+    raise ConfigError(
+        f"--cluster {address!r} is not a cluster; give local:N (N worker processes here) "
+        "or a Dask scheduler's address, e.g. tcp://host:8786"
+    )
+
+
+def backend_for(cluster: str | None, workers: int, shared_cache: bool, timeout_s: float) -> Backend:
+    """The local pool, or a connection to the Dask cluster ``cluster`` (made now: an
+    unreachable scheduler fails here, before any work). ``shared_cache``: the workers see the
+    client's cache path (a shared filesystem); else rendered audio travels back as bytes."""
+    if not cluster:
+        return LocalBackend(workers)
+    from podcast.synth.dask_executor import DaskBackend
+
+    local = LOCAL_CLUSTER.fullmatch(check_cluster(cluster))
+    workers_here = int(local.group(1)) if local else None
+    return DaskBackend.connect(cluster, workers_here, shared_cache, timeout_s)

@@ -1,0 +1,271 @@
+"""Builds on a Dask cluster (``--cluster``): same episodes as local builds, faults, clear errors.
+
+One LocalCluster of two worker processes serves the module (its workers are daemonic, as
+``dask worker``'s are); builds reach it by its ``tcp://`` address, as a remote cluster is
+reached. One test starts its own ``local:2``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+distributed = pytest.importorskip(
+    "distributed", reason="distributed is not installed (pip install '.[cluster]')"
+)
+
+from typer.testing import CliRunner  # noqa: E402
+
+from podcast import cache, engines  # noqa: E402
+from podcast.build.pipeline import BuildOptions, build  # noqa: E402
+from podcast.cli import app  # noqa: E402
+from podcast.engines.base import wav_duration_ms  # noqa: E402
+from podcast.engines.silent import SilentEngine  # noqa: E402
+from podcast.synth import dask_executor  # noqa: E402
+from tests.readback import ebur128  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TOPICS = ("the harbour", "a small bakery", "the night train", "an old library", "the river")
+
+
+def _article(n: int, paragraphs: int = 2) -> str:
+    topic = TOPICS[n % len(TOPICS)]
+    parts = [f"# Notes on {topic}\n"]
+    for p in range(paragraphs):
+        parts.append(f"## Part {p + 1}\n")
+        parts.append(
+            f"Paragraph {p + 1} is about {topic}, which people visit on weekdays. "
+            f"Most of them stay for {p + 3} hours and then they walk home again.\n"
+        )
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[distributed.Client]:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        distributed.Client(local) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> list[str]:
+    paths = []
+    for n in range(3):
+        path = tmp_path / f"article-{n}.md"
+        path.write_text(_article(n), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def _readback(episode_dir: Path) -> dict:
+    manifest = json.loads((episode_dir / "episode.json").read_text())
+    cues = json.loads((episode_dir / "transcript.json").read_text())["segments"]
+    return {
+        "chapters": [(c["title"], c["start_ms"], c["end_ms"]) for c in manifest["chapters"]],
+        "cues": [(c["body"], c["startTime"], c["endTime"]) for c in cues],
+        "loudness": ebur128(episode_dir / f"{episode_dir.name}.mp3")["I"],
+        "duration_ms": manifest["duration_ms"],
+    }
+
+
+def _same(local: dict, remote: dict, ms: int = 5) -> None:
+    assert [c[0] for c in local["chapters"]] == [c[0] for c in remote["chapters"]]
+    for a, b in zip(local["chapters"], remote["chapters"], strict=True):
+        assert abs(a[1] - b[1]) <= ms and abs(a[2] - b[2]) <= ms, (a, b)
+    assert [c[0] for c in local["cues"]] == [c[0] for c in remote["cues"]]
+    for a, b in zip(local["cues"], remote["cues"], strict=True):
+        assert abs(a[1] - b[1]) * 1000 <= ms and abs(a[2] - b[2]) * 1000 <= ms, (a, b)
+    assert abs(local["loudness"] - remote["loudness"]) <= 0.2
+    assert abs(local["duration_ms"] - remote["duration_ms"]) <= ms + 30  # one MP3 frame
+
+
+def _wavs(folder: Path) -> list[Path]:
+    return sorted((folder / "chunks").rglob("*.wav")) if folder.exists() else []
+
+
+def _durations(folder: Path) -> dict[str, int]:
+    return {path.name: wav_duration_ms(path) for path in _wavs(folder)}
+
+
+@pytest.mark.slow
+def test_cluster_build_matches_local_build(
+    cluster: distributed.Client,
+    articles: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    address = cluster.scheduler.address
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "local-cache"))
+    local = build(articles, BuildOptions(out_dir=tmp_path / "local"))
+    # a shared cache: the workers publish each chunk into it
+    shared = tmp_path / "shared-cache"
+    remote = build(
+        articles, BuildOptions(out_dir=tmp_path / "remote", cluster=address, cache_dir=shared)
+    )
+    # no shared cache: the audio travels back and this machine's cache keeps it
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "client-cache"))
+    travelled = build(articles, BuildOptions(out_dir=tmp_path / "travelled", cluster=address))
+    # the same chunks (content addresses), each whole (sealed), as long in all as here: espeak-ng
+    # itself varies from process to process (a chunk by up to 0.4 s on a loaded machine, on a
+    # cluster as on this machine), so the episodes are compared on the same chunks below
+    here, there = _durations(tmp_path / "local-cache"), _durations(shared)
+    back = _durations(tmp_path / "client-cache")
+    assert here.keys() == there.keys() == back.keys() and here
+    for path in [*_wavs(shared), *_wavs(tmp_path / "client-cache")]:
+        assert cache.check(path), path
+    total = sum(here.values())
+    assert abs(sum(there.values()) - total) <= total * 0.05
+    assert abs(sum(back.values()) - total) <= total * 0.05
+    # the same chunks give the same episodes: rebuilt here from the cluster's chunks
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(shared))
+    again = build(articles, BuildOptions(out_dir=tmp_path / "again"))
+    assert len(local) == len(remote) == len(travelled) == len(again) == 3
+    for a, b, c, d in zip(local, remote, travelled, again, strict=True):
+        assert a.slug == b.slug == c.slug == d.slug
+        _same(_readback(d.directory), _readback(b.directory))
+        reference, found = _readback(a.directory), _readback(c.directory)
+        assert [t for t, *_ in reference["chapters"]] == [t for t, *_ in found["chapters"]]
+        assert [t for t, *_ in reference["cues"]] == [t for t, *_ in found["cues"]]
+        assert abs(reference["loudness"] - found["loudness"]) <= 0.2
+        assert abs(reference["duration_ms"] - found["duration_ms"]) <= 1000
+
+
+@pytest.mark.slow
+def test_killed_worker_build_still_completes(
+    cluster: distributed.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "long.md"
+    source.write_text(_article(1, paragraphs=12), encoding="utf-8")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(cache))
+    victim = sorted(cluster.run(os.getpid).values())[0]
+    killed = threading.Event()
+
+    def kill_once_rendering() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(_wavs(cache)) < 2:
+            time.sleep(0.05)
+        os.kill(victim, signal.SIGKILL)
+        killed.set()
+
+    killer = threading.Thread(target=kill_once_rendering, daemon=True)
+    killer.start()
+    (episode,) = build(
+        [str(source)],
+        BuildOptions(out_dir=tmp_path / "out", cluster=cluster.scheduler.address),
+    )
+    killer.join(timeout=60)
+    assert killed.is_set()
+    found = _readback(episode.directory)
+    assert [c[0] for c in found["chapters"]][1:-1] == [f"Part {p}" for p in range(1, 13)]
+    assert -17.0 <= found["loudness"] <= -15.0
+    words = " ".join(c[0] for c in found["cues"])
+    assert words.count("walk home again") == 12  # every paragraph spoken, none twice
+    cluster.wait_for_workers(2, timeout=60)  # the nanny replaced it for the next test
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 2.0)
+    source = tmp_path / "a.md"
+    source.write_text(_article(0), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["build", str(source), "-o", str(out), "--cluster", "tcp://127.0.0.1:1"]
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Dask scheduler at tcp://127.0.0.1:1" in lines[0], lines
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_cluster_env_and_bad_address(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "a.md"
+    source.write_text(_article(0), encoding="utf-8")
+    monkeypatch.setenv("PODCAST_CLUSTER", "nowhere")
+    result = CliRunner().invoke(app, ["build", str(source), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "local:N" in result.output and "tcp://host:8786" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+class ClientOnlyEngine(SilentEngine):
+    """An engine registered here only: the cluster's workers do not have it."""
+
+    name = "clientonly"
+
+
+@pytest.mark.slow
+def test_worker_without_the_voices_engine(
+    cluster: distributed.Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "voices").mkdir()
+    (tmp_path / "voices" / "ghost.toml").write_text(
+        'engine = "clientonly"\nlanguage = "en"\nrate = 200\n', encoding="utf-8"
+    )
+    (tmp_path / "a.md").write_text(_article(0), encoding="utf-8")
+    monkeypatch.setenv("PODCAST_HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    engines.register(ClientOnlyEngine())
+    try:
+        address = cluster.scheduler.address
+        result = CliRunner().invoke(
+            app, ["build", "a.md", "--voice", "ghost", "-o", "out", "--cluster", address]
+        )
+    finally:
+        engines.unregister("clientonly")
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.strip().splitlines()
+    workers = set(cluster.scheduler_info()["workers"])
+    assert any(f"worker {w} has no engine 'clientonly'" in line for w in workers), line
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_differing_worker_is_named_with_both_versions() -> None:
+    mine = {"podcast": "1.0", "pyttsx3": ("ok", "espeak-ng 1.52")}
+    workers = {
+        "tcp://10.0.0.1:4000": {"podcast": "1.0", "pyttsx3": ("ok", "espeak-ng 1.52")},
+        "tcp://10.0.0.2:4000": {"podcast": "1.0", "pyttsx3": ("ok", "espeak-ng 1.51")},
+    }
+    problem = dask_executor.compare("pyttsx3", mine, workers)
+    assert problem is not None
+    assert "tcp://10.0.0.2:4000" in problem and "1.51" in problem and "1.52" in problem
+    same = {"tcp://10.0.0.1:4000": workers["tcp://10.0.0.1:4000"]}
+    assert dask_executor.compare("pyttsx3", mine, same) is None
+    older = {"tcp://10.0.0.3:4000": {**workers["tcp://10.0.0.1:4000"], "podcast": "0.9"}}
+    assert "tcp://10.0.0.3:4000 has podcast 0.9" in (
+        dask_executor.compare("pyttsx3", mine, older) or ""
+    )
+
+
+@pytest.mark.slow
+def test_local_cluster_from_the_command_line(
+    articles: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "local-cache"))
+    (local,) = build(articles[:1], BuildOptions(out_dir=tmp_path / "local"))
+    shared = tmp_path / "shared"
+    result = CliRunner().invoke(
+        app,
+        ["build", articles[0], "-o", str(tmp_path / "cl"), "--cluster", "local:2",
+         "--cache", str(shared)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert _durations(shared).keys() == _durations(tmp_path / "local-cache").keys()
+    # the same chunks give the same episode, cue for cue
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(shared))
+    (again,) = build(articles[:1], BuildOptions(out_dir=tmp_path / "again"))
+    _same(_readback(again.directory), _readback(tmp_path / "cl" / local.slug))
+    reference = _readback(local.directory)
+    assert abs(reference["loudness"] - _readback(again.directory)["loudness"]) <= 0.2
