@@ -26,6 +26,7 @@ LAYERS = [
         "toolchain",
         "timecode",
         "locking",
+        "controls",
     },
     {"audio.pcm", "audio.ffmpeg"},  # the PCM format and the one ffmpeg wrapper
     {"engines", "formats"},

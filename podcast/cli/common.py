@@ -17,8 +17,8 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from podcast.controls import CONTROL, escape_controls
 from podcast.errors import PodcastError
-from podcast.text.sanitize import CONTROL, escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from podcast.config.cover import check_cover
 from podcast.config.problems import Problem, raise_problems, read_toml, unknown_keys
+from podcast.controls import CONTROL
 from podcast.errors import ConfigError, did_you_mean
 
 SHOW_FILE = "podcast.toml"
@@ -46,7 +47,6 @@ MAX_LINE_CHARS = 500
 # Control characters (not tab or line breaks) are refused in every value: the feed (XML) cannot
 # hold them and a terminal would obey them. (The same set as podcast.text.sanitize, which this
 # layer cannot import.)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # Apple Podcasts categories and their subcategories (podcasters.apple.com/support/1691).
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {

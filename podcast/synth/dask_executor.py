@@ -34,7 +34,7 @@ import dask
 import distributed
 
 from podcast import engines
-from podcast.cache import publish, unseal
+from podcast.cache import put, unseal
 from podcast.engines.base import tmp_path
 from podcast.errors import ConfigError, PodcastError, SynthesisError
 from podcast.synth.pool import WorkerPool
@@ -235,7 +235,7 @@ def store(target: Path, sealed: bytes, label: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = tmp_path(target, os.getpid())
     tmp.write_bytes(content)
-    publish(tmp, target)
+    put(tmp, target)
 
 
 class DaskBackend:

@@ -11,31 +11,11 @@ with visible escapes (``\\x1b``). ``escape_controls`` is for printing any text s
 from __future__ import annotations
 
 import dataclasses
-import re
 
+from podcast.controls import CONTROL, STRIPPED, escape_controls, strip_controls
 from podcast.models import Article, Removal
 
-# C0 controls except tab and newline, DEL, and the C1 controls. (A carriage return is a line
-# break: it becomes a newline first.)
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# A terminal escape sequence goes whole (not just its ESC, which would leave "[31m" to be
-# spoken): CSI (ESC [ ... final byte, or its C1 form) and OSC (ESC ] ... BEL or ESC \).
-_CSI = r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-_OSC = r"(?:\x1b\]|\x9d)[^\x00-\x1f\x9c]*(?:\x07|\x1b\\|\x9c)"
-_SEQUENCE = f"{_CSI}|{_OSC}"
-_STRIPPED = re.compile(f"{_SEQUENCE}|{CONTROL.pattern}")
 REASON = "control characters"
-
-
-def escape_controls(text: str) -> str:
-    """``text`` with each control character (not tab or newline) shown as ``\\xNN``."""
-    return CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
-
-
-def strip_controls(text: str) -> str:
-    """``text`` without control characters (tab and newline stay; a carriage return becomes a
-    newline)."""
-    return _STRIPPED.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def sanitize_article(article: Article) -> Article:
@@ -49,7 +29,7 @@ def sanitize_article(article: Article) -> Article:
         **{f"block{i}": b.text for i, b in enumerate(article.blocks)},
         **{f"block_url{i}": b.url for i, b in enumerate(article.blocks)},
     }
-    matches = {c for value in fields.values() for c in _STRIPPED.findall(value)}
+    matches = {c for value in fields.values() for c in STRIPPED.findall(value)}
     if not matches and not CONTROL.search(article.source):
         return article
     found = sorted(matches - {"\r"})  # a carriage return is a line break, not a removal
