@@ -31,7 +31,7 @@ import re
 import shutil
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -49,6 +49,11 @@ from podcast.text.sanitize import CONTROL, escape_controls
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PSC_NS = "http://podlove.org/simple-chapters"
+OPML_FILE = "show.opml"
+# RFC 6381 codecs of the formats offered as podcast:alternateEnclosure (by format name)
+CODECS = {"mp3": "mp3", "m4b": "mp4a.40.2", "opus": "opus"}
+LOOPBACK_HOSTS = ("localhost", "127.", "[::1]", "0.0.0.0")
 # The Podcast Index namespace UUID for podcast:guid (UUIDv5 of the feed URL).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 STATE_FILE = store.STATE_FILE
@@ -79,39 +84,85 @@ def ascii_slug(text: str) -> str:
 
 
 class PodcastNamespace(BaseExtension):
-    """Channel tags: podcast:guid, podcast:locked, podcast:medium, itunes:explicit true/false."""
+    """Channel tags: podcast:guid, podcast:locked (with its owner), podcast:medium,
+    podcast:funding, itunes:title, itunes:explicit true/false."""
 
     def __init__(self) -> None:
         self.guid = ""
         self.explicit = False
         self.locked = "no"
+        self.owner = ""
+        self.title = ""
+        self.funding: tuple[str, str] | None = None  # url, text
 
     def extend_ns(self) -> dict[str, str]:
-        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS}
+        return {"podcast": PODCAST_NS, "itunes": ITUNES_NS, "psc": PSC_NS}
 
     def extend_rss(self, rss: Any) -> Any:
         channel = rss[0]
         xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.guid
-        xml_elem(f"{{{PODCAST_NS}}}locked", channel).text = self.locked
+        locked = xml_elem(f"{{{PODCAST_NS}}}locked", channel)
+        locked.text = self.locked
+        if self.owner:
+            locked.attrib["owner"] = self.owner
         xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = "podcast"
+        if self.funding:
+            funding = xml_elem(f"{{{PODCAST_NS}}}funding", channel)
+            funding.attrib["url"] = self.funding[0]
+            funding.text = self.funding[1]
+        if self.title:
+            xml_elem(f"{{{ITUNES_NS}}}title", channel).text = self.title
         xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
         return rss
 
 
 class PodcastEntryNamespace(BaseEntryExtension):
-    """Item tags: podcast:chapters, podcast:transcript (several), itunes:explicit."""
+    """Item tags: podcast:chapters and Podlove Simple Chapters (psc:chapters, what gPodder and
+    podcastparser read), podcast:transcript (several), podcast:person, podcast:license,
+    podcast:alternateEnclosure, itunes:explicit."""
 
     def __init__(self) -> None:
         self.chapters_url = ""
+        self.chapters: tuple[dict[str, Any], ...] = ()
         self.transcripts: list[tuple[str, str, str | None]] = []  # url, type, rel
         self.explicit = False
         self.language = ""
+        self.person = ""
+        self.license = ""
+        self.alternates: list[dict[str, str]] = []  # attributes, and "url"
 
     def extend_rss(self, item: Any) -> Any:
         if self.chapters_url:
             chapters = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
             chapters.attrib["url"] = self.chapters_url
             chapters.attrib["type"] = "application/json+chapters"
+        if self.chapters:
+            psc = xml_elem(f"{{{PSC_NS}}}chapters", item)
+            psc.attrib["version"] = "1.2"
+            for chapter in self.chapters:
+                mark = xml_elem(f"{{{PSC_NS}}}chapter", psc)
+                mark.attrib["start"] = _npt(chapter["start_ms"])
+                mark.attrib["title"] = chapter["title"]
+                if chapter.get("url"):
+                    mark.attrib["href"] = chapter["url"]
+        if self.person:
+            person = xml_elem(f"{{{PODCAST_NS}}}person", item)
+            person.attrib["group"] = "writing"
+            person.attrib["role"] = "author"
+            person.text = self.person
+        if self.license:
+            license_ = xml_elem(f"{{{PODCAST_NS}}}license", item)
+            if self.license.startswith(("http://", "https://")):
+                license_.attrib["url"] = self.license
+                license_.text = self.license.rstrip("/").rsplit("/", 1)[-1] or self.license
+            else:
+                license_.text = self.license
+        for alternate in self.alternates:
+            element = xml_elem(f"{{{PODCAST_NS}}}alternateEnclosure", item)
+            for key, value in alternate.items():
+                if key != "url":
+                    element.attrib[key] = value
+            xml_elem(f"{{{PODCAST_NS}}}source", element).attrib["uri"] = alternate["url"]
         for url, mime, rel in self.transcripts:
             transcript = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
             transcript.attrib["url"] = url
@@ -122,6 +173,18 @@ class PodcastEntryNamespace(BaseEntryExtension):
                 transcript.attrib["rel"] = rel
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
         return item
+
+
+def _npt(ms: int) -> str:
+    """A Podlove start time: ``HH:MM:SS.mmm``."""
+    seconds, millis = divmod(int(ms), 1000)
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}.{millis:03d}"
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` is on this machine only (a local preview, never the final address)."""
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
+    return host.startswith(LOOPBACK_HOSTS) or host.split(":")[0] in ("localhost", "")
 
 
 # --- what is published ------------------------------------------------------------------------
@@ -139,7 +202,14 @@ class Published:
     notes_html: str
     chapters: tuple[dict[str, Any], ...]
     cues: tuple[dict[str, Any], ...]
-    source: str
+    source: str  # the article's URL, or "" (a local path is never published)
+    author: str = ""
+    license: str = ""
+    date: str | None = None  # the article's date (ISO), when known
+    episode: int | None = None  # itunes:episode from the article, when it gives one
+    season: int | None = None  # itunes:season from the article, when it gives one
+    alternates: tuple[tuple[str, int], ...] = ()  # other formats' files: name, size
+    number: int | None = None  # the episode's place in the show (from the publish state)
 
 
 @dataclass(frozen=True)
@@ -150,6 +220,7 @@ class PublishResult:
     added: tuple[str, ...]
     removed: tuple[str, ...]
     skipped: tuple[str, ...] = ()  # one line per episode that could not be published, and why
+    warnings: tuple[str, ...] = ()
 
 
 def find_episodes(episodes_dir: Path) -> dict[str, Path]:
@@ -251,6 +322,7 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
         if slug not in state["removed"] and (not only or slug in only or slug in state["episodes"])
     ]
     moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    _number_records(state)
     added: list[str] = []
     skipped: list[str] = []
     episodes: dict[str, Published] = {}
@@ -270,8 +342,13 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
                 skipped.append(f"episode '{slug}' {what}: {exc}")
                 continue
             if slug not in state["episodes"]:
-                state["episodes"][slug] = record
                 added.append(slug)
+        _date_new(state, [episodes[slug] for slug in added], moment)
+        for slug in added:
+            record = state["episodes"][slug]
+            episodes[slug] = replace(
+                episodes[slug], pub_date=record["pub_date"], number=record["number"]
+            )
         # an episode on the site whose build was deleted (or refused) keeps its old files
         for slug, record in state["episodes"].items():
             if slug in episodes:
@@ -289,7 +366,7 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
             reverse=True,
         )
         cover_name = _publish_cover(show, site)
-        state.setdefault("podcast_guid", podcast_guid(base + FEED_FILE))
+        warnings = _settle_guid(state, show, base)
         # the state first: a feed is never out with GUIDs the state does not keep
         store.write_atomic(
             site / STATE_FILE, (json.dumps(state, indent=2, ensure_ascii=False) + "\n").encode()
@@ -303,24 +380,85 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
         store.write_atomic(
             site / "index.html", _index_page(show, listed, cover_name).encode("utf-8")
         )
-        feed = _feed(show, listed, base, cover_name, state["podcast_guid"])
+        store.write_atomic(site / OPML_FILE, _opml(show, base))
+        feed = _feed(show, listed, base, cover_name, show.guid or state["podcast_guid"])
         store.write_atomic(site / FEED_FILE, feed)
     except BaseException:
         for folder in created:
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return PublishResult(
-        site, site / FEED_FILE, tuple(listed), tuple(added), tuple(removed_now), tuple(skipped)
+        site, site / FEED_FILE, tuple(listed), tuple(added), tuple(removed_now), tuple(skipped),
+        tuple(warnings),
+    )  # fmt: skip
+
+
+def _number_records(state: dict[str, Any]) -> None:
+    """Give every published episode without one a stable number: the show's order (by first
+    publication, then name), after the numbers already given."""
+    records = state["episodes"]
+    last = max((r["number"] for r in records.values() if "number" in r), default=0)
+    unnumbered = sorted(
+        (slug for slug, r in records.items() if "number" not in r),
+        key=lambda slug: (email.utils.parsedate_to_datetime(records[slug]["pub_date"]), slug),
     )
+    for number, slug in enumerate(unnumbered, start=last + 1):
+        records[slug]["number"] = number
 
 
-def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, str],
+def _date_new(state: dict[str, Any], new: list[Published], moment: dt.datetime) -> None:
+    """Record the episodes first published now: in a stable order (the article's date, then
+    the name), each a second after the one before and the last at ``moment``, numbered on."""
+    records = state["episodes"]
+    ordered = sorted(new, key=lambda e: (e.date is None, e.date or "", e.slug))
+    last = max((r["number"] for r in records.values()), default=0)
+    for i, episode in enumerate(ordered):
+        when = moment - dt.timedelta(seconds=len(ordered) - 1 - i)
+        records[episode.slug] = {
+            "guid": episode.guid,
+            "pub_date": email.utils.format_datetime(when),
+            "number": last + 1 + i,
+        }
+
+
+def _settle_guid(state: dict[str, Any], show: Show, base: str) -> list[str]:
+    """The show's podcast:guid: ``guid`` in the show config when set; else derived from the
+    first feed URL and kept, except that one derived from a local preview's URL (localhost,
+    127.x) is derived again from the first real one. Warnings for a local base URL."""
+    feed_url = base + FEED_FILE
+    known = state.get("podcast_guid_url", "")
+    if "podcast_guid" not in state or (is_loopback(known) and not is_loopback(feed_url)):
+        state["podcast_guid"] = podcast_guid(feed_url)
+        state["podcast_guid_url"] = feed_url
+    if is_loopback(base) and not show.guid:
+        return [
+            f"the base URL {base} is on this machine only: the feed works for a preview, and "
+            "its podcast:guid is derived again from the first real --base-url (or set guid in "
+            "the show config)"
+        ]
+    return []
+
+
+def _opml(show: Show, base: str) -> bytes:
+    """An OPML 2.0 subscription list holding the show, for importing into podcast apps."""
+    esc = html.escape
+    link = show.website or base
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n'
+        f"<head><title>{esc(show.title)}</title></head>\n<body>\n"
+        f'<outline type="rss" text="{esc(show.title)}" title="{esc(show.title)}" '
+        f'xmlUrl="{esc(base + FEED_FILE)}" htmlUrl="{esc(link)}"/>\n'
+        "</body>\n</opml>\n"
+    ).encode()
+
+
+def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, Any],
                      created: list[Path]) -> Published:  # fmt: skip
     """Copy one episode into ``site/<slug>`` from a consistent snapshot of its build folder;
     ``Refused`` (and nothing in the site changed) when the build cannot be published."""
     target = store.episode_folder(site, slug)
     snap = store.snapshot(folder, (*EPISODE_FILES, "shownotes.html"))
-    with snap.audio:
+    with snap:
         published = _read_published(snap, slug, record)
         if not target.exists():
             target.mkdir()
@@ -330,12 +468,22 @@ def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, str]
             audio_tmp = store.copy_audio(snap, target / published.audio_name)
             if audio_tmp is not None:
                 temps.append((audio_tmp, target / published.audio_name))
+            for (name, _), (handle, size) in zip(
+                published.alternates, snap.extras.values(), strict=True
+            ):
+                extra_tmp = store.copy_open(handle, size, folder / name, target / name)
+                if extra_tmp is not None:
+                    temps.append((extra_tmp, target / name))
             for name in EPISODE_FILES:
                 if name in snap.files and not _holds(target / name, snap.files[name]):
                     temps.append(
                         (store.write_temporary(target / name, snap.files[name]), target / name)
                     )
-            page = {k: v for k, v in published.__dict__.items() if k not in ("guid", "pub_date")}
+            page = {
+                k: v
+                for k, v in published.__dict__.items()
+                if k not in ("guid", "pub_date", "number")
+            }
             page_bytes = json.dumps(page, ensure_ascii=False).encode("utf-8")
             temps.append(
                 (store.write_temporary(target / PAGE_DATA, page_bytes), target / PAGE_DATA)
@@ -349,6 +497,11 @@ def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, str]
             raise
         for tmp, final in temps:  # every file is whole before the first one goes live
             os.replace(tmp, final)
+        kept = {published.audio_name, *(name for name, _ in published.alternates)}
+        for output_format in map(formats.get, formats.names()):  # a format no longer built
+            old = target / f"{slug}{output_format.suffix}"
+            if old.name not in kept and store.is_plain_file(old):
+                old.unlink()
     return published
 
 
@@ -360,7 +513,7 @@ def _holds(path: Path, data: bytes) -> bool:
     )
 
 
-def _read_published(snap: store.Snapshot, slug: str, record: dict[str, str]) -> Published:
+def _read_published(snap: store.Snapshot, slug: str, record: dict[str, Any]) -> Published:
     """What the feed and pages say about the episode, from its snapshot; ``Refused`` when a
     file is damaged or holds text no feed can carry."""
     folder = snap.folder
@@ -374,6 +527,7 @@ def _read_published(snap: store.Snapshot, slug: str, record: dict[str, str]) -> 
     notes = snap.files.get("shownotes.html", b"")
     try:
         title = manifest.get("title") or slug
+        url = str(manifest.get("source_url") or "")
         published = Published(
             slug=slug,
             title=title if isinstance(title, str) else str(title),
@@ -385,15 +539,45 @@ def _read_published(snap: store.Snapshot, slug: str, record: dict[str, str]) -> 
             notes_html=notes.decode("utf-8"),
             chapters=tuple(_chapter(c) for c in manifest.get("chapters", [])),
             cues=tuple(_cue(c) for c in cues),
-            source=str(manifest.get("source_url") or manifest.get("source", "")),
+            source=url if url.startswith(("http://", "https://")) else "",
+            author=str(manifest.get("author") or ""),
+            license=str(manifest.get("license") or ""),
+            date=_iso(manifest.get("date")),
+            episode=_positive(manifest.get("episode")),
+            season=_positive(manifest.get("season")),
+            alternates=tuple(
+                (f"{slug}{Path(name).suffix}", size) for name, (_, size) in snap.extras.items()
+            ),
+            number=record.get("number"),
         )
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise store.Refused(
             f"{folder} holds a damaged episode.json or transcript.json ({_reason(exc)}); "
             "build the episode again"
         ) from exc
-    _check_text(published, folder)
-    return published
+    _check_text(published, folder)  # before anything is taken out: a control is a damaged build
+    return replace(published, notes_html=_public_notes(published.notes_html))
+
+
+_LOCAL_SOURCE = re.compile(r"<p>Source: (?!<a )[^<]*</p>\n?")
+
+
+def _public_notes(notes: str) -> str:
+    """Show notes without a local file's name (older builds wrote "Source: seeds/x.txt")."""
+    return _LOCAL_SOURCE.sub("", notes)
+
+
+def _iso(value: Any) -> str | None:
+    return value if isinstance(value, str) and re.fullmatch(r"\d{4}[-\dT:]*", value) else None
+
+
+def _positive(value: Any) -> int | None:
+    """A whole number from 1 (an int, or digits in a string as front matter may give)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return None
+    return value
 
 
 def _json(data: bytes, path: Path) -> Any:
@@ -437,7 +621,7 @@ def _check_text(published: Published, folder: Path) -> None:
             )
 
 
-def _from_page_json(site: Path, slug: str, record: dict[str, str]) -> Published | None:
+def _from_page_json(site: Path, slug: str, record: dict[str, Any]) -> Published | None:
     """The published version of an episode whose build is gone, from the site's own copy."""
     try:
         folder = store.episode_folder(site, slug)
@@ -453,13 +637,20 @@ def _from_page_json(site: Path, slug: str, record: dict[str, str]) -> Published 
                 data[new] = data.pop(old)
         data["chapters"] = tuple(data["chapters"])
         data["cues"] = tuple(data["cues"])
-        published = Published(guid=record["guid"], pub_date=record["pub_date"], **data)
+        data["alternates"] = tuple(
+            (str(name), int(size)) for name, size in data.get("alternates", ())
+        )
+        if not str(data.get("source", "")).startswith(("http://", "https://")):
+            data["source"] = ""
+        published = Published(
+            guid=record["guid"], pub_date=record["pub_date"], number=record.get("number"), **data
+        )
     except (OSError, TypeError, ValueError, KeyError) as exc:
         raise store.Refused(
             f"its published copy {path} is damaged ({_reason(exc)}); build the episode again"
         ) from exc
-    _check_text(published, folder)
-    return published
+    _check_text(published, folder)  # before anything is taken out: a control is a damaged build
+    return replace(published, notes_html=_public_notes(published.notes_html))
 
 
 def _publish_cover(show: Show, site: Path) -> str:
@@ -494,6 +685,11 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
     fg.link(href=show.website or base, rel="alternate")
     fg.podcast.itunes_author(show.author)
     fg.podcast.itunes_summary(show.description)
+    fg.podcast.itunes_type(show.type)
+    if show.owner_email:
+        fg.podcast.itunes_owner(show.owner_name or show.author, show.owner_email)
+    if show.copyright:
+        fg.copyright(show.copyright)
     if show.subcategory:
         fg.podcast.itunes_category(show.category, show.subcategory)
     else:
@@ -503,6 +699,10 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
         fg.image(url=base + cover_name, title=show.title, link=show.website or base)
     fg.podcastindex.guid = guid
     fg.podcastindex.explicit = show.explicit
+    fg.podcastindex.owner = show.owner_email
+    fg.podcastindex.title = show.title
+    if show.funding_url:
+        fg.podcastindex.funding = (show.funding_url, show.funding_text or "Support the show")
     fg.generator("podcast")
     for episode in reversed(
         episodes
@@ -512,6 +712,8 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
         fe.guid(episode.guid, permalink=False)
         fe.pubDate(email.utils.parsedate_to_datetime(episode.pub_date))
         fe.link(href=_episode_url(base, episode.slug))
+        if episode.notes_html:  # content:encoded: apps that flatten the description show this
+            fe.content(episode.notes_html, type="CDATA")
         fe.description(episode.notes_html or html.escape(episode.title))
         fe.enclosure(
             _episode_url(base, episode.slug, episode.audio_name),
@@ -519,18 +721,55 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
             _format_of(episode).mime_type,
         )
         fe.podcast.itunes_duration(round(episode.duration_ms / 1000))
+        fe.podcast.itunes_title(episode.title)
+        fe.podcast.itunes_episode_type("full")
+        number = episode.episode or (episode.number if show.episode_numbers else None)
+        if number:
+            fe.podcast.itunes_episode(number)
+        season = episode.season or show.season
+        if season:
+            fe.podcast.itunes_season(season)
         if cover_name:
             fe.podcast.itunes_image(base + cover_name)
         ext = fe.podcastindex
         ext.explicit = show.explicit
         ext.language = show.language
         ext.chapters_url = _episode_url(base, episode.slug, "chapters.json")
+        ext.chapters = episode.chapters
+        ext.person = episode.author
+        ext.license = episode.license
+        ext.alternates = _alternates(base, episode)
         ext.transcripts = [
             (_episode_url(base, episode.slug, name), mime, rel)
             for name, (mime, rel) in EPISODE_FILES.items()
             if name.startswith("transcript.")
         ]
     return fg.rss_str(pretty=True)
+
+
+def _alternates(base: str, episode: Published) -> list[dict[str, str]]:
+    """podcast:alternateEnclosure for each format of the episode: the main one (default) and
+    the others (M4B, Opus); none when there is only the main one."""
+    if not episode.alternates:
+        return []
+    found = []
+    for name, size, default in (
+        (episode.audio_name, episode.audio_size, True),
+        *((n, s, False) for n, s in episode.alternates),
+    ):
+        output_format = formats.by_suffix(name)
+        if output_format is None:
+            continue
+        attributes = {"type": output_format.mime_type, "length": str(size)}
+        codecs = CODECS.get(output_format.name, "")
+        if codecs:
+            attributes["codecs"] = codecs
+        if default:
+            attributes["default"] = "true"
+        attributes["title"] = output_format.name.upper()
+        attributes["url"] = _episode_url(base, episode.slug, name)
+        found.append(attributes)
+    return found
 
 
 def _format_of(episode: Published) -> formats.OutputFormat:
