@@ -102,10 +102,12 @@ def test_items_have_enclosures_guids_dates_durations_chapters_transcripts(site: 
     assert len(items) == 2
     guids = [item.findtext("guid") for item in items]
     assert len(set(guids)) == 2
+    dates = [email.utils.parsedate_to_datetime(item.findtext("pubDate") or "") for item in items]
+    # published in one run: distinct, newest first, the last one at the publish time
+    assert dates == [FIRST, FIRST - dt.timedelta(seconds=1)]
     for item in items:
         assert item.findtext("title")
         assert item.find("guid").get("isPermaLink") == "false"  # type: ignore[union-attr]
-        assert email.utils.parsedate_to_datetime(item.findtext("pubDate") or "") == FIRST
         enclosure = item.find("enclosure")
         assert enclosure is not None and enclosure.get("type") == "audio/mpeg"
         url = enclosure.get("url", "")
@@ -348,3 +350,15 @@ def test_browser_page_plays_seeks_by_chapter_and_shows_captions(browser: Any, si
         feed_link = browser.find_element(By.CSS_SELECTOR, "a[href='../feed.xml']")
         assert feed_link.get_attribute("href") == f"{base}feed.xml"
     print(f"\nbrowser saw: src={src} duration={duration:.2f}s seeks={seen} deep-link={at:.2f}s")
+
+
+def test_no_local_path_is_published_and_podcastparser_reads_the_chapters(site: dict) -> None:
+    """The seed is a local file: its path is in no public file; chapters via psc:chapters."""
+    for path in site["public"].rglob("*"):
+        if path.is_file() and not path.name.startswith(".") and path.suffix != ".mp3":
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert "seeds/" not in text and "Source:" not in text, path
+    with (site["public"] / "feed.xml").open("rb") as fh:
+        parsed = podcastparser.parse(BASE + "feed.xml", fh)
+    for episode in parsed["episodes"]:
+        assert [c["title"] for c in episode["chapters"]], episode["title"]
