@@ -191,7 +191,8 @@ def _run(args: list[str], stdin: str | None = None) -> str:
         ) from exc
     except subprocess.TimeoutExpired as exc:
         raise OutputError(f"rsync took over {RSYNC_TIMEOUT_S} s; deploy again") from exc
-    if done.returncode != 0:
+    # 24 ("vanished") is what --delete-missing-args reports for the names it deleted
+    if done.returncode != 0 and not (done.returncode == 24 and stdin is not None):
         reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
         raise OutputError(
             f"rsync failed ({reason}); the feed at the destination is unchanged if the feed "
