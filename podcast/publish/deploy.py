@@ -35,6 +35,7 @@ from pathlib import Path
 
 from podcast.errors import InputError, OutputError
 from podcast.publish import store
+from podcast.text.sanitize import escape_controls
 
 FEED_FILE = "feed.xml"
 DEPLOY_STATE = ".deploy-state.json"
@@ -193,7 +194,8 @@ def _run(args: list[str], stdin: str | None = None) -> str:
         raise OutputError(f"rsync took over {RSYNC_TIMEOUT_S} s; deploy again") from exc
     # 24 ("vanished") is what --delete-missing-args reports for the names it deleted
     if done.returncode != 0 and not (done.returncode == 24 and stdin is not None):
-        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        reason = escape_controls(lines[-1])
         raise OutputError(
             f"rsync failed ({reason}); the feed at the destination is unchanged if the feed "
             "was not yet copied: check the host and deploy again"
