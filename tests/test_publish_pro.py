@@ -356,3 +356,59 @@ def test_gpodder_subscribes_and_lists_every_episode(published: dict) -> None:
                                  text=True, timeout=60).stdout  # fmt: skip
     for slug in ("later-article", "earlier-article", "undated-article", "with-formats"):
         assert f"Title {slug}" in listing, listing
+
+
+def test_pages_have_description_open_graph_favicon_and_a_main_landmark(published: dict) -> None:
+    site = published["site"]
+    from lxml import html as lhtml
+
+    for page, url in ((site / "index.html", BASE), (site / "with-formats" / "index.html",
+                                                     BASE + "with-formats/")):  # fmt: skip
+        doc = lhtml.fromstring(page.read_bytes())
+        description = doc.find(".//meta[@name='description']")
+        assert description is not None and 0 < len(description.get("content", "")) <= 155
+        og = {m.get("property"): m.get("content") for m in doc.iter("meta") if m.get("property")}
+        assert og["og:url"] == url and og["og:title"] and og["og:description"]
+        assert len(doc.findall(".//main")) == 1
+        icon = doc.find(".//link[@rel='icon']")
+        assert icon is not None
+        assert (page.parent / icon.get("href", "")).resolve() == (site / "favicon.svg").resolve()
+    episode_og = lhtml.fromstring((site / "with-formats" / "index.html").read_bytes())
+    audio = episode_og.find(".//meta[@property='og:audio']")
+    assert audio is not None and audio.get("content") == BASE + "with-formats/with-formats.mp3"
+    etree.fromstring((site / "favicon.svg").read_bytes())  # well-formed SVG
+    style = (site / "index.html").read_text(encoding="utf-8")
+    assert "min-height:24px" in style and "@media (max-width:32rem)" in style
+
+
+def test_serve_types_chapters_allows_cors_and_answers_if_range(published: dict) -> None:
+    import http.client
+
+    site = published["site"]
+
+    def get(path: str, headers: dict[str, str] | None = None) -> Any:
+        connection = http.client.HTTPConnection(host, port, timeout=10)
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        response.body = response.read()
+        connection.close()
+        return response
+
+    with serving(site) as url:
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        chapters = get("/with-formats/chapters.json")
+        assert chapters.getheader("Content-Type") == "application/json+chapters"
+        assert chapters.getheader("Access-Control-Allow-Origin") == "*"
+        vtt = get("/with-formats/transcript.vtt")
+        assert vtt.getheader("Access-Control-Allow-Origin") == "*"
+        assert get("/index.html").getheader("Access-Control-Allow-Origin") is None
+        audio = get("/with-formats/with-formats.mp3")
+        etag, modified = audio.getheader("ETag"), audio.getheader("Last-Modified")
+        assert etag and etag.startswith('"')
+        for validator, status in ((etag, 206), (modified, 206), ('"other"', 200),
+                                  ("W/" + etag, 200),
+                                  ("Mon, 01 Jan 2001 00:00:00 GMT", 200)):  # fmt: skip
+            answer = get("/with-formats/with-formats.mp3",
+                         {"Range": "bytes=10-19", "If-Range": validator})  # fmt: skip
+            assert answer.status == status, validator
+            assert len(answer.body) == (10 if status == 206 else len(audio.body))

@@ -60,6 +60,8 @@ STATE_FILE = store.STATE_FILE
 PAGE_DATA = ".episode.json"  # what a page was made from, to keep it if the build goes
 FEED_FILE = "feed.xml"
 PLAYER_JS = "player.js"
+FAVICON = "favicon.svg"
+DESCRIPTION_CHARS = 155  # what search results show of a meta description
 EPISODE_FILES = {
     "chapters.json": ("application/json+chapters", None),
     "transcript.vtt": ("text/vtt", "captions"),
@@ -375,11 +377,13 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
         for episode in listed:
             store.write_atomic(
                 site / episode.slug / "index.html",
-                _episode_page(show, episode, cover_name).encode("utf-8"),
+                _episode_page(show, episode, cover_name, base).encode("utf-8"),
             )
         store.write_atomic(
-            site / "index.html", _index_page(show, listed, cover_name).encode("utf-8")
+            site / "index.html", _index_page(show, listed, cover_name, base).encode("utf-8")
         )
+        if not _holds(site / FAVICON, _favicon(show).encode()):
+            store.write_atomic(site / FAVICON, _favicon(show).encode())
         store.write_atomic(site / OPML_FILE, _opml(show, base))
         feed = _feed(show, listed, base, cover_name, show.guid or state["podcast_guid"])
         store.write_atomic(site / FEED_FILE, feed)
@@ -781,15 +785,21 @@ def _format_of(episode: Published) -> formats.OutputFormat:
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;
 line-height:1.5;color:#1b2030}
+header{display:flow-root}
 header img{width:140px;height:140px;float:right;margin-left:1rem;border-radius:8px}
+@media (max-width:32rem){header img{float:none;display:block;width:96px;height:96px;
+margin:0 0 .75rem}}
 audio{width:100%;margin:1rem 0}
 #chapters{list-style:none;padding:0}
+#chapters li{display:flex;align-items:center;gap:.25rem}
 #chapters button{background:none;border:0;padding:.2rem .4rem;cursor:pointer;font:inherit;
-text-align:left;color:#1d4ed8}
+text-align:left;color:#1d4ed8;min-height:24px}
 #chapters button[aria-current=true]{font-weight:bold;background:#fde68a}
+#chapters a,.transcript a{display:inline-block;min-width:24px;min-height:24px;line-height:24px;
+text-align:center}
 #caption{min-height:3em;padding:.6rem;background:#f1f5f9;border-radius:6px}
 .transcript p{margin:.3rem 0}
-.transcript a{color:#64748b;text-decoration:none;font-variant-numeric:tabular-nums}
+.transcript a{color:#475569;text-decoration:none;font-variant-numeric:tabular-nums}
 """.strip()
 
 PLAYER_SCRIPT = """// Chapters that seek, captions from the WebVTT track, #t= deep links. No framework.
@@ -836,35 +846,84 @@ PLAYER_SCRIPT = """// Chapters that seek, captions from the WebVTT track, #t= de
 """
 
 
-def _page(title: str, body: str, language: str, head: str = "") -> str:
+def _favicon(show: Show) -> str:
+    """A small SVG icon: the show's first letter on a disc (no request for /favicon.ico)."""
+    letter = next((c for c in show.title if c.isalnum()), "P").upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        '<circle cx="32" cy="32" r="32" fill="#1d4ed8"/>'
+        '<text x="32" y="44" font-family="system-ui,sans-serif" font-size="36" '
+        f'font-weight="bold" text-anchor="middle" fill="#fff">{html.escape(letter)}</text></svg>\n'
+    )
+
+
+def _summary(text: str) -> str:
+    """One line of plain text, cut at a word to fit a meta description."""
+    plain = " ".join(re.sub(r"<[^>]+>", " ", html.unescape(text)).split())
+    if len(plain) <= DESCRIPTION_CHARS:
+        return plain
+    return plain[: DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page says about itself to search engines and link previews (Open Graph)."""
+
+    description: str
+    url: str
+    image: str  # absolute, or ""
+    kind: str = "website"
+    audio: str = ""
+    audio_type: str = ""
+    up: str = ""  # "../" on an episode page
+
+
+def _page(title: str, body: str, language: str, meta: PageMeta, head: str = "") -> str:
     esc = html.escape
+    tags = [
+        f'<meta name="description" content="{esc(meta.description)}">',
+        f'<meta property="og:type" content="{meta.kind}">',
+        f'<meta property="og:title" content="{esc(title)}">',
+        f'<meta property="og:description" content="{esc(meta.description)}">',
+        f'<meta property="og:url" content="{esc(meta.url)}">',
+        f'<link rel="canonical" href="{esc(meta.url)}">',
+        f'<link rel="icon" href="{meta.up}{FAVICON}" type="image/svg+xml">',
+    ]
+    if meta.image:
+        tags.append(f'<meta property="og:image" content="{esc(meta.image)}">')
+    if meta.audio:
+        tags.append(f'<meta property="og:audio" content="{esc(meta.audio)}">')
+        tags.append(f'<meta property="og:audio:type" content="{esc(meta.audio_type)}">')
     return (
         "<!doctype html>\n"
         f'<html lang="{esc(language)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{esc(title)}</title>\n{head}<style>{STYLE}</style>\n</head>\n"
+        f"<title>{esc(title)}</title>\n" + "\n".join(tags) + "\n"
+        f"{head}<style>{STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
 
-def _index_page(show: Show, episodes: list[Published], cover_name: str) -> str:
+def _index_page(show: Show, episodes: list[Published], cover_name: str, base: str) -> str:
     esc = html.escape
     items = "\n".join(
         f'<li><a href="{quote(e.slug)}/">{esc(e.title)}</a> '
         f"<small>{esc(e.pub_date[:16])} · {clock(e.duration_ms)}</small></li>"
         for e in episodes
     )
-    cover = f'<img src="{cover_name}" alt="">' if cover_name else ""
+    cover = f'<img src="{cover_name}" alt="" width="140" height="140">' if cover_name else ""
     body = (
         f"<header>{cover}<h1>{esc(show.title)}</h1>\n<p>{esc(show.description)}</p>\n"
-        f'<p>By {esc(show.author)} · <a href="{FEED_FILE}">Podcast feed (RSS)</a></p></header>\n'
-        f'<h2>Episodes</h2>\n<ul id="episodes">\n{items}\n</ul>'
+        f'<p>By {esc(show.author)} · <a href="{FEED_FILE}">Podcast feed (RSS)</a> · '
+        f'<a href="{OPML_FILE}">OPML</a></p></header>\n'
+        f'<main>\n<h2>Episodes</h2>\n<ul id="episodes">\n{items}\n</ul>\n</main>'
     )
     head = f'<link rel="alternate" type="application/rss+xml" href="{FEED_FILE}">\n'
-    return _page(show.title, body, show.language, head)
+    meta = PageMeta(_summary(show.description), base, base + cover_name if cover_name else "")
+    return _page(show.title, body, show.language, meta, head)
 
 
-def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
+def _episode_page(show: Show, episode: Published, cover_name: str, base: str) -> str:
     esc = html.escape
     chapters = "\n".join(
         f'<li><button type="button" data-start="{c["start_ms"] / 1000:g}">'
@@ -878,11 +937,12 @@ def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
         f"{clock(round(cue['startTime'] * 1000))}</a> {esc(cue['body'])}</p>"
         for cue in episode.cues
     )
-    cover = f'<img src="../{cover_name}" alt="">' if cover_name else ""
+    cover = f'<img src="../{cover_name}" alt="" width="140" height="140">' if cover_name else ""
     audio_format = _format_of(episode)
     audio = quote(episode.audio_name)
     body = f"""<header>{cover}<p><a href="../">{esc(show.title)}</a></p>
 <h1>{esc(episode.title)}</h1></header>
+<main>
 <audio id="player" controls preload="metadata" src="{audio}">
 <track kind="captions" src="transcript.vtt" srclang="{esc(show.language)}" label="Transcript" default>
 </audio>
@@ -902,6 +962,17 @@ def _episode_page(show: Show, episode: Published, cover_name: str) -> str:
 <p><a href="{audio}">Download {audio_format.name.upper()}</a> · <a href="transcript.vtt">WebVTT</a> ·
 <a href="transcript.srt">SRT</a> · <a href="chapters.json">Chapters (JSON)</a> ·
 <a href="../{FEED_FILE}">Podcast feed (RSS)</a></p>
+</main>
 <script src="../{PLAYER_JS}"></script>"""
     head = f'<link rel="alternate" type="application/rss+xml" href="../{FEED_FILE}">\n'
-    return _page(f"{episode.title} · {show.title}", body, show.language, head)
+    chapters_text = ", ".join(c["title"] for c in episode.chapters)
+    meta = PageMeta(
+        _summary(f"{episode.title}, from {show.title}. Chapters: {chapters_text}"),
+        _episode_url(base, episode.slug),
+        base + cover_name if cover_name else "",
+        kind="article",
+        audio=_episode_url(base, episode.slug, episode.audio_name),
+        audio_type=audio_format.mime_type,
+        up="../",
+    )
+    return _page(f"{episode.title} · {show.title}", body, show.language, meta, head)
