@@ -15,6 +15,7 @@ import datetime as dt
 import email.utils
 import http.client
 import json
+import os
 import shutil
 import time
 import uuid
@@ -362,3 +363,48 @@ def test_no_local_path_is_published_and_podcastparser_reads_the_chapters(site: d
         parsed = podcastparser.parse(BASE + "feed.xml", fh)
     for episode in parsed["episodes"]:
         assert [c["title"] for c in episode["chapters"]], episode["title"]
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def _axe_js() -> str:
+    """axe-core's script: PODCAST_AXE_JS, or where .ci/browser-deps puts it (npm pack)."""
+    for candidate in (os.environ.get("PODCAST_AXE_JS", ""),
+                      str(ROOT / ".ci" / ".cache" / "axe-core" / "axe.min.js")):  # fmt: skip
+        if candidate and os.path.isfile(candidate):
+            return open(candidate, encoding="utf-8").read()
+    pytest.skip("axe-core is not there (run .ci/browser-deps: npm pack axe-core)")
+
+
+def test_axe_finds_no_violations_and_the_mobile_title_is_not_squeezed(
+    browser: Any, site: dict
+) -> None:
+    """axe-core in the real chromium, on the index and an episode page, desktop and a 360 px
+    phone: no violation at all (WCAG 2.2 AA with target size, best practices: landmarks)."""
+    axe = _axe_js()
+    slug = site["seed_slug"]
+    found: dict[str, list[str]] = {}
+    with serving(site["public"]) as base:
+        for width, height in ((1280, 900), (360, 740)):
+            browser.set_window_size(width, height)
+            for path in ("", f"{slug}/"):
+                browser.get(base + path)
+                browser.execute_script(axe)
+                result = browser.execute_async_script(
+                    "const done = arguments[arguments.length - 1];"
+                    "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+                    ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length])));",
+                    AXE_TAGS,
+                )
+                bad = [f"{i} ({impact}, {n} elements)" for i, impact, n in result]
+                found[f"{width}px /{path}"] = bad
+                if width == 360:  # the title has the page's width, not a column beside the cover
+                    h1 = browser.execute_script(
+                        "return document.querySelector('h1').getBoundingClientRect().width"
+                    )
+                    body = browser.execute_script(
+                        "return document.querySelector('header').getBoundingClientRect().width"
+                    )
+                    assert h1 >= 0.9 * body, (path, h1, body)
+    assert all(not bad for bad in found.values()), found
