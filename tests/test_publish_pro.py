@@ -342,6 +342,12 @@ def test_id3v23_holds_its_own_date_frames(tmp_path: Path, iso: str, frames: dict
     assert found == frames
     assert "COMM" not in {k[:4] for k in raw}  # no comment when there is no URL
     assert read_tags(mp3).date.startswith(iso[:10])
+    eyed3 = pytest.importorskip("eyed3", reason="eyeD3 is not installed (a dev dependency)")
+    eyed3.log.setLevel("ERROR")
+    loaded = eyed3.load(str(mp3))
+    assert loaded is not None and loaded.tag is not None and loaded.tag.version[:2] == (2, 3)
+    best = loaded.tag.getBestDate()
+    assert (str(best) if best else "") == iso  # eyeD3, a v2.3 reader, finds the date
 
 
 @pytest.mark.skipif(shutil.which("gpo") is None, reason="gpodder's gpo is not installed "
@@ -412,3 +418,18 @@ def test_serve_types_chapters_allows_cors_and_answers_if_range(published: dict) 
                          {"Range": "bytes=10-19", "If-Range": validator})  # fmt: skip
             assert answer.status == status, validator
             assert len(answer.body) == (10 if status == 206 else len(audio.body))
+
+
+def test_a_removed_episodes_number_is_never_given_again(published: dict) -> None:
+    site, episodes = published["site"], published["episodes"]
+
+    def numbers() -> dict[str, str]:
+        return {i.findtext("title") or "": i.findtext("itunes:episode", namespaces=NS) or ""
+                for i in feed(site).iter("item")}  # fmt: skip
+
+    assert numbers()["Title later-article"] == "3"
+    publish_site(episodes, site, SHOW, base_url=BASE, remove=("later-article",))
+    episode(episodes, "newest", date="2025-01-01")
+    publish_site(episodes, site, SHOW, base_url=BASE, now=NOW + dt.timedelta(days=1))
+    assert numbers()["Title newest"] == "5"  # 1-4 were given (4: the undated one's order)
+    assert "Title later-article" not in numbers()

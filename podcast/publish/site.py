@@ -401,13 +401,17 @@ def _number_records(state: dict[str, Any]) -> None:
     """Give every published episode without one a stable number: the show's order (by first
     publication, then name), after the numbers already given."""
     records = state["episodes"]
-    last = max((r["number"] for r in records.values() if "number" in r), default=0)
+    given = (r["number"] for r in records.values() if "number" in r)
+    last = max(given, default=state.get("last_number", 0))
     unnumbered = sorted(
         (slug for slug, r in records.items() if "number" not in r),
         key=lambda slug: (email.utils.parsedate_to_datetime(records[slug]["pub_date"]), slug),
     )
     for number, slug in enumerate(unnumbered, start=last + 1):
         records[slug]["number"] = number
+    state["last_number"] = max(
+        [state.get("last_number", 0), *(r["number"] for r in records.values())]
+    )  # a removed episode's number is never given again
 
 
 def _date_new(state: dict[str, Any], new: list[Published], moment: dt.datetime) -> None:
@@ -415,7 +419,8 @@ def _date_new(state: dict[str, Any], new: list[Published], moment: dt.datetime) 
     the name), each a second after the one before and the last at ``moment``, numbered on."""
     records = state["episodes"]
     ordered = sorted(new, key=lambda e: (e.date is None, e.date or "", e.slug))
-    last = max((r["number"] for r in records.values()), default=0)
+    last = state["last_number"]
+    state["last_number"] = last + len(ordered)
     for i, episode in enumerate(ordered):
         when = moment - dt.timedelta(seconds=len(ordered) - 1 - i)
         records[episode.slug] = {

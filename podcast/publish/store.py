@@ -227,6 +227,9 @@ def _check_state(state: Any) -> None:
         number = record.get("number", 1)
         if isinstance(number, bool) or not isinstance(number, int) or number < 1:
             raise ValueError(f"the record of '{slug}' has a 'number' that is not a whole number")
+    last = state.get("last_number", 0)
+    if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+        raise ValueError("'last_number' must be a whole number")
     for key in ("podcast_guid", "podcast_guid_url"):
         if key in state and not isinstance(state[key], str):
             raise ValueError(f"'{key}' must be a string")
