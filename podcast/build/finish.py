@@ -8,7 +8,6 @@ swaps it into place.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,8 +103,8 @@ def finish(
             title=script.title,
             artist=script.author or show.author,
             album=show.title,
-            date=script.date or dt.date.today().isoformat(),
-            comment=f"Source: {source}",
+            date=manifest.episode_date(script.date) or "",  # never the build day
+            comment=script.url if shownotes.is_url(script.url) else "",  # never a local path
             cover=cover,
             cover_mime=cover_mime or "image/png",
         ),

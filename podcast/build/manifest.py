@@ -1,9 +1,20 @@
-"""The JSON files beside the MP3: Podcasting 2.0 chapters and the episode manifest."""
+"""The JSON files beside the MP3: Podcasting 2.0 chapters and the episode manifest.
+
+The article's date is read here (dateutil lives only in this module): any common form
+("October 20, 2023", "2023-10-20", "20 Oct 2023", "Published: 2023-10-20 14:30") becomes an
+ISO date (``2023-10-20``, or ``2023-10-20T14:30`` with a time; ``2023-10`` or ``2023`` when
+that is all it says). The manifest keeps the article's own words (``date_text``) and says where
+the date came from (``date_source``: ``article``, or ``unknown`` with ``"date": null``): the
+build day is never used in its place.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
+
+from dateutil import parser as date_parser
 
 from podcast.models import ChapterMark, OutputFile, Script
 from podcast.version import __version__
@@ -34,6 +45,32 @@ def chapters_json(title: str, podcast_name: str, audio_name: str,
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+_DEFAULTS = (dt.datetime(2000, 1, 1, 0, 0), dt.datetime(2001, 2, 2, 1, 1))
+
+
+def episode_date(text: str) -> str | None:
+    """The ISO form of an article's date in any common form; None when it holds no year."""
+    text = " ".join(text.split())
+    if not text or len(text) > 200:
+        return None
+    try:
+        first, second = (
+            date_parser.parse(text, default=default, fuzzy=True) for default in _DEFAULTS
+        )
+    except (ValueError, OverflowError):
+        return None
+    if first.year != second.year or not 1000 <= first.year <= 9999:
+        return None  # no year in it ("October 20"): not a date an episode can carry
+    if first.month != second.month:
+        return f"{first.year:04d}"
+    if first.day != second.day:
+        return f"{first.year:04d}-{first.month:02d}"
+    day = f"{first.year:04d}-{first.month:02d}-{first.day:02d}"
+    if first.hour != second.hour:
+        return day
+    return f"{day}T{first.hour:02d}:{first.minute:02d}"
+
+
 def episode_json(
     script: Script,
     voice: str,
@@ -48,7 +85,10 @@ def episode_json(
         "slug": script.slug,
         "source": script.source,
         "author": script.author,
-        "date": script.date,
+        "date": episode_date(script.date),
+        "date_text": script.date,
+        "date_source": "article" if episode_date(script.date) else "unknown",
+        "source_url": script.url if script.url.startswith(("http://", "https://")) else "",
         "language": script.language,
         "voice": voice,
         "duration_ms": duration_ms,

@@ -1,6 +1,7 @@
 """Show notes for an episode: Markdown and HTML (the HTML is fit for a feed's description).
 
-Both list the article's title, its source, the show, and every chapter with its start time
+Both list the article's title, its source URL (only a URL: a local file name is never
+published), the show, and every chapter with its start time
 (``00:00``, ``03:12``, ``1:02:03`` past an hour) and its link when the article gives one.
 All text from the article is escaped in the HTML.
 """
@@ -18,13 +19,13 @@ from podcast.timecode import clock
 class Notes:
     title: str
     show: str
-    source: str  # a URL or a file name
+    source: str  # a URL or a file name (only a URL is shown)
     author: str = ""
     date: str = ""
     description: str = ""
 
 
-def _is_url(text: str) -> bool:
+def is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
@@ -46,8 +47,9 @@ def markdown(notes: Notes, chapters: tuple[ChapterMark, ...]) -> str:
     byline = " · ".join(_md_text(x) for x in (notes.author, notes.date) if x)
     if byline:
         lines += [byline, ""]
-    source = f"<{notes.source}>" if _is_url(notes.source) else _md_text(notes.source)
-    lines += [f"Source: {source}", "", f"From *{_md_text(notes.show)}*.", "", "## Chapters", ""]
+    if is_url(notes.source):
+        lines += [f"Source: <{notes.source}>", ""]
+    lines += [f"From *{_md_text(notes.show)}*.", "", "## Chapters", ""]
     for mark in chapters:
         title = _md_text(mark.title)
         if mark.url:
@@ -62,11 +64,9 @@ def html_fragment(notes: Notes, chapters: tuple[ChapterMark, ...]) -> str:
     parts = [f"<p><strong>{esc(notes.title)}</strong></p>"]
     if notes.description:
         parts.append(f"<p>{esc(notes.description)}</p>")
-    if _is_url(notes.source):
+    if is_url(notes.source):
         source = f'<a href="{esc(notes.source)}">{esc(notes.source)}</a>'
-    else:
-        source = esc(notes.source)
-    parts.append(f"<p>Source: {source}</p>")
+        parts.append(f"<p>Source: {source}</p>")
     parts.append(f"<p>From <em>{esc(notes.show)}</em>.</p>")
     parts.append("<h2>Chapters</h2>")
     parts.append("<ul>")

@@ -33,13 +33,27 @@ def publish(
         Path | None,
         typer.Option("--show", help="Show config (TOML). Default: podcast.toml in the project."),
     ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Then deploy the site: a folder, or user@host:/path over SSH (rsync). Only "
+            "changed files are copied, the feed last.",
+        ),
+    ] = None,
+    ssh_opt: Annotated[
+        list[str] | None,
+        typer.Option("--ssh-opt", help="An ssh option KEY=VALUE for --to host (repeatable)."),
+    ] = None,
 ) -> None:
     """Write a static site: feed.xml (RSS + itunes + podcast namespaces) and a page per episode.
 
-    An episode that cannot be published is named on stderr (exit 1); the rest is published.
+    An episode that cannot be published is named on stderr (exit 1); the rest is published
+    (and deployed with --to).
     """
     from podcast.config.show import load_show
     from podcast.project import find_project
+    from podcast.publish.deploy import deploy
     from podcast.publish.site import publish_site as run_publish
 
     project = find_project()
@@ -55,9 +69,17 @@ def publish(
         echo(f"removed {slug}", err=True)
     for slug in result.added:
         echo(f"added {slug}", err=True)
+    for line in result.warnings:
+        echo(f"warning: {line}", err=True)
     for line in result.skipped:
         echo(f"error: {line}", err=True)
     echo(f"{result.feed}  {len(result.episodes)} episodes")
+    if to:
+        done = deploy(site, to, tuple(ssh_opt or ()))
+        echo(
+            f"deployed to {done.destination}: {len(done.copied)} copied, {done.unchanged} "
+            f"unchanged, {len(done.deleted)} deleted"
+        )
     if result.skipped:
         raise typer.Exit(1)
 

@@ -14,6 +14,15 @@ Paths in the file (cover, jingles, music) are relative to the file's folder.
     cover = "cover.png"                       # 1400-3000 px square RGB JPEG/PNG
     website = "https://example.org/podcast/"  # also the default base URL for publishing
     voice = "default"                         # voice config for narration
+    owner_name = "Ada Lovelace"               # itunes:owner (directories verify ownership by
+    owner_email = "ada@example.org"           #   this e-mail; also podcast:locked's owner)
+    copyright = "CC BY 4.0 Ada Lovelace"
+    type = "episodic"                         # itunes:type: episodic (newest first) or serial
+    season = 1                                # itunes:season of every episode (optional)
+    episode_numbers = true                    # itunes:episode from the show's order
+    guid = "..."                              # podcast:guid (a UUID) instead of the derived one
+    funding_url = "https://example.org/give"  # podcast:funding, with funding_text
+    funding_text = "Support the show"
     [cast]                                    # optional: speaker -> voice (read by podcast.text.cast)
     [intro]   text = ["..."], audio = "jingle.wav", music = "bed.wav", music_db = -18, title = "Intro"
     [outro]   text = ["..."], audio = "jingle.wav", title = "Outro"
@@ -127,13 +136,27 @@ class Show:
     outro: Bookend = Bookend(title="Outro")
     sting: Path | None = None
     between_chapters_pause_ms: int = 0
+    owner_name: str = ""
+    owner_email: str = ""
+    copyright: str = ""
+    type: str = "episodic"
+    season: int | None = None
+    episode_numbers: bool = True
+    guid: str = ""
+    funding_url: str = ""
+    funding_text: str = ""
     source: str = "built-in defaults"
 
 
 _REQUIRED = ("title", "author", "description")
 _STRINGS = ("title", "author", "description", "language", "category", "subcategory", "website",
-            "voice", "cover")  # fmt: skip
-_TOP_KEYS = {*_STRINGS, "explicit", "cast", "intro", "outro", "between_chapters"}
+            "voice", "cover", "owner_name", "owner_email", "copyright", "type", "guid",
+            "funding_url", "funding_text")  # fmt: skip
+_TOP_KEYS = {*_STRINGS, "explicit", "cast", "intro", "outro", "between_chapters", "season",
+             "episode_numbers"}  # fmt: skip
+SHOW_TYPES = ("episodic", "serial")
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;.]+(?:\.[^@\s<>\"',;.]+)+")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SEGMENT_KEYS = {"title", "text", "audio", "music", "music_db"}
 _BETWEEN_KEYS = {"sting", "pause_ms"}
 
@@ -258,8 +281,10 @@ def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
             Problem(where, "", f"'language' = {values['language']!r} is not a language code; "
                     'use one like "en", "fr" or "pt-BR"')
         )  # fmt: skip
-    if values.get("website") and not values["website"].startswith(("http://", "https://")):
-        problems.append(Problem(where, "", "'website' must be an http(s) URL"))
+    for key in ("website", "funding_url"):
+        if values.get(key) and not values[key].startswith(("http://", "https://")):
+            problems.append(Problem(where, "", f"'{key}' must be an http(s) URL"))
+    problems += _publishing_problems(where, data, values)
     cover = None
     if "cover" in values:
         cover = _file(problems, where, "cover", values.pop("cover"), base)
@@ -303,8 +328,43 @@ def parse_show(data: dict[str, Any], where: str, base: Path) -> Show:
         outro=outro,
         sting=sting,
         between_chapters_pause_ms=pause_ms,
+        season=data.get("season") if _whole(data.get("season")) else None,
+        episode_numbers=data.get("episode_numbers", True) is not False,
         source=where,
     )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _publishing_problems(where: str, data: dict[str, Any], values: dict[str, Any]) -> list[Problem]:
+    """The keys only the feed uses: owner, type, season, numbering, GUID, funding."""
+    problems = []
+    email = values.get("owner_email", "")
+    if email and not _EMAIL.fullmatch(email):
+        problems.append(
+            Problem(where, "", f"'owner_email' = {email!r} is not an e-mail address "
+                    '(like "name@example.org")')
+        )  # fmt: skip
+    if values.get("type") and values["type"] not in SHOW_TYPES:
+        problems.append(
+            Problem(where, "", f'\'type\' = {values["type"]!r} must be "episodic" or "serial"')
+        )
+    if "season" in data and not _whole(data["season"]):
+        problems.append(Problem(where, "", "'season' must be a whole number from 1"))
+    if "episode_numbers" in data and not isinstance(data["episode_numbers"], bool):
+        problems.append(Problem(where, "", "'episode_numbers' must be true or false"))
+    if values.get("guid"):
+        values["guid"] = values["guid"].lower()
+        if not _UUID.fullmatch(values["guid"]):
+            problems.append(
+                Problem(where, "", f"'guid' = {values['guid']!r} is not a UUID "
+                        "(like ead4c236-bf58-58c6-a2c6-a6b28d128cb6)")
+            )  # fmt: skip
+    if values.get("funding_text") and not values.get("funding_url"):
+        problems.append(Problem(where, "", "'funding_text' needs 'funding_url' (the link)"))
+    return problems
 
 
 def load_show(path: Path | None, project_root: Path) -> Show:

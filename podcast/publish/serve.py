@@ -6,7 +6,12 @@ answers ``206 Partial Content`` for one range, ``416`` for a range past the end,
 podcast types (the output formats, VTT, SRT, JSON chapters) with their MIME types.
 
 A range whose end is before its start is invalid and ignored (RFC 7233: the whole file, 200);
-one that starts past the end is unsatisfiable (416). Dot files (the publish state) are never
+one that starts past the end is unsatisfiable (416). ``If-Range`` holds the range only for the
+version the client has: a strong ETag that matches (every file is sent with one, made of its
+size and modification time) or a date equal to its Last-Modified; a weak ETag or anything else
+gets the whole file (RFC 7233 3.2). ``chapters.json`` is ``application/json+chapters``, and
+chapters and transcripts carry ``Access-Control-Allow-Origin: *`` (browser players on other
+sites fetch them; the Podcasting 2.0 spec asks for it). Dot files (the publish state) are never
 served or listed, whatever the encoding of the path (every segment is checked after decoding),
 and nothing outside the site is served, also through a symbolic link inside it. A client that
 drops its connection (browsers do when seeking) is one line on stderr, not a traceback.
@@ -37,6 +42,7 @@ DEFAULT_PORT = 8000
 CLIENT_TIMEOUT_S = 60
 # One range; positions past 19 digits (10 EB) are no file's, so such a header is ignored.
 _RANGE = re.compile(r"^bytes=(\d{0,19})-(\d{0,19})$")
+CORS_FILES = ("chapters.json", "transcript.vtt", "transcript.srt", "transcript.json")
 EXTRA_TYPES = {
     ".vtt": "text/vtt; charset=utf-8",
     ".srt": "application/x-subrip; charset=utf-8",
@@ -57,6 +63,8 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     timeout = CLIENT_TIMEOUT_S  # a client that stops sending frees its thread
 
     def guess_type(self, path: Any) -> str:
+        if os.path.basename(str(path)) == "chapters.json":
+            return "application/json+chapters"
         # every registered output format, as the feed announces it
         output_format = formats.by_suffix(str(path))
         return output_format.mime_type if output_format else super().guess_type(path)
@@ -67,7 +75,21 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
 
     def end_headers(self) -> None:
         self.send_header("Accept-Ranges", "bytes")
+        etag = getattr(self, "_etag", None)
+        if etag:
+            self.send_header("ETag", etag)
+        name = getattr(self, "path", "").split("?", 1)[0].split("#", 1)[0].rsplit("/", 1)[-1]
+        if name in CORS_FILES:
+            self.send_header("Access-Control-Allow-Origin", "*")
         super().end_headers()
+
+    def _tag(self, path: Path) -> str | None:
+        """A strong ETag of the file: its size and modification time (ns)."""
+        try:
+            info = path.stat()
+        except OSError:
+            return None
+        return f'"{info.st_size:x}-{info.st_mtime_ns:x}"'
 
     def _root(self) -> Path:
         return Path(self.directory).resolve()
@@ -104,10 +126,13 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         return path
 
     def send_head(self) -> Any:
+        self._etag: str | None = None
         path = self._checked_path()
         if path is None:
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
+        if os.path.isfile(path):
+            self._etag = self._tag(path)
         header = self.headers.get("Range")
         if not header or not os.path.isfile(path) or not self._range_applies(path):
             return super().send_head()
@@ -153,6 +178,9 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         if_range = self.headers.get("If-Range")
         if if_range is None:
             return True
+        if_range = if_range.strip()
+        if if_range.startswith(("W/", '"')):  # an entity tag: only a strong one that matches
+            return if_range == self._tag(path)
         try:
             return if_range == self.date_time_string(int(path.stat().st_mtime))
         except OSError:

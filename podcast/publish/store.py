@@ -25,7 +25,7 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -224,8 +224,15 @@ def _check_state(state: Any) -> None:
             if not isinstance(record.get(key), str) or not record[key].strip():
                 raise ValueError(f"the record of '{slug}' has no '{key}'")
         email.utils.parsedate_to_datetime(record["pub_date"])
-    if "podcast_guid" in state and not isinstance(state["podcast_guid"], str):
-        raise ValueError("'podcast_guid' must be a string")
+        number = record.get("number", 1)
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"the record of '{slug}' has a 'number' that is not a whole number")
+    last = state.get("last_number", 0)
+    if isinstance(last, bool) or not isinstance(last, int) or last < 0:
+        raise ValueError("'last_number' must be a whole number")
+    for key in ("podcast_guid", "podcast_guid_url"):
+        if key in state and not isinstance(state[key], str):
+            raise ValueError(f"'{key}' must be a string")
 
 
 # --- reading an episode --------------------------------------------------------------------------
@@ -233,13 +240,24 @@ def _check_state(state: Any) -> None:
 
 @dataclass
 class Snapshot:
-    """An episode's files as they were at one moment: side files read, the audio held open."""
+    """An episode's files as they were at one moment: side files read, the audio held open
+    (and the other formats' audio, ``extras``: name -> open file and size). A context manager
+    that closes them."""
 
     folder: Path
     files: dict[str, bytes]
     audio: BinaryIO
     audio_name: str
     audio_size: int
+    extras: dict[str, tuple[BinaryIO, int]] = field(default_factory=dict)
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.audio.close()
+        for handle, _ in self.extras.values():
+            handle.close()
 
 
 def snapshot(folder: Path, names: tuple[str, ...]) -> Snapshot:
@@ -269,9 +287,23 @@ def _open_episode(folder: Path, names: tuple[str, ...]) -> Snapshot:
         }
         audio_fd = _open_file(dir_fd, folder, audio_name)
         audio = os.fdopen(audio_fd, "rb")
-        return Snapshot(folder, files, audio, audio_name, os.fstat(audio_fd).st_size)
+        snap = Snapshot(folder, files, audio, audio_name, os.fstat(audio_fd).st_size)
+        try:
+            for name in _other_formats(folder, audio_name, present):
+                extra_fd = _open_file(dir_fd, folder, name)
+                snap.extras[name] = (os.fdopen(extra_fd, "rb"), os.fstat(extra_fd).st_size)
+        except BaseException:
+            snap.__exit__()
+            raise
+        return snap
     finally:
         os.close(dir_fd)
+
+
+def _other_formats(folder: Path, audio_name: str, present: set[str]) -> list[str]:
+    """The episode's audio in the other registered formats (``<folder><suffix>``)."""
+    names = [f"{folder.name}{formats.get(n).suffix}" for n in formats.names()]
+    return [name for name in names if name != audio_name and name in present]
 
 
 def _open_file(dir_fd: int, folder: Path, name: str) -> int:
@@ -303,19 +335,24 @@ def _read_small(dir_fd: int, folder: Path, name: str) -> bytes:
 def copy_audio(snap: Snapshot, final: Path) -> Path | None:
     """Copy the snapshot's audio to a temporary file beside ``final`` and return its name, or
     None when ``final`` already holds the same bytes."""
-    if is_plain_file(final) and final.stat().st_size == snap.audio_size:
+    return copy_open(snap.audio, snap.audio_size, snap.folder / snap.audio_name, final)
+
+
+def copy_open(source: BinaryIO, size: int, origin: Path, final: Path) -> Path | None:
+    """Copy the open ``source`` (``size`` bytes, read from ``origin``) to a temporary file
+    beside ``final`` and return its name, or None when ``final`` already holds the same bytes."""
+    if is_plain_file(final) and final.stat().st_size == size:
         with final.open("rb") as old:
-            if _same(old, snap.audio):
+            if _same(old, source):
                 return None
-    snap.audio.seek(0)
+    source.seek(0)
     fd, tmp = temporary(final)
     try:
         with written(final), os.fdopen(fd, "wb") as out:
-            copied = copy_stream(snap.audio, out)
-        if copied != snap.audio_size:
+            copied = copy_stream(source, out)
+        if copied != size:
             raise Refused(
-                f"{snap.folder / snap.audio_name} changed size while it was copied "
-                "(is a build writing it?); publish again"
+                f"{origin} changed size while it was copied (is a build writing it?); publish again"
             )
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -6,11 +6,14 @@ mutagen lives only here. Traps handled (what players expect of ID3 chapters: doc
 - mutagen writes frames sorted by size, so CHAP frames are re-emitted in time order;
 - at most 255 chapters (the CTOC entry count is one byte);
 - chapter URLs go in a WXXX sub-frame after TIT2, percent-encoded to ASCII (the URL field is
-  always ISO-8859-1).
+  always ISO-8859-1);
+- the date is v2.3's own TYER (year), TDAT (DDMM) and TIME (HHMM) frames: TDRC is v2.4-only and
+  mutagen saves it unchanged into a v2.3 tag, where v2.3 readers (eyeD3) find no date.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,10 +26,12 @@ from mutagen.id3 import (
     ID3,
     TALB,
     TCON,
-    TDRC,
+    TDAT,
+    TIME,
     TIT2,
     TPE1,
     TSSE,
+    TYER,
     WXXX,
     CTOCFlags,
     ID3NoHeaderError,
@@ -62,6 +67,21 @@ def ascii_url(url: str) -> str:
     return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
 
 
+def date_frames(iso: str) -> list[Any]:
+    """v2.3's TYER, TDAT and TIME for an ISO date (``2023``, ``2023-10``, ``2023-10-20``,
+    ``2023-10-20T14:30``); none for an empty or unreadable one."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2}))?)?)?", iso.strip())
+    if match is None:
+        return []
+    year, month, day, hour, minute = match.groups()
+    frames: list[Any] = [TYER(encoding=3, text=[year])]
+    if month and day:
+        frames.append(TDAT(encoding=3, text=[f"{day}{month}"]))
+    if hour and minute:
+        frames.append(TIME(encoding=3, text=[f"{hour}{minute}"]))
+    return frames
+
+
 def write_tags(path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> None:
     """Replace the MP3's ID3 tag with ``tags`` and ``chapters`` (v2.3, CHAPs in time order)."""
     if len(chapters) > MAX_CHAPTERS:
@@ -71,9 +91,10 @@ def write_tags(path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> Non
     id3.add(TPE1(encoding=3, text=[tags.artist]))
     id3.add(TALB(encoding=3, text=[tags.album]))
     id3.add(TCON(encoding=3, text=[tags.genre]))
-    if tags.date:
-        id3.add(TDRC(encoding=3, text=[tags.date]))
-    id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
+    for frame in date_frames(tags.date):
+        id3.add(frame)
+    if tags.comment:
+        id3.add(COMM(encoding=3, lang="eng", desc="", text=[tags.comment]))
     id3.add(TSSE(encoding=3, text=[f"podcast {__version__}"]))
     if tags.cover:
         id3.add(
