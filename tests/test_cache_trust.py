@@ -373,10 +373,16 @@ def test_a_stray_bracket_never_switches_espeak_into_phoneme_mode(tmp_path, stray
 
     voice = load_voice("default", ROOT / "voices")
     chunks = [Chunk(text, text, voice.name, n) for n, text in enumerate([PLAIN, stray])]
-    with Synthesizer(workers=1, use_cache=False) as synth:
-        plain, guarded = synth.synthesize(chunks, {voice.name: voice}, tmp_path)
-        expected = len(pcm.read_wav(plain.wav_path))
-        assert abs(len(pcm.read_wav(guarded.wav_path)) - expected) < 0.01 * expected
+    lengths: list[list[int]] = [[], []]
+    # Twice each, the longest kept: on a loaded machine espeak-ng now and then ends a render
+    # early (a shorter WAV, never a longer one), which must not decide this test.
+    for attempt in range(2):
+        with Synthesizer(workers=1, use_cache=False) as synth:
+            rendered = synth.synthesize(chunks, {voice.name: voice}, tmp_path / str(attempt))
+            for n, item in enumerate(rendered):
+                lengths[n].append(len(pcm.read_wav(item.wav_path)))
+    expected, guarded = max(lengths[0]), max(lengths[1])
+    assert abs(guarded - expected) < 0.01 * expected, lengths
 
 
 def test_article_markup_never_reaches_the_engine_but_the_lexicon_phonemes_do() -> None:
