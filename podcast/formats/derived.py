@@ -16,11 +16,11 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import BinaryIO, Protocol, runtime_checkable
 
 from podcast import toolchain
 from podcast.audio import ffmpeg
-from podcast.formats.protocol import FormatError, OutputFormat, ReadTags, Tags
+from podcast.formats.protocol import EncodedStream, FormatError, OutputFormat, ReadTags, Tags
 from podcast.models import ChapterMark
 
 # ffmetadata escapes these with a backslash (ffmpeg's doc/metadata.texi)
@@ -110,3 +110,18 @@ def replacing(out: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             partial.unlink()
+
+
+class MadeFromAnother:
+    """What every derived format shares: it is made whole from a finished file, never joined
+    from parts (``scan`` and ``join`` refuse)."""
+
+    name: str
+
+    def scan(self, data: bytes, base: int = 0) -> EncodedStream:
+        raise not_joinable(self.name)
+
+    def join(
+        self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int
+    ) -> None:
+        raise not_joinable(self.name)

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 from podcast.audio import ffmpeg, pcm
 from podcast.errors import OutputError
 from podcast.formats import derived
-from podcast.formats.protocol import EncodedStream, OutputFormat, ReadTags, Tags
+from podcast.formats.protocol import OutputFormat, ReadTags, Tags
 from podcast.models import ChapterMark
 from podcast.version import __version__
 
@@ -34,7 +34,7 @@ MAX_CHAPTERS = 1000
 _HINT = "check the disk space and that the episode folder is writable"
 
 
-class M4bFormat:
+class M4bFormat(derived.MadeFromAnother):
     """An audiobook file: AAC with chapters and cover."""
 
     name = "m4b"
@@ -53,14 +53,6 @@ class M4bFormat:
 
     def decoder_args(self) -> list[str]:
         return ["-f", "mov"]
-
-    def scan(self, data: bytes, base: int = 0) -> EncodedStream:
-        raise derived.not_joinable(self.name)
-
-    def join(
-        self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int
-    ) -> None:
-        raise derived.not_joinable(self.name)
 
     def derive(self, source: Path, source_format: OutputFormat, out: Path) -> Path:
         """Encode ``source``'s decoded audio as AAC, with its tags, chapters and cover."""

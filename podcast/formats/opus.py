@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from podcast.audio import ffmpeg
 from podcast.errors import OutputError
 from podcast.formats import derived
-from podcast.formats.protocol import EncodedStream, OutputFormat, ReadTags, Tags
+from podcast.formats.protocol import OutputFormat, ReadTags, Tags
 from podcast.models import ChapterMark
 from podcast.timecode import clock
 from podcast.version import __version__
@@ -39,7 +38,7 @@ _FIELDS = {"title": "TITLE", "artist": "ARTIST", "album": "ALBUM", "date": "DATE
 _HINT = "check the disk space and that the episode folder is writable"
 
 
-class OpusFormat:
+class OpusFormat(derived.MadeFromAnother):
     """Opus in an Ogg file (``.opus``)."""
 
     name = "opus"
@@ -58,14 +57,6 @@ class OpusFormat:
 
     def decoder_args(self) -> list[str]:
         return ["-f", "ogg"]
-
-    def scan(self, data: bytes, base: int = 0) -> EncodedStream:
-        raise derived.not_joinable(self.name)
-
-    def join(
-        self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int
-    ) -> None:
-        raise derived.not_joinable(self.name)
 
     def derive(self, source: Path, source_format: OutputFormat, out: Path) -> Path:
         """Encode ``source``'s decoded audio as Opus, then write its tags and chapters."""
