@@ -5,7 +5,11 @@ and exits with ``exit_code``. Anything that is not a PodcastError is a bug and k
 """
 
 import difflib
+import errno
 from collections.abc import Iterable
+
+# Writing failures that mean "the disk is full" rather than "this place is off limits".
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class PodcastError(Exception):

@@ -9,7 +9,6 @@ was. The output folder itself is locked while episodes are swapped, recovered or
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import sys
@@ -17,32 +16,14 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from podcast.errors import InputError, OutputError
+from podcast.errors import DISK_FULL, InputError, OutputError
+from podcast.locking import locked
 from podcast.models import OutputFile
 from podcast.text.segment import is_safe_slug
 
 PARTIAL_SUFFIX = ".partial"
 PREVIOUS_SUFFIX = ".previous"
 SCRATCH = ("chunks", "parts", "produced", "reencoded")  # removed before the swap
-# Writing failures that mean "the disk is full" rather than "this place is off limits".
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-@contextlib.contextmanager
-def locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` (no lock file: the folder itself is locked), so two
-    builds never swap, recover or sweep the same episode at the same moment."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: best effort without a lock
-        yield
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
 
 
 def _pid_alive(pid: int) -> bool:

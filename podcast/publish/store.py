@@ -30,13 +30,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from podcast import formats
-from podcast.errors import InputError, OutputError
+from podcast.errors import DISK_FULL, InputError, OutputError
 from podcast.locking import locked
 
 PARTIAL_SUFFIX = ".partial"
 STATE_FILE = ".publish-state.json"
 SIDE_FILE_LIMIT = 64 << 20  # a transcript or show notes larger than this is not an episode's
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,199}")
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK  # never a link, never wait on a FIFO
 
