@@ -177,3 +177,20 @@ def test_any_words_any_timing(chunks: list[tuple[list[str], int]]) -> None:
         at += duration + 300
     placements = _placements(pieces)
     _check(placements, transcript.captions(placements))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=25),
+    st.sampled_from([0, 5, 9, 14]),
+)
+def test_the_fit_check_agrees_with_wrapping(sizes: list[int], reserve: int) -> None:
+    """The cue cutter asks whether words fit without wrapping them; the answer must be what
+    wrapping them and counting the lines would say."""
+    words = [transcript._Word("x" * size, 0, 0, 0.0) for size in sizes]
+    lines = transcript.wrap(" ".join(w.text for w in words), reserve)
+    fits = len(lines) <= MAX_LINES and all(
+        len(line) + (reserve if number == 0 else 0) <= MAX_LINE_CHARS
+        for number, line in enumerate(lines)
+    )
+    assert transcript._fits_words(words, 0, len(words), reserve) is fits

@@ -171,11 +171,24 @@ def wrap(text: str, reserve: int = 0) -> list[str]:
     return lines
 
 
-def _fits(lines: Sequence[str], reserve: int) -> bool:
-    return len(lines) <= MAX_LINES and all(
-        len(line) + (reserve if number == 0 else 0) <= MAX_LINE_CHARS
-        for number, line in enumerate(lines)
-    )
+def _fits_words(words: Sequence[_Word], start: int, end: int, reserve: int) -> bool:
+    """Whether ``words[start:end]`` wrap into at most ``MAX_LINES`` lines (the first
+    ``reserve`` shorter), as ``wrap`` would, without building the lines. Filling each line as
+    full as it goes needs the fewest lines, so it fits exactly when ``wrap``'s lines do."""
+    lines, used, width = 1, -1, MAX_LINE_CHARS - reserve
+    for word in words[start:end]:
+        size = len(word.text)
+        if used >= 0 and used + 1 + size <= width:
+            used += 1 + size
+            continue
+        if used >= 0:
+            lines, width = lines + 1, MAX_LINE_CHARS
+            if lines > MAX_LINES:
+                return False
+        if size > width:
+            return False
+        used = size
+    return True
 
 
 def _label_chars(speaker: str) -> int:
@@ -211,7 +224,7 @@ def _cut(words: Sequence[_Word], speaker: str) -> list[Cue]:
             if not single and (
                 chars > capacity
                 or words[end - 1].end_ms - words[start].start_ms > MAX_CUE_MS
-                or not _fits(wrap(_join(words, start, end), reserve), reserve)
+                or not _fits_words(words, start, end, reserve)
             ):
                 break
             short = max(0, capacity - chars) / capacity
