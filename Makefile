@@ -1,7 +1,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: episodes test lint bench clean
+.PHONY: episodes test lint bench clean help-text
 
 $(VENV):
 	python3 -m venv $(VENV)
@@ -14,6 +14,9 @@ test: $(VENV)
 
 lint:
 	$(VENV)/bin/ruff check podcast tests benchmarks && $(VENV)/bin/ruff format --check podcast tests benchmarks && $(VENV)/bin/mypy podcast
+
+help-text:  # the text `podcast --help` prints without importing the CLI (podcast/launch.py)
+	COLUMNS=80 $(PY) -c 'import sys; sys.argv = ["podcast", "--help"]; from podcast.cli import main; main()' > podcast/cli/help.txt
 
 bench:
 	$(PY) -m benchmarks

@@ -36,7 +36,7 @@ LAYERS = [
     {"build", "inspect"},
     {"publish"},
     {"api"},
-    {"cli", "__main__", "__init__"},
+    {"cli", "launch", "__main__", "__init__"},
 ]
 
 

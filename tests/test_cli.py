@@ -87,3 +87,37 @@ def test_doctor_reports_engine_ffmpeg_and_voices() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "espeak-ng: 1." in out and "ffmpeg:" in out and "voice 'default': gmw/en-us" in out
+
+
+def _help_from(module: str, columns: str) -> tuple[str, str]:
+    """What ``podcast --help`` prints through ``module``'s main, and whether Typer was loaded."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.argv = ['podcast', '--help']\n"
+        f"from {module} import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('typer' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, "COLUMNS": columns},
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return done.stdout, done.stderr.strip()
+
+
+def test_the_kept_help_is_what_the_app_prints() -> None:
+    """`podcast --help` is answered from podcast/cli/help.txt without importing Typer; that
+    text must be exactly what the app prints, or a changed option would go unseen."""
+    from podcast import launch
+
+    app_help, _ = _help_from("podcast.cli", "80")
+    kept = Path(launch.HELP_FILE).read_text(encoding="utf-8")
+    assert app_help == kept, "podcast/cli/help.txt is stale: run `make help-text`"
+    fast, typer_loaded = _help_from("podcast.launch", "120")
+    assert fast == kept and typer_loaded == "False"
+    # narrower than 80 columns Typer wraps differently: the app prints its own help
+    narrow, typer_loaded = _help_from("podcast.launch", "60")
+    assert typer_loaded == "True" and narrow == _help_from("podcast.cli", "60")[0] != kept
