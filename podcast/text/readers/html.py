@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
-
-import lxml.html
-from lxml import etree
 
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
 from podcast.text.readers.decode import decode, peek
 from podcast.text.readers.registry import CERTAIN, NOT_MINE
+
+if TYPE_CHECKING:  # lxml is imported when a page is read, not when a source is sniffed
+    from lxml import etree
 
 _SIGNATURE = re.compile(
     r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)",
@@ -398,7 +399,9 @@ def _key(text: str) -> str:
 
 def parse_html(text: str, name: str) -> Article:
     """The main article of an HTML page as an Article (title, author, date, language, url)."""
+    import lxml.html
     import trafilatura
+    from lxml import etree
 
     # trafilatura keeps <noscript> fallbacks ("enable JavaScript", tracking pixels): never spoken
     text = _NOSCRIPT.sub(" ", text)
@@ -459,6 +462,9 @@ def parse_html(text: str, name: str) -> Article:
 
 def _parse(text: str) -> etree._Element | None:
     """The page as an lxml tree (None for a page lxml cannot read; trafilatura then tries)."""
+    import lxml.html
+    from lxml import etree
+
     try:
         return lxml.html.document_fromstring(re.sub(r"^\s*<\?xml[^>]*>", "", text))
     except (etree.ParserError, ValueError):

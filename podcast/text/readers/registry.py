@@ -174,12 +174,17 @@ def read_bytes(data: bytes, name: str, suffix: str | None = None) -> Article:
     return article
 
 
+def is_url(source: str) -> bool:
+    """True for an ``http://`` or ``https://`` address."""
+    return source[:8].lower().startswith(("http://", "https://"))
+
+
 def read_source(source: str) -> Article:
     """Read ``source`` (a path, ``-`` for standard input, or an ``http(s)://`` address) into
     an Article. A fetched page's address (after redirects) becomes ``Article.url``."""
-    from podcast.text.readers.url import fetch, is_url
-
     if is_url(source):
+        from podcast.text.readers.url import fetch  # the network stack only for a web address
+
         page = fetch(source, MAX_INPUT_BYTES)
         article = read_bytes(page.data, source, page.suffix)
         return replace(article, url=page.url)

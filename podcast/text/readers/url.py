@@ -53,11 +53,6 @@ class Fetched:
     suffix: str
 
 
-def is_url(source: str) -> bool:
-    """True for an ``http://`` or ``https://`` address."""
-    return bool(re.match(r"https?://", source, re.IGNORECASE))
-
-
 def timeout_s() -> float:
     """The deadline for one fetch: ``PODCAST_FETCH_TIMEOUT`` seconds, else 20."""
     value = os.environ.get(TIMEOUT_ENV, "")
