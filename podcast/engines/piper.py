@@ -291,11 +291,46 @@ def _phoneme_parts(saying: str) -> list[str]:
 _VOICES: dict[str, Any] = {}
 
 
+# onnxruntime's own threads per worker process. The pool already runs one worker per core, and
+# onnxruntime's default (a thread per core, each spinning while it waits for work) had the
+# workers' threads spin on the cores the other workers and the encoders needed.
+THREADS_ENV = "PODCAST_PIPER_THREADS"
+
+
+def _session_options() -> Any:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    try:
+        threads = max(1, int(os.environ.get(THREADS_ENV, "1")))
+    except ValueError:
+        threads = 1
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
 def _voice(model_path: str) -> Any:
     if model_path not in _VOICES:
-        from piper import PiperVoice
+        import json
 
-        _VOICES[model_path] = PiperVoice.load(model_path, model_path + ".json")
+        import onnxruntime
+        from piper import PiperVoice
+        from piper.config import PiperConfig
+        from piper.voice import ESPEAK_DATA_DIR
+
+        # PiperVoice.load, with the session's threads chosen here
+        with open(model_path + ".json", encoding="utf-8") as fh:
+            config = PiperConfig.from_dict(json.load(fh))
+        session = onnxruntime.InferenceSession(
+            model_path, sess_options=_session_options(), providers=["CPUExecutionProvider"]
+        )
+        _VOICES[model_path] = PiperVoice(
+            config=config, session=session, espeak_data_dir=Path(ESPEAK_DATA_DIR),
+            download_dir=Path.cwd(),
+        )  # fmt: skip
     return _VOICES[model_path]
 
 
