@@ -156,7 +156,7 @@ class PodcastEntryNamespace(BaseEntryExtension):
             license_ = xml_elem(f"{{{PODCAST_NS}}}license", item)
             if self.license.startswith(("http://", "https://")):
                 license_.attrib["url"] = self.license
-                license_.text = self.license.rstrip("/").rsplit("/", 1)[-1] or self.license
+                license_.text = license_name(self.license)
             else:
                 license_.text = self.license
         for alternate in self.alternates:
@@ -175,6 +175,24 @@ class PodcastEntryNamespace(BaseEntryExtension):
                 transcript.attrib["rel"] = rel
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
         return item
+
+
+_CC_LICENSE = re.compile(
+    r"^https?://(?:www\.)?creativecommons\.org/(?:licenses/([a-z-]+)|publicdomain/(zero))/"
+    r"(\d+\.\d+)(?:/([a-z]{2}))?/?", re.IGNORECASE)  # fmt: skip
+
+
+def license_name(url: str) -> str:
+    """The name podcast:license carries for a licence given by its URL: the SPDX identifier of a
+    Creative Commons licence (``CC-BY-4.0``, ``CC0-1.0``), else the URL without its scheme (never
+    a bare version number: parsers read "4.0" as a number and drop the tag)."""
+    match = _CC_LICENSE.match(url)
+    if match:
+        kind, zero, version, port = match.groups()
+        if zero:
+            return f"CC0-{version}"
+        return "-".join(["CC", kind.upper(), version, *([port.upper()] if port else [])])
+    return url.split("://", 1)[-1].rstrip("/")
 
 
 def _npt(ms: int) -> str:
