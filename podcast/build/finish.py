@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podcast import formats
 from podcast.audio import assemble, loudness
-from podcast.build import encode, manifest, shownotes, transcript
+from podcast.build import encode, manifest, pictures, shownotes, transcript
 from podcast.build.workspace import remove_scratch, write_text
 from podcast.cache import remove_stale_temporaries
 from podcast.config.cover import image_info
@@ -92,7 +92,9 @@ def finish(
     timeline = assemble.timeline(script, started.parts, verified.encoded)
     # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
     duration_ms = output_format.duration_ms(mp3)
-    marks = fit_to(timeline.chapters, duration_ms)
+    marks, left_out = pictures.place(fit_to(timeline.chapters, duration_ms), work)
+    for warning in left_out:
+        print(f"warning: {script.slug}: {warning}", file=sys.stderr)
     cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
     captions = transcript.captions(timeline.placements)  # cues cut to caption size
     cover, cover_mime = _cover(show)
@@ -111,6 +113,8 @@ def finish(
         marks,
     )
     remove_scratch(work)
+    art = [OutputFile(Path(m.image).name, Path(m.image).stat().st_size) for m in marks if m.image]
+    marks = tuple(replace(m, image=Path(m.image).name) if m.image else m for m in marks)
     derived = [  # other formats, made from the tagged MP3: the same timeline, tags, chapters
         extra.derive(mp3, output_format, work / f"{script.slug}{extra.suffix}")
         for extra in formats.derivable(settings.extra_formats)
@@ -121,6 +125,7 @@ def finish(
     )  # fmt: skip
     files = [
         *(OutputFile(path.name, path.stat().st_size) for path in [mp3, *derived]),
+        *art,
         write_text(
             work / "chapters.json",
             manifest.chapters_json(script.title, show.title, mp3.name, marks),
@@ -161,5 +166,5 @@ def fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[Chapter
     fitted = list(chapters)
     if fitted:
         last = fitted[-1]
-        fitted[-1] = ChapterMark(last.title, last.start_ms, max(duration_ms, last.start_ms + 1))
+        fitted[-1] = replace(last, end_ms=max(duration_ms, last.start_ms + 1))
     return tuple(fitted)
