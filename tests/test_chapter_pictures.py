@@ -14,6 +14,7 @@ import json
 import struct
 import subprocess
 import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from mutagen.id3 import ID3
 
 from podcast.text.readers.html import parse_html
 from podcast.text.readers.markdown import meta_feed, parse_markdown
-from podcast.text.readers.pictures import local_picture
+from podcast.text.readers.pictures import beside, local_picture
 from podcast.toolchain import find_ffmpeg
 from tests import readback
 
@@ -81,6 +82,26 @@ def test_markdown_and_html_readers_put_each_sections_first_picture_on_its_headin
     )
     blocks = parse_html(page, "p.html").blocks
     assert [(b.text, b.image) for b in blocks if b.image] == [("Alpha", "alpha.png")]
+
+
+def test_pictures_resolve_beside_the_article_file_only(tmp_path: Path) -> None:
+    """Reading a file makes a picture a path in its folder; a link out of the folder, standard
+    input and a web page give none (nothing is fetched)."""
+    from podcast.text.readers.registry import read_source
+
+    (tmp_path / "outside.png").write_bytes(png(2, 2, (0, 0, 0)))
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "escape.png").symlink_to(tmp_path / "outside.png")
+    (folder / "a.md").write_text(
+        "# T\n\n## One\n\n![x](my%20pic.png)\n\nText.\n\n## Two\n\n![y](escape.png)\n\nMore.\n"
+    )
+    article = read_source(str(folder / "a.md"))
+    assert [b.image for b in article.blocks if b.kind == "heading"] == [
+        str(folder / "my pic.png"),
+        "",
+    ]
+    assert beside(article, None).blocks == tuple(replace(b, image="") for b in article.blocks)
 
 
 def test_front_matter_feed_keys_are_checked() -> None:

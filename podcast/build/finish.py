@@ -18,7 +18,6 @@ from podcast.audio import assemble, loudness
 from podcast.build import encode, manifest, pictures, shownotes, transcript
 from podcast.build.workspace import remove_scratch, write_text
 from podcast.cache import remove_stale_temporaries
-from podcast.config.cover import image_info
 from podcast.config.show import Show
 from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
 
@@ -97,7 +96,7 @@ def finish(
         print(f"warning: {script.slug}: {warning}", file=sys.stderr)
     cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
     captions = transcript.captions(timeline.placements)  # cues cut to caption size
-    cover, cover_mime = _cover(show)
+    cover, cover_mime = pictures.cover_art(show.cover)
     source = script.url or script.source
     output_format.write_tags(
         mp3,
@@ -151,14 +150,6 @@ def finish(
         )
     )
     return Finished(mp3.name, duration_ms, marks, tuple(files))
-
-
-def _cover(show: Show) -> tuple[bytes, str]:
-    if show.cover is None:
-        return b"", ""
-    data = show.cover.read_bytes()
-    info = image_info(data)
-    return data, info.mime if info else "image/png"
 
 
 def fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[ChapterMark, ...]:

@@ -1,9 +1,8 @@
-"""Chapter pictures: the picture an article shows in a section becomes its chapter's image.
+"""Pictures in an episode: the show's cover art, and chapter pictures: the picture an article shows in a section becomes its chapter's image.
 
-A reader notes a local picture per section (``Block.image``: a relative path as the article
-wrote it, see ``text/readers/pictures.py``). ``resolve`` turns it into a path beside the
-article, never outside its folder and never fetched from the web (a web page's pictures are
-not chapter images). ``place`` checks each file when the episode is finished (a PNG or JPEG,
+A reader notes a local picture per section (``Block.image``), and reading the source makes it
+a path beside the article file (``text/readers/pictures.py``: never outside its folder, never
+fetched from the web). ``place`` checks each file when the episode is finished (a PNG or JPEG,
 at most ``MAX_PICTURE_BYTES``), copies it into the episode folder as ``chapter-NN.png|jpg``
 and says which pictures it left out and why (a warning; the picture itself is already listed
 among what the article's reading removed).
@@ -14,34 +13,26 @@ from __future__ import annotations
 import dataclasses
 import re
 from pathlib import Path
-from urllib.parse import unquote
 
 from podcast.config.cover import image_info
-from podcast.models import ChapterMark, Script
+from podcast.models import ChapterMark
 
 MAX_PICTURE_BYTES = 2 << 20  # chapter art is shown small; a bigger file is a mistake
 PICTURE_NAME = re.compile(r"chapter-\d{2,3}\.(?:png|jpg)")  # what publish copies, no other
 
 
+def cover_art(cover: Path | None) -> tuple[bytes, str]:
+    """The show's cover (checked when the show was loaded) and its MIME type; none: empty."""
+    if cover is None:
+        return b"", ""
+    data = cover.read_bytes()
+    info = image_info(data)
+    return data, info.mime if info else "image/png"
+
+
 def picture_names() -> tuple[str, ...]:
     """Every name ``place`` can give (publish copies these, and only these, from a build)."""
     return tuple(f"chapter-{i:02d}.{ext}" for i in range(1, 256) for ext in ("png", "jpg"))
-
-
-def resolve(script: Script, source: str) -> Script:
-    """``script`` with each chapter's picture as a path beside ``source`` (an article file);
-    no pictures for standard input or a web address, nor for one that leaves the folder."""
-    if not any(chapter.image for chapter in script.chapters):
-        return script
-    folder = None if source == "-" or "://" in source else Path(source).resolve().parent
-    chapters = []
-    for chapter in script.chapters:
-        image = ""
-        if chapter.image and folder is not None:
-            path = (folder / unquote(chapter.image)).resolve()
-            image = str(path) if path.is_relative_to(folder) else ""
-        chapters.append(dataclasses.replace(chapter, image=image))
-    return dataclasses.replace(script, chapters=tuple(chapters))
 
 
 def place(marks: tuple[ChapterMark, ...], work: Path) -> tuple[tuple[ChapterMark, ...], list[str]]:

@@ -13,7 +13,6 @@ from pathlib import Path
 from podcast import formats
 from podcast.audio import structure
 from podcast.audio.assemble import DEFAULT_BITRATE_KBPS
-from podcast.build import pictures
 from podcast.config.lexicon import LEXICON_FILE, load_lexicon
 from podcast.config.show import Show, load_show
 from podcast.config.voices import DEFAULT_VOICE_NAME, Voice, load_voice
@@ -112,7 +111,6 @@ def plan_episode(
     """Everything the episode of ``source`` will say, in order (the show's intro and outro
     included), and the narrator that speaks its language."""
     script = plan_script(source, plan.narrator, plan.lexicon, language, plan.cast, plan.voices)
-    script = pictures.resolve(script, source)  # chapter pictures: files beside the article
     script = dataclasses.replace(script, source=shown(script.source, plan.project.root))
     speaker = lang.voice_for(plan.narrator, script.language)
     host = lang.voice_for(plan.narrator, plan.show.language)

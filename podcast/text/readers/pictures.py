@@ -1,16 +1,19 @@
 """Pictures an article shows in a section, for the chapter's image (readers note them).
 
 A reader notes a picture only when it names a file beside the article (a relative path to a
-PNG or JPEG); the build resolves it against the article's folder and checks the file
-(``build/pictures.py``). A web address is never fetched for it.
+PNG or JPEG); ``beside`` (when the source is read) makes it a path in the article's folder, and
+the build checks the file (``build/pictures.py``). A web address is never fetched for it: a
+page read from the web or standard input has no chapter pictures.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote
 
-from podcast.models import HEADING, Block
+from podcast.models import HEADING, Article, Block
 
 _PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -35,3 +38,17 @@ def with_pictures(blocks: list[Block], pictures: list[tuple[int, str]]) -> list[
         if at < len(blocks) and not blocks[at].image:
             blocks[at] = replace(blocks[at], image=src)
     return blocks
+
+
+def beside(article: Article, source: str | None) -> Article:
+    """``article`` with each picture as a path in the folder of ``source`` (an article file);
+    none for standard input or a web page (``source`` None), nor for one leaving the folder."""
+    if not any(block.image for block in article.blocks):
+        return article
+    folder = Path(source).resolve().parent if source else None
+    blocks = []
+    for block in article.blocks:
+        path = (folder / unquote(block.image)).resolve() if folder and block.image else None
+        image = str(path) if path and folder and path.is_relative_to(folder) else ""
+        blocks.append(replace(block, image=image))
+    return replace(article, blocks=tuple(blocks))
