@@ -11,14 +11,12 @@ among what the article's reading removed).
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 from podcast.config.cover import image_info
 from podcast.models import ChapterMark
 
 MAX_PICTURE_BYTES = 2 << 20  # chapter art is shown small; a bigger file is a mistake
-PICTURE_NAME = re.compile(r"chapter-\d{2,3}\.(?:png|jpg)")  # what publish copies, no other
 
 
 def cover_art(cover: Path | None) -> tuple[bytes, str]:
