@@ -31,6 +31,7 @@ class Block:
     text: str
     level: int = 0
     url: str = ""  # a heading's link, if it has one (becomes the chapter's URL)
+    image: str = ""  # a picture the article shows here (a local file's name, as written)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class Article:
     language: str = "en"
     url: str = ""
     removed: tuple[Removal, ...] = ()
+    # what the article says about its place in a feed (front matter): episode, season,
+    # episode_type, license; (key, value) pairs, checked by the reader
+    feed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,13 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Chapter:
-    """``url``: a link the article gives for this chapter (ID3 WXXX, chapters.json, notes)."""
+    """``url``: a link the article gives for this chapter (ID3 WXXX, chapters.json, notes);
+    ``image``: the picture the article shows in this section (a block's ``image``)."""
 
     title: str
     chunks: tuple[Chunk, ...]
     url: str = ""
+    image: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Script:
     date: str = ""
     language: str = "en"
     url: str = ""
+    feed: tuple[tuple[str, str], ...] = ()  # Article.feed
 
     def chunks(self) -> list[Chunk]:
         return [chunk for chapter in self.chapters for chunk in chapter.chunks]
@@ -123,10 +130,14 @@ class Placement:
 
 @dataclass(frozen=True)
 class ChapterMark:
+    """``image``: the chapter's picture (a checked PNG/JPEG file; ID3 APIC in its CHAP frame,
+    ``img`` in chapters.json), "" for none."""
+
     title: str
     start_ms: int
     end_ms: int
     url: str = ""
+    image: str = ""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from podcast.formats import Tags
 from podcast.formats.mp3.id3 import read_tags, write_tags
 from podcast.models import ChapterMark, Script
 from podcast.publish.serve import serving
-from podcast.publish.site import PSC_NS, is_loopback, podcast_guid, publish_site
+from podcast.publish.site import PSC_NS, is_loopback, license_name, podcast_guid, publish_site
 from tests.test_publish_trust import make_episode
 
 NS = {
@@ -135,6 +135,13 @@ def test_items_have_type_numbers_seasons_person_license_and_html_notes(published
     assert person is not None and person.text == "Jane Writer" and person.get("role") == "author"
     licence = later.find("podcast:license", NS)
     assert licence is not None and licence.get("url", "").startswith("https://creativecommons")
+    assert licence.text == "CC-BY-4.0"  # its SPDX name (a bare "4.0" is read as a number)
+    assert license_name("https://creativecommons.org/publicdomain/zero/1.0/") == "CC0-1.0"
+    assert (
+        license_name("https://creativecommons.org/licenses/by-nc-sa/3.0/de/")
+        == "CC-BY-NC-SA-3.0-DE"
+    )
+    assert license_name("https://example.org/terms/") == "example.org/terms"
 
 
 def test_one_run_gives_distinct_pub_dates_in_a_stable_order_kept_on_republish(

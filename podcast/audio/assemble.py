@@ -411,7 +411,7 @@ def timeline(script: Script, parts: Sequence[Part], encoded: Sequence[EncodedPar
         else:
             starts_ms.append((placements[first - 1].end_ms + placements[first].start_ms) // 2)
     marks = tuple(
-        ChapterMark(chapter.title, a, b, chapter.url)
+        ChapterMark(chapter.title, a, b, chapter.url, chapter.image)
         for chapter, a, b in zip(
             script.chapters, starts_ms, [*starts_ms[1:], duration_ms], strict=True
         )

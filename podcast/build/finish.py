@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from podcast import formats
 from podcast.audio import assemble, loudness
-from podcast.build import encode, manifest, shownotes, transcript
+from podcast.build import encode, manifest, pictures, shownotes, transcript
 from podcast.build.workspace import remove_scratch, write_text
 from podcast.cache import remove_stale_temporaries
-from podcast.config.cover import image_info
 from podcast.config.show import Show
 from podcast.models import ChapterMark, OutputFile, Script, SpokenChunk
 
@@ -92,10 +91,12 @@ def finish(
     timeline = assemble.timeline(script, started.parts, verified.encoded)
     # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
     duration_ms = output_format.duration_ms(mp3)
-    marks = fit_to(timeline.chapters, duration_ms)
+    marks, left_out = pictures.place(fit_to(timeline.chapters, duration_ms), work)
+    for warning in left_out:
+        print(f"warning: {script.slug}: {warning}", file=sys.stderr)
     cues = tuple(cue for cue in timeline.cues if cue.text.strip())  # jingles have no words
     captions = transcript.captions(timeline.placements)  # cues cut to caption size
-    cover, cover_mime = _cover(show)
+    cover, cover_mime = pictures.cover_art(show.cover)
     source = script.url or script.source
     output_format.write_tags(
         mp3,
@@ -111,6 +112,8 @@ def finish(
         marks,
     )
     remove_scratch(work)
+    art = [OutputFile(Path(m.image).name, Path(m.image).stat().st_size) for m in marks if m.image]
+    marks = tuple(replace(m, image=Path(m.image).name) if m.image else m for m in marks)
     derived = [  # other formats, made from the tagged MP3: the same timeline, tags, chapters
         extra.derive(mp3, output_format, work / f"{script.slug}{extra.suffix}")
         for extra in formats.derivable(settings.extra_formats)
@@ -121,6 +124,7 @@ def finish(
     )  # fmt: skip
     files = [
         *(OutputFile(path.name, path.stat().st_size) for path in [mp3, *derived]),
+        *art,
         write_text(
             work / "chapters.json",
             manifest.chapters_json(script.title, show.title, mp3.name, marks),
@@ -148,18 +152,10 @@ def finish(
     return Finished(mp3.name, duration_ms, marks, tuple(files))
 
 
-def _cover(show: Show) -> tuple[bytes, str]:
-    if show.cover is None:
-        return b"", ""
-    data = show.cover.read_bytes()
-    info = image_info(data)
-    return data, info.mime if info else "image/png"
-
-
 def fit_to(chapters: tuple[ChapterMark, ...], duration_ms: int) -> tuple[ChapterMark, ...]:
     """Chapters contiguous from 0 to the MP3's real duration (encoding shifts it by a few ms)."""
     fitted = list(chapters)
     if fitted:
         last = fitted[-1]
-        fitted[-1] = ChapterMark(last.title, last.start_ms, max(duration_ms, last.start_ms + 1))
+        fitted[-1] = replace(last, end_ms=max(duration_ms, last.start_ms + 1))
     return tuple(fitted)

@@ -34,6 +34,8 @@ def chapters_json(title: str, podcast_name: str, audio_name: str,
         }
         if mark.url:
             entry["url"] = mark.url
+        if mark.image:  # a file beside chapters.json (publish makes it an absolute URL)
+            entry["img"] = mark.image
         entries.append(entry)
     document = {
         "version": JSON_CHAPTERS_VERSION,
@@ -71,6 +73,13 @@ def episode_date(text: str) -> str | None:
     return f"{day}T{first.hour:02d}:{first.minute:02d}"
 
 
+def _chapter(mark: ChapterMark) -> dict[str, Any]:
+    entry: dict[str, Any] = {"title": mark.title, "start_ms": mark.start_ms, "end_ms": mark.end_ms}
+    if mark.image:
+        entry["img"] = mark.image  # the picture's file in the episode folder
+    return entry
+
+
 def episode_json(
     script: Script,
     voice: str,
@@ -92,11 +101,11 @@ def episode_json(
         "language": script.language,
         "voice": voice,
         "duration_ms": duration_ms,
-        "chapters": [
-            {"title": m.title, "start_ms": m.start_ms, "end_ms": m.end_ms} for m in chapters
-        ],
+        "chapters": [_chapter(m) for m in chapters],
         "files": [{"name": f.name, "size_bytes": f.size_bytes} for f in files],
         "removed": [{"text": r.text, "reason": r.reason} for r in script.removed],
+        # the article's episode, season, episode_type, license (numbers as numbers)
+        **{key: int(value) if value.isdigit() else value for key, value in script.feed},
         "generator": f"podcast {__version__}",
     }
     document.update(extra or {})

@@ -41,6 +41,7 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from podcast import formats
+from podcast.build import pictures
 from podcast.build.shownotes import clock
 from podcast.config.show import Show
 from podcast.errors import InputError, OutputError
@@ -62,6 +63,7 @@ FEED_FILE = "feed.xml"
 PLAYER_JS = "player.js"
 FAVICON = "favicon.svg"
 DESCRIPTION_CHARS = 155  # what search results show of a meta description
+CHAPTER_PICTURES = pictures.picture_names()  # chapter-01.png ...: copied when the build has them
 EPISODE_FILES = {
     "chapters.json": ("application/json+chapters", None),
     "transcript.vtt": ("text/vtt", "captions"),
@@ -156,7 +158,7 @@ class PodcastEntryNamespace(BaseEntryExtension):
             license_ = xml_elem(f"{{{PODCAST_NS}}}license", item)
             if self.license.startswith(("http://", "https://")):
                 license_.attrib["url"] = self.license
-                license_.text = self.license.rstrip("/").rsplit("/", 1)[-1] or self.license
+                license_.text = license_name(self.license)
             else:
                 license_.text = self.license
         for alternate in self.alternates:
@@ -175,6 +177,24 @@ class PodcastEntryNamespace(BaseEntryExtension):
                 transcript.attrib["rel"] = rel
         xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
         return item
+
+
+_CC_LICENSE = re.compile(
+    r"^https?://(?:www\.)?creativecommons\.org/(?:licenses/([a-z-]+)|publicdomain/(zero))/"
+    r"(\d+\.\d+)(?:/([a-z]{2}))?/?", re.IGNORECASE)  # fmt: skip
+
+
+def license_name(url: str) -> str:
+    """The name podcast:license carries for a licence given by its URL: the SPDX identifier of a
+    Creative Commons licence (``CC-BY-4.0``, ``CC0-1.0``), else the URL without its scheme (never
+    a bare version number: parsers read "4.0" as a number and drop the tag)."""
+    match = _CC_LICENSE.match(url)
+    if match:
+        kind, zero, version, port = match.groups()
+        if zero:
+            return f"CC0-{version}"
+        return "-".join(["CC", kind.upper(), version, *([port.upper()] if port else [])])
+    return url.split("://", 1)[-1].rstrip("/")
 
 
 def _npt(ms: int) -> str:
@@ -210,6 +230,7 @@ class Published:
     date: str | None = None  # the article's date (ISO), when known
     episode: int | None = None  # itunes:episode from the article, when it gives one
     season: int | None = None  # itunes:season from the article, when it gives one
+    episode_type: str = "full"  # itunes:episodeType: full, trailer or bonus (the article's)
     alternates: tuple[tuple[str, int], ...] = ()  # other formats' files: name, size
     number: int | None = None  # the episode's place in the show (from the publish state)
 
@@ -336,7 +357,9 @@ def _publish_locked(episodes_dir: Path, site: Path, show: Show, base: str,
                 "pub_date": email.utils.format_datetime(moment),
             }
             try:
-                episodes[slug] = _publish_episode(available[slug], site, slug, record, created)
+                episodes[slug] = _publish_episode(
+                    available[slug], site, slug, record, created, base
+                )
             except store.Refused as exc:
                 before = "not updated (the site keeps its published version)"
                 was_published = slug in state["episodes"]
@@ -462,11 +485,11 @@ def _opml(show: Show, base: str) -> bytes:
 
 
 def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, Any],
-                     created: list[Path]) -> Published:  # fmt: skip
+                     created: list[Path], base: str) -> Published:  # fmt: skip
     """Copy one episode into ``site/<slug>`` from a consistent snapshot of its build folder;
     ``Refused`` (and nothing in the site changed) when the build cannot be published."""
     target = store.episode_folder(site, slug)
-    snap = store.snapshot(folder, (*EPISODE_FILES, "shownotes.html"))
+    snap = store.snapshot(folder, (*EPISODE_FILES, "shownotes.html", *CHAPTER_PICTURES))
     with snap:
         published = _read_published(snap, slug, record)
         if not target.exists():
@@ -483,11 +506,10 @@ def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, Any]
                 extra_tmp = store.copy_open(handle, size, folder / name, target / name)
                 if extra_tmp is not None:
                     temps.append((extra_tmp, target / name))
-            for name in EPISODE_FILES:
-                if name in snap.files and not _holds(target / name, snap.files[name]):
-                    temps.append(
-                        (store.write_temporary(target / name, snap.files[name]), target / name)
-                    )
+            files = _with_picture_urls(snap.files, _episode_url(base, slug))
+            for name in (*EPISODE_FILES, *CHAPTER_PICTURES):
+                if name in files and not _holds(target / name, files[name]):
+                    temps.append((store.write_temporary(target / name, files[name]), target / name))
             page = {
                 k: v
                 for k, v in published.__dict__.items()
@@ -506,12 +528,36 @@ def _publish_episode(folder: Path, site: Path, slug: str, record: dict[str, Any]
             raise
         for tmp, final in temps:  # every file is whole before the first one goes live
             os.replace(tmp, final)
+        for name in CHAPTER_PICTURES:  # pictures the build no longer has
+            if name not in snap.files and store.is_plain_file(target / name):
+                (target / name).unlink()
         kept = {published.audio_name, *(name for name, _ in published.alternates)}
         for output_format in map(formats.get, formats.names()):  # a format no longer built
             old = target / f"{slug}{output_format.suffix}"
             if old.name not in kept and store.is_plain_file(old):
                 old.unlink()
     return published
+
+
+def _with_picture_urls(files: dict[str, bytes], folder_url: str) -> dict[str, bytes]:
+    """``files`` with chapters.json's ``img`` entries as absolute URLs of the chapter pictures
+    published beside it (apps fetch them from the feed's host); an ``img`` naming a picture
+    the build does not have is left out, never a link to a missing file."""
+    if "chapters.json" not in files:
+        return files
+    try:
+        document = json.loads(files["chapters.json"])
+        pictured = [c for c in document["chapters"] if "img" in c]
+        for chapter in pictured:
+            img = chapter.pop("img")
+            if isinstance(img, str) and img in files and img in CHAPTER_PICTURES:
+                chapter["img"] = folder_url + quote(img)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return files  # copied as built (it is only the chapters' list)
+    if not pictured:
+        return files
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return {**files, "chapters.json": text.encode("utf-8")}
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -554,6 +600,7 @@ def _read_published(snap: store.Snapshot, slug: str, record: dict[str, Any]) -> 
             date=_iso(manifest.get("date")),
             episode=_positive(manifest.get("episode")),
             season=_positive(manifest.get("season")),
+            episode_type=_episode_type(manifest.get("episode_type")),
             alternates=tuple(
                 (f"{slug}{Path(name).suffix}", size) for name, (_, size) in snap.extras.items()
             ),
@@ -574,6 +621,13 @@ _LOCAL_SOURCE = re.compile(r"<p>Source: (?!<a )[^<]*</p>\n?")
 def _public_notes(notes: str) -> str:
     """Show notes without a local file's name (older builds wrote "Source: seeds/x.txt")."""
     return _LOCAL_SOURCE.sub("", notes)
+
+
+EPISODE_TYPES = ("full", "trailer", "bonus")  # Apple's itunes:episodeType values
+
+
+def _episode_type(value: Any) -> str:
+    return value if value in EPISODE_TYPES else "full"
 
 
 def _iso(value: Any) -> str | None:
@@ -731,7 +785,7 @@ def _feed(show: Show, episodes: list[Published], base: str, cover_name: str,
         )
         fe.podcast.itunes_duration(round(episode.duration_ms / 1000))
         fe.podcast.itunes_title(episode.title)
-        fe.podcast.itunes_episode_type("full")
+        fe.podcast.itunes_episode_type(episode.episode_type)
         number = episode.episode or (episode.number if show.episode_numbers else None)
         if number:
             fe.podcast.itunes_episode(number)

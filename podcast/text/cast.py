@@ -327,5 +327,5 @@ def apply_cast(script: Script, cast: Cast, speakers: Mapping[str, Speaker]) -> S
                             speaker=label,
                         )
                     )
-        chapters.append(Chapter(chapter.title, tuple(out)))
+        chapters.append(replace(chapter, chunks=tuple(out)))
     return replace(script, chapters=tuple(chapters))

@@ -318,10 +318,11 @@ def build_script(
             chunks.extend(new)
         _with_pause(chunks, PAUSE_CHAPTER)
         url = blocks[0].url if blocks and blocks[0].kind == HEADING else ""
-        chapters.append(Chapter(title, tuple(chunks), url))
+        image = next((b.image for b in blocks if b.image), "")  # the section's first picture
+        chapters.append(Chapter(title, tuple(chunks), url, image))
     last_chunks = list(chapters[-1].chunks)
     _with_pause(last_chunks, PAUSE_END)
-    chapters[-1] = Chapter(chapters[-1].title, tuple(last_chunks), chapters[-1].url)
+    chapters[-1] = dataclasses.replace(chapters[-1], chunks=tuple(last_chunks))
     return Script(
         title=article.title,
         slug=slug or slugify(article.title),
@@ -332,6 +333,7 @@ def build_script(
         date=article.date,
         language=article.language or "en",
         url=article.url,
+        feed=article.feed,
     )
 
 

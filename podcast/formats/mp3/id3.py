@@ -6,7 +6,7 @@ mutagen lives only here. Traps handled (what players expect of ID3 chapters: doc
 - mutagen writes frames sorted by size, so CHAP frames are re-emitted in time order;
 - at most 255 chapters (the CTOC entry count is one byte);
 - chapter URLs go in a WXXX sub-frame after TIT2, percent-encoded to ASCII (the URL field is
-  always ISO-8859-1);
+  always ISO-8859-1); a chapter's picture in an APIC sub-frame after them (ID3 chapters spec);
 - the date is v2.3's own TYER (year), TDAT (DDMM) and TIME (HHMM) frames: TDRC is v2.4-only and
   mutagen saves it unchanged into a v2.3 tag, where v2.3 readers (eyeD3) find no date.
 """
@@ -125,10 +125,19 @@ def write_tags(path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> Non
                 sub_frames=[
                     TIT2(encoding=3, text=[mark.title]),
                     *([WXXX(encoding=3, desc="", url=ascii_url(mark.url))] if mark.url else []),
+                    *([_chapter_picture(Path(mark.image))] if mark.image else []),
                 ],
             )
         )
     id3.save(str(path), v2_version=3)
+
+
+def _chapter_picture(path: Path) -> APIC:
+    """The chapter's picture (a checked PNG or JPEG file) as an APIC sub-frame of its CHAP."""
+    mime = "image/png" if path.suffix.lower() == ".png" else "image/jpeg"
+    return APIC(
+        encoding=3, mime=mime, type=PictureType.OTHER, desc="Chapter", data=path.read_bytes()
+    )
 
 
 def _text(id3: ID3, key: str) -> str:

@@ -28,6 +28,7 @@ from xml.etree import ElementTree
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
 from podcast.text.readers.decode import decode, peek
+from podcast.text.readers.pictures import local_picture, with_pictures
 from podcast.text.readers.registry import CERTAIN, NOT_MINE
 
 if TYPE_CHECKING:  # lxml is imported when a page is read, not when a source is sniffed
@@ -407,8 +408,10 @@ def parse_html(text: str, name: str) -> Article:
     text = _NOSCRIPT.sub(" ", text)
     removed: list[Removal] = []
     page = _parse(text)
+    pictures: list[tuple[str, str]] = []
     if page is not None:
         title = _page_title(page)
+        pictures = _pictures(page)  # before figures go with the furniture
         _furniture(page, removed)
         etree.strip_elements(page, "script", "style", "template", with_tail=False)
         cleaned = lxml.html.tostring(page, encoding="unicode")
@@ -447,6 +450,10 @@ def parse_html(text: str, name: str) -> Article:
     if page is not None:
         blocks = _restore_headings(page, blocks)
         removed += _left_out(page, " ".join(b.text for b in blocks), title)
+        keys = [_key(b.text) for b in blocks if b.kind == HEADING]
+        blocks = with_pictures(
+            blocks, [(keys.index(k) + 1 if k in keys else 0, src) for k, src in pictures]
+        )
     lang = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z]{2,3})", text, re.IGNORECASE)
     return Article(
         title=title,
@@ -458,6 +465,18 @@ def parse_html(text: str, name: str) -> Article:
         url=root.get("url") or "",
         removed=tuple(removed),
     )
+
+
+def _pictures(page: etree._Element) -> list[tuple[str, str]]:
+    """Each local picture on the page (``<img src>`` a file beside it) with the key of the
+    heading above it ("" before any section heading)."""
+    found = []
+    for image in page.iter("img"):
+        src = (image.get("src") or "").strip()
+        if local_picture(src):
+            above = image.xpath("preceding::*[self::h2 or self::h3 or self::h4][1]")
+            found.append((_key(_visible(above[0])) if above else "", src))
+    return found
 
 
 def _parse(text: str) -> etree._Element | None:

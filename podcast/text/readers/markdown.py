@@ -28,13 +28,16 @@ import html
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from podcast.controls import strip_controls
 from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
 from podcast.text.readers.decode import STDIN_NAME, decode, peek
+from podcast.text.readers.pictures import local_picture, with_pictures
 from podcast.text.readers.registry import LIKELY, NOT_MINE
 
 if TYPE_CHECKING:
@@ -135,6 +138,37 @@ def _meta_url(meta: dict[str, Any]) -> str:
     return ""
 
 
+_FEED_KEYS = {  # Article.feed key: the front matter names for it (Hugo, Jekyll, podcast themes)
+    "episode": ("episode", "episode_number", "itunes_episode"),
+    "season": ("season", "season_number", "itunes_season"),
+    "episode_type": ("episode_type", "episodetype", "itunes_episode_type"),
+    "license": ("license", "licence", "license_url"),
+}
+EPISODE_TYPES = ("full", "trailer", "bonus")
+
+
+def meta_feed(meta: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """What the front matter says about the episode's place in a feed: ``episode`` and
+    ``season`` (whole numbers from 1), ``episode_type`` (full, trailer or bonus) and
+    ``license`` (a URL or a name); a value of another shape is not used."""
+    found = []
+    for key, names in _FEED_KEYS.items():
+        value = next((meta[n] for n in names if meta.get(n) not in (None, "")), None)
+        if isinstance(value, bool) or value is None:
+            continue
+        text = strip_controls(re.sub(r"\s+", " ", str(value))).strip()
+        if key in ("episode", "season"):
+            ok = text.isdigit() and 0 < int(text) < 100_000
+            text = str(int(text)) if ok else ""
+        elif key == "episode_type":
+            text = text.lower() if text.lower() in EPISODE_TYPES else ""
+        elif not isinstance(value, str) or len(text) > 300:
+            text = ""
+        if text:
+            found.append((key, text))
+    return tuple(found)
+
+
 # --- titles from file names ---------------------------------------------------------------
 
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_ ]+")
@@ -187,12 +221,14 @@ def parse_markdown(text: str, name: str) -> Article:
     for label, ref in (env.get("references") or {}).items():
         removed.append(Removal(f"[{label.lower()}]: {ref.get('href', '')}", "link definition"))
     title = _inline_text(_meta_text(meta, "title"), removed) or reader.title
-    blocks = reader.blocks
+    blocks = with_pictures(reader.blocks, reader.pictures)
     opening = blocks[0].text if blocks and blocks[0].kind == HEADING else ""
     if opening and (opening == title or not title):
         # the front matter's title repeated as the first heading, or a document that opens
         # with a heading of any level ("ripgrep (rg)" underlined with dashes)
-        title, blocks = opening, blocks[1:]
+        picture, (title, blocks) = blocks[0].image, (opening, blocks[1:])
+        if blocks and not blocks[0].image:  # the title's section's picture: the first block's
+            blocks[0] = replace(blocks[0], image=picture)
     return Article(
         title=title or title_from_file_name(name),
         blocks=tuple(blocks),
@@ -202,6 +238,7 @@ def parse_markdown(text: str, name: str) -> Article:
         language=_meta_text(meta, "lang", "language", "languagecode").lower(),
         url=_meta_url(meta),
         removed=tuple(removed),
+        feed=meta_feed(meta),
     )
 
 
@@ -352,6 +389,7 @@ class _Reader:
         self.read_notes: set[int] = set()
         self.blocks: list[Block] = []
         self.title = ""
+        self.pictures: list[tuple[int, str]] = []  # (headings read before it, local file)
 
     # blocks
 
@@ -472,10 +510,19 @@ class _Reader:
         for part in re.split(r"<(?:/p|/h\d|/li|/div|/dd|/dt|/summary|br\s*/?)\s*>", content):
             self.paragraph(self.html_text(part))
 
+    def picture(self, src: str) -> None:
+        """A picture for the section being read, when it is a local file (a relative path: a
+        web address, a data: URI or an absolute path is never a chapter's picture)."""
+        if local_picture(src):
+            self.pictures.append((sum(b.kind == HEADING for b in self.blocks), src))
+
     def html_text(self, part: str) -> str:
         for tag in re.findall(r"<img\b[^>]*>", part, re.IGNORECASE):
             alt = re.search(r"\balt\s*=\s*[\"']([^\"']*)", tag)
             self.removed.append(Removal(alt.group(1) if alt and alt.group(1) else tag, "image"))
+            src = re.search(r"\bsrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", tag)
+            if src:
+                self.picture(html.unescape(next(g for g in src.groups() if g is not None)))
         text = html.unescape(re.sub(r"<[^>]*>", " ", part))
         return self.words(text)
 
@@ -514,6 +561,8 @@ class _Reader:
             elif kind == "image":
                 alt = child.content or str(child.attrs.get("src", ""))
                 self.removed.append(Removal(alt, "badge" if link is not None else "image"))
+                if link is None:
+                    self.picture(str(child.attrs.get("src", "")))
             elif kind == "html_inline" and re.fullmatch(r"<code\b[^>]*>", child.content, re.I):
                 code_start = len(out)
             elif kind == "html_inline" and re.fullmatch(r"</code\s*>", child.content, re.I):

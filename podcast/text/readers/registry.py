@@ -182,14 +182,16 @@ def is_url(source: str) -> bool:
 def read_source(source: str) -> Article:
     """Read ``source`` (a path, ``-`` for standard input, or an ``http(s)://`` address) into
     an Article. A fetched page's address (after redirects) becomes ``Article.url``."""
+    from podcast.text.readers.pictures import beside
+
     if is_url(source):
         from podcast.text.readers.url import fetch  # the network stack only for a web address
 
         page = fetch(source, MAX_INPUT_BYTES)
         article = read_bytes(page.data, source, page.suffix)
-        return replace(article, url=page.url)
+        return replace(beside(article, None), url=page.url)  # no picture is fetched
     data, name = _load(source)
-    return read_bytes(data, name)
+    return beside(read_bytes(data, name), None if source == STDIN else source)
 
 
 def _load(source: str) -> tuple[bytes, str]:
