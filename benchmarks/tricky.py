@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -69,16 +70,29 @@ class Row:
     split: str
     written: str
     reference: str
+    batch: int = 1
     spoken: str = ""
     error: float = 0.0
 
 
 def load(path: Path = DATA) -> list[Row]:
     """The rows of the set (comment lines start with ``#``)."""
+    lines: list[str] = []
+    batches: list[int] = []
+    batch = 1
     with path.open(encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
+        for line in handle:
+            found = re.match(r"# batch (\d+)", line)
+            if found:
+                batch = int(found.group(1))
+            elif not line.startswith("#"):
+                lines.append(line)
+                batches.append(batch)
     reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-    rows = [Row(r["kind"], r["split"], r["written"], r["reference"]) for r in reader]
+    rows = [
+        Row(r["kind"], r["split"], r["written"], r["reference"], batch)
+        for r, batch in zip(reader, batches[1:], strict=True)
+    ]
     bad = [r.written for r in rows if r.split not in ("dev", "heldout") or not r.reference]
     if bad:
         raise SystemExit(f"{path}: rows without a split or a reference: {bad[:3]}")
@@ -158,8 +172,12 @@ def mean(rows: Sequence[Row]) -> float:
     return statistics.fmean(r.error for r in rows) if rows else 0.0
 
 
-def report(rows: Sequence[Row], worst: int = 15) -> str:
+def report(rows: Sequence[Row], worst: int = 15, show_heldout: bool = False) -> str:
+    """Means of both halves (and of each held-out batch), the worst rows, per-kind means.
+    Held-out rows are shown with their kind and score only, unless ``show_heldout``: whoever
+    tunes the rules should not read them."""
     halves = {split: [r for r in rows if r.split == split] for split in ("dev", "heldout")}
+    batches = sorted({r.batch for r in halves["heldout"]})
     lines = [
         f"Tricky set: {len(rows)} sentences; target mean <= {TARGET}",
         *(
@@ -168,11 +186,20 @@ def report(rows: Sequence[Row], worst: int = 15) -> str:
             f"  {'ok' if mean(half) <= TARGET else 'OVER TARGET'}"
             for split, half in halves.items()
         ),
+        *(
+            f"    heldout batch {b}: n={len(part):3}  mean {mean(part):.4f}"
+            for b in batches
+            if len(batches) > 1
+            for part in [[r for r in halves["heldout"] if r.batch == b]]
+        ),
         f"  all      n={len(rows):3}  mean phoneme error {mean(rows):.4f}",
         "",
         f"Worst {worst}:",
     ]
     for row in sorted(rows, key=lambda r: -r.error)[:worst]:
+        if row.split == "heldout" and not show_heldout:
+            lines.append(f"  {row.error:.3f} [{row.kind}, heldout] (hidden: --show-heldout)")
+            continue
         lines += [
             f"  {row.error:.3f} [{row.kind}, {row.split}] {row.written}",
             f"        podcast:   {row.spoken}",
@@ -198,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--kind", action="append", help="only these kinds")
     parser.add_argument("--worst", type=int, default=15, help="how many worst rows to show")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--show-heldout", action="store_true", help="show held-out rows' readings too"
+    )
     args = parser.parse_args(argv)
     rows = load(args.data)
     if args.kind:
@@ -206,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
     else:
-        print(report(rows, args.worst))
+        print(report(rows, args.worst, args.show_heldout))
     return 0
 
 
