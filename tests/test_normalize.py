@@ -492,3 +492,25 @@ def test_an_acronym_is_a_word_when_it_can_be_said(word: str, said: bool) -> None
     from podcast.text.normalize import sayable
 
     assert sayable(word) is said
+
+
+def test_number_rules_are_skipped_only_where_they_cannot_match(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A sentence without digits skips the rules that need one: the result is the same."""
+    from pathlib import Path
+
+    from podcast.text import normalize as module
+
+    assert module.needs_digit(re.compile(r"\b(\d+)%"))
+    assert not module.needs_digit(re.compile(r"\b([A-Z]{2,5})\b|\d"))
+    assert 0 < len(module.WORD_RULES) < len(module.RULES)
+    corpus = Path(__file__).parent.parent / "benchmarks" / "corpus" / "texts"
+    lines = [
+        line
+        for name in ("30_treasure-island-en.txt", "32_devils-dictionary-en.txt")
+        for line in (corpus / name).read_text(encoding="utf-8-sig").splitlines()[200:700]
+        if line.strip() and not any(ch.isdigit() for ch in line)
+    ]
+    lines += [w for cases in CASES.values() for w, _ in cases if not any(c.isdigit() for c in w)]
+    fast = [normalize(line) for line in lines]
+    monkeypatch.setattr(module, "WORD_RULES", module.RULES)
+    assert fast == [normalize(line) for line in lines]

@@ -1036,7 +1036,55 @@ SYMBOL_RULES: list[Rule] = [
 ]
 
 
+def needs_digit(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can only match text holding a digit (a rule for numbers): such
+    rules are skipped for a sentence without digits. Read from the parsed pattern; when in
+    doubt, False (the rule runs)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        def digit_set(items: list[tuple[object, object]]) -> bool:
+            return bool(items) and all(
+                (op is c.CATEGORY and arg is c.CATEGORY_DIGIT)
+                or (op is c.LITERAL and chr(arg).isdigit())  # type: ignore[arg-type]
+                or (op is c.RANGE and all(chr(x).isdigit() for x in arg))  # type: ignore[attr-defined]
+                for op, arg in items
+            )
+
+        def required(seq: list[tuple[object, object]]) -> bool:
+            return any(item(op, arg) for op, arg in seq)
+
+        def item(op: object, arg: object) -> bool:
+            if op is c.LITERAL:
+                return chr(arg).isdigit()  # type: ignore[arg-type]
+            if op is c.IN:
+                return digit_set(arg)  # type: ignore[arg-type]
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                low, _, sub = arg  # type: ignore[misc]
+                return bool(low >= 1 and required(sub))
+            if op is c.SUBPATTERN:
+                return required(arg[-1])  # type: ignore[index]
+            if op is c.ATOMIC_GROUP:
+                return required(arg)  # type: ignore[arg-type]
+            if op is c.BRANCH:
+                return all(required(alt) for alt in arg[1])  # type: ignore[index]
+            if op is c.ASSERT:
+                return required(arg[1])  # type: ignore[index]
+            return False
+
+        return required(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # noqa: BLE001 - an unknown parser shape only costs speed
+        return False
+
+
 RULES: list[Rule] = _word_rules()
+# The rules a sentence without digits needs (most sentences: the number rules are skipped).
+WORD_RULES: list[Rule] = [rule for rule in RULES if not needs_digit(rule[0])]
+_DIGIT = re.compile(r"\d")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:!?])")
+_COMMAS = re.compile(r",(\s*,)+")
+_SPACES = re.compile(r"\s{2,}")
 # For other languages: addresses are still not spelled out, markup is still not read.
 NEUTRAL_RULES: list[Rule] = [
     (re.compile(r"\bhttps?://(?:www\.)?([\w.-]+)\S*"), lambda m: m.group(1)),
@@ -1107,10 +1155,11 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
             return chr(0xE000 + len(sayings) - 1)
 
         text = apply_lexicon(text, {w: hold(s) for w, s in lexicon.items()})
-    for pattern, fn in RULES if english else NEUTRAL_RULES:
+    rules = (RULES if _DIGIT.search(text) else WORD_RULES) if english else NEUTRAL_RULES
+    for pattern, fn in rules:
         text = pattern.sub(fn, text)
     for index, saying in enumerate(sayings):
         text = text.replace(chr(0xE000 + index), saying)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(\s*,)+", ",", text)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,")
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    text = _COMMAS.sub(",", text)
+    return _SPACES.sub(" ", text).strip(" ,")
