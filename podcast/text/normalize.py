@@ -1061,8 +1061,8 @@ def needs_digit(pattern: re.Pattern[str]) -> bool:
             if op is c.IN:
                 return digit_set(arg)  # type: ignore[arg-type]
             if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-                low, _, sub = arg  # type: ignore[misc]
-                return bool(low >= 1 and required(sub))
+                repeat: tuple[int, int, list[tuple[object, object]]] = arg  # type: ignore[assignment]
+                return repeat[0] >= 1 and required(repeat[2])
             if op is c.SUBPATTERN:
                 return required(arg[-1])  # type: ignore[index]
             if op is c.ATOMIC_GROUP:
@@ -1074,7 +1074,7 @@ def needs_digit(pattern: re.Pattern[str]) -> bool:
             return False
 
         return required(list(_parser.parse(pattern.pattern, pattern.flags)))
-    except Exception:  # noqa: BLE001 - an unknown parser shape only costs speed
+    except Exception:  # an unknown parser shape only costs speed
         return False
 
 
