@@ -10,12 +10,15 @@ by a title page with a byline ("by AUTHOR", "von ...", "par ..."); then:
   and page numbers) is listed as removed, never used as chapters;
 - headings become chapters: ``CHAPTER I.``, ``Chapter 12. The Title``, ``PART TWO--The Sea
   Cook``, ``I. A SCANDAL IN BOHEMIA``, a bare numeral line ("I", "12.") with the title on the
-  next line (the title becomes the chapter's), a lone letter of a dictionary (A, B, C ...), and
-  in a book's front matter a short line in capitals above prose ("AUTHOR'S PREFACE");
+  next line (the title becomes the chapter's), a lone letter of a dictionary (A, B, C ...), a
+  line underlined with dashes or equals signs (a bulletin's "WATCHES AND WARNINGS" over
+  "-----"), and in a book's front matter a short line in capitals above prose ("AUTHOR'S
+  PREFACE");
 - headings in capitals are read in natural case ("THE OLD SEA-DOG" -> "The Old Sea-Dog"), as
   are the capitals that open a chapter ("IT was" -> "It was"); letter-spaced words are joined
   ("P A R T  T W O" -> "PART TWO").
 
+Ellipses glued to words ("AST...1500 UTC", bulletin style) are parted with a space.
 Everywhere ``[Illustration]`` marks are listed as removed and ``_italics_`` lose their
 underscores; an article's section label above the headline and its dateline are listed too.
 """
