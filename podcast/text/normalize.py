@@ -8,6 +8,7 @@ Number words come from num2words rather than hand-made tables.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -21,6 +22,8 @@ MONTHS = {
     "jun": "June", "jul": "July", "aug": "August", "sep": "September", "sept": "September",
     "oct": "October", "nov": "November", "dec": "December",
 }  # fmt: skip
+WEEKDAYS = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+            "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}  # fmt: skip
 MONTH_NAMES = "|".join(
     sorted({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}, key=len, reverse=True)
 )
@@ -53,11 +56,29 @@ STATES = {
 # Acronyms said letter by letter even where espeak would try to pronounce them.
 SPELLED_ACRONYMS = frozenset(
     {"GOP", "FBI", "CEO", "HTTP", "HTTPS", "URL", "USA", "UK", "EU", "TV", "AI", "IP", "UI",
-     "API", "IO", "OS", "PDF", "SEO", "ID", "IRA", "IOU", "AOL", "ESA", "EPA", "USDA", "DOE"}
+     "API", "IO", "OS", "PDF", "SEO", "ID", "IRA", "IOU", "AOL", "ESA", "EPA", "USDA", "DOE",
+     "WHO", "SAT"}
 )  # fmt: skip
 
 CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"),
-              "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "sen", "sen")}  # fmt: skip
+              "€": ("euro", "euros", "cent", "cents"), "¥": ("yen", "yen", "sen", "sen"),
+              "₹": ("rupee", "rupees", "paisa", "paise"), "₩": ("won", "won", "jeon", "jeon"),
+              "₽": ("rouble", "roubles", "kopek", "kopeks"), "₺": ("lira", "lira", "kuruş", "kuruş"),
+              "₪": ("shekel", "shekels", "agora", "agorot"), "₱": ("peso", "pesos", "centavo", "centavos"),
+              "₦": ("naira", "naira", "kobo", "kobo"), "₴": ("hryvnia", "hryvnias", "kopiyka", "kopiyky")}  # fmt: skip
+CURRENCY_SIGNS = "[" + "".join(CURRENCIES) + "]"
+# ISO 4217 codes written beside an amount ("500 USD", "EUR 300").
+CURRENCY_CODES = {"USD": ("U S dollar", "U S dollars"), "EUR": ("euro", "euros"),
+                  "GBP": ("pound", "pounds"), "JPY": ("yen", "yen"), "CHF": ("Swiss franc", "Swiss francs"),
+                  "CAD": ("Canadian dollar", "Canadian dollars"), "AUD": ("Australian dollar", "Australian dollars"),
+                  "NZD": ("New Zealand dollar", "New Zealand dollars"), "CNY": ("yuan", "yuan"),
+                  "RMB": ("yuan", "yuan"), "INR": ("rupee", "rupees"), "RUB": ("rouble", "roubles"),
+                  "SEK": ("Swedish krona", "Swedish kronor"), "NOK": ("Norwegian krone", "Norwegian kroner"),
+                  "DKK": ("Danish krone", "Danish kroner"), "HKD": ("Hong Kong dollar", "Hong Kong dollars"),
+                  "MXN": ("Mexican peso", "Mexican pesos"), "BRL": ("real", "reais"),
+                  "KRW": ("won", "won"), "ZAR": ("rand", "rand")}  # fmt: skip
+# A number as written: digits with thousands separators (never ending on one), a decimal part.
+NUM = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 SCALES = "thousand|million|billion|trillion"
 VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅛": (1, 8)}
 
@@ -90,10 +111,30 @@ def _fraction_words(numerator: int, denominator: int) -> str:
     return f"{num2words(numerator)} {ordinal}s"
 
 
+# Words after "a $5,000" that show the amount is not a noun's modifier ("a $5 to $10 range"
+# still is, but "a $5 or so" is not).
+_NOT_MODIFIED = frozenset(
+    "a an and as at by for from in is of on or per than that the to was were with".split()  # noqa: SIM905
+)
+
+
+def _attributive(match: re.Match[str]) -> bool:
+    """Money used as a modifier: "a $5,000 fine", "a $2 billion fund" (the unit is singular,
+    as said: "a five thousand dollar fine")."""
+    before = match.string[max(0, match.start() - 4) : match.start()]
+    after = re.match(r"\s([a-z]+)\b", match.string[match.end() :])
+    return bool(
+        re.search(r"(?:^|\s)[Aa]n?\s$", before) and after and after.group(1) not in _NOT_MODIFIED
+    )
+
+
 def _money(match: re.Match[str]) -> str:
     amount, scale = match.group("amount"), match.group("scale")
     one, many, sub_one, sub_many = _currency(match)
     clean = amount.replace(",", "")
+    if _attributive(match) and (scale or "." not in clean.rstrip("0").rstrip(".")):
+        words = _number(_trim_zeros(clean)) + (f" {scale.lower()}" if scale else "")
+        return f"{words} {one}"
     if scale:
         return f"{_number(_trim_zeros(clean))} {scale.lower()} {many}"
     whole, _, cents = clean.partition(".")
@@ -187,6 +228,19 @@ UNITS = {
     "bps": ("basis point", "basis points"), "bp": ("basis point", "basis points"),
     "pts": ("point", "points"), "pt": ("point", "points"), "ppts": ("percentage point", "percentage points"),
     "pp": ("percentage point", "percentage points"),
+    "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"),
+    "MWh": ("megawatt hour", "megawatt hours"), "GWh": ("gigawatt hour", "gigawatt hours"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
+    "kbps": ("kilobit per second", "kilobits per second"), "fps": ("frame per second", "frames per second"),
+    "nm": ("nanometer", "nanometers"), "μm": ("micrometer", "micrometers"),
+    "mAh": ("milliampere hour", "milliampere hours"), "PB": ("petabyte", "petabytes"),
+    "GiB": ("gibibyte", "gibibytes"), "MiB": ("mebibyte", "mebibytes"),
+    "mL": ("milliliter", "milliliters"), "yd": ("yard", "yards"), "yds": ("yard", "yards"),
+    "hrs": ("hour", "hours"), "hr": ("hour", "hours"), "mins": ("minute", "minutes"),
+    "min": ("minute", "minutes"), "sec": ("second", "seconds"), "secs": ("second", "seconds"),
+    "FT": ("foot", "feet"), "KT": ("knot", "knots"), "kt": ("knot", "knots"), "kts": ("knot", "knots"),
+    "MPH": ("mile per hour", "miles per hour"), "NM": ("nautical mile", "nautical miles"),
 }  # fmt: skip
 TEMPERATURE = {"F": "Fahrenheit", "C": "Celsius", "K": "kelvin"}
 TIME_ZONES = frozenset("EDT EST CDT CST MDT MST PDT PST UTC GMT BST CET CEST".split())  # noqa: SIM905
@@ -290,7 +344,8 @@ POSTAL = {
     "PA": "Pennsylvania",
 }
 SCALE_ABBREVIATIONS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion",
-                       "bn": "billion", "tn": "trillion"}  # fmt: skip
+                       "m": "million", "mn": "million", "b": "billion", "bn": "billion",
+                       "tn": "trillion"}  # fmt: skip
 
 
 def _party_state(match: re.Match[str]) -> str:
@@ -300,9 +355,29 @@ def _party_state(match: re.Match[str]) -> str:
 
 
 def _money_scaled(match: re.Match[str]) -> str:
-    many = _currency(match)[1]
+    one, many, _, _ = _currency(match)
     amount = _trim_zeros(match.group("amount").replace(",", ""))
-    return f"{_number(amount)} {SCALE_ABBREVIATIONS[match.group('abbr')]} {many}"
+    unit = one if _attributive(match) else many
+    return f"{_number(amount)} {SCALE_ABBREVIATIONS[match.group('abbr')]} {unit}"
+
+
+def _money_code(match: re.Match[str]) -> str:
+    """ "500 USD" is "five hundred U S dollars", "EUR 2.5 million" "two point five million
+    euros"."""
+    one, many = CURRENCY_CODES[match.group("code")]
+    amount = _trim_zeros(match.group("amount").replace(",", ""))
+    words = _number(amount)
+    if match.group("scale"):
+        words += f" {match.group('scale').lower()}"
+    singular = amount == "1" and not match.group("scale")
+    return f"{words} {one if singular or _attributive(match) else many}"
+
+
+def _iso_date(match: re.Match[str]) -> str:
+    """ "2024-03-15" is "March fifteenth, twenty twenty-four"."""
+    month = list(dict.fromkeys(MONTHS.values()))[int(match.group(2)) - 1]
+    day = num2words(int(match.group(3)), to="ordinal")
+    return f"{month} {day}, {_year(match.group(1))}"
 
 
 # Said as words although short or odd-looking.
@@ -352,7 +427,43 @@ def _acronym(match: re.Match[str]) -> str:
     )
     if shouting or _ROMAN_ONLY.match(word) or sayable(word):
         return match.group(0)
+    if is_word(word):
+        return _as_word(match)
     return _spell_acronym(match)
+
+
+# Two-letter words that are never acronyms in running text ("It is NO joke").
+TWO_LETTER_WORDS = frozenset("NO SO DO GO WE HE BE IS MY IF UP TO OF BY".split())  # noqa: SIM905
+
+
+@functools.cache
+def _dictionary() -> frozenset[str]:
+    """English headwords as the dictionary writes them (GCIDE: "Beard", "must", and acronyms
+    in capitals: "GOP", "DNA"), loaded the first time a capital word needs it."""
+    from english_words import get_english_words_set
+
+    return frozenset(get_english_words_set(["gcide"]))
+
+
+def is_word(word: str) -> bool:
+    """Whether a word written in capitals is an English word ("YOUR", "AGE", "BEARD") rather
+    than an acronym ("FBI", "GOP", "DNA": the dictionary writes those in capitals)."""
+    if len(word) <= 2:
+        return word in TWO_LETTER_WORDS
+    if word in SPELLED_ACRONYMS or word in TIME_ZONES or not word.isalpha():
+        return False
+    words = _dictionary()
+    if word not in words and (word.capitalize() in words or word.lower() in words):
+        return True
+    # a plural the dictionary has only in the singular: "LAMBS", "WORMS"
+    return len(word) > 3 and word.endswith("S") and is_word(word[:-1])
+
+
+def _as_word(match: re.Match[str]) -> str:
+    """A word in capitals for emphasis or as a headword, read as the word ("YOUR" is "your")."""
+    word = match.group(1) + (match.group(2) or "")
+    start = match.start() == 0 or re.search(r"[.!?:]\s*$", match.string[: match.start()])
+    return word.capitalize() if start else word.lower()
 
 
 def _spell_acronym(match: re.Match[str]) -> str:
@@ -464,6 +575,61 @@ def _version(text: str) -> str:
         for p in parts
     ]
     return " point ".join(words)
+
+
+# Words before a year-shaped number that make it a year even before a plural noun ("the 2024
+# elections", "in 1999 votes"); after any other word ("holds 1999 paintings") it is a count.
+YEAR_BEFORE = frozenset(
+    """in since by the of from until till during before after through and or to circa between
+    early late mid fiscal its their his her our your my this that these those on at per""".split()  # noqa: SIM905
+)
+_NOT_PLURAL = frozenset("was has does this thus plus less its yes hers ours yours always".split())  # noqa: SIM905
+
+
+def _count_or_year(match: re.Match[str]) -> str:
+    before, number, after = match.group(1), match.group(2), match.group(3)
+    plural = not after.endswith(("ss", "us", "is")) and after not in _NOT_PLURAL
+    if before in YEAR_BEFORE or not plural:
+        return f"{before} {_year(number)}"
+    return f"{before} {num2words(int(number))}"
+
+
+def _named_version(match: re.Match[str]) -> str:
+    """ "Python 3.12" and "macOS 10.15" are versions ("three point twelve"): a two-part number
+    right after a name (a word with a capital, or "version")."""
+    word, major, minor = match.groups()
+    named = any(ch.isupper() for ch in word) and word not in NOT_NAMES
+    if not (named or word.lower() in ("version", "release")) or word.rstrip(".") in MONTH_SET:
+        return match.group(0)
+    return f"{word} {num2words(int(major))} point {num2words(int(minor))}"
+
+
+def _duration(match: re.Match[str]) -> str:
+    parts = []
+    for value, unit in zip(match.groups(), ("hour", "minute", "second"), strict=True):
+        if value:
+            parts.append(f"{_number(value)} {unit}{'' if value == '1' else 's'}")
+    return " ".join(parts) or match.group(0)
+
+
+def _letters(letters: str) -> str:
+    """Capitals said as a word when they can be ("NASA"), else spelled ("P M")."""
+    said = sayable(letters) or (len(letters) > 2 and is_word(letters))
+    return letters if said else _spell(letters)
+
+
+def _code_number(digits: str, read: Callable[[str], str] = _number) -> str:
+    """A number inside a code: digit by digit when it has a leading zero ("012017"), else read
+    (``read`` for three or four digits: a name's number is said in pairs)."""
+    if len(digits) > 1 and digits.startswith("0"):
+        return _digits(digits)
+    whole = digits.split(".")[0]
+    return read(digits) if read is not _number and len(whole) in (3, 4) else _number(digits)
+
+
+def _coordinate(value: str, hemisphere: str) -> str:
+    names = {"N": "north", "S": "south", "E": "east", "W": "west"}
+    return f"{_number(value.lstrip('0') or '0')} {names[hemisphere]}"
 
 
 def _fiscal(match: re.Match[str]) -> str:
@@ -601,6 +767,7 @@ def _word_rules() -> list[Rule]:
     states = "|".join(re.escape(k) for k in sorted(STATES, key=len, reverse=True))
     units = "|".join(re.escape(k) for k in sorted(UNITS, key=len, reverse=True))
     dash = "[-–—]"
+    codes = "|".join(CURRENCY_CODES)
     versions = r"\d+(?:\.(?:\d+|[xX*]))"
     return [
         # A formula never reaches the engine as symbols (before money: "$$" is not dollars).
@@ -644,12 +811,29 @@ def _word_rules() -> list[Rule]:
             ),
         ),
         sub(r"\bFY\s?'?(\d{4}|\d{2})(?:[-–/](\d{4}|\d{2}))?\b", _fiscal),
-        # A few capitals fused to a number ("PM2.5", "MP3", "CO2"): letters spelled.
+        # Coordinates: "31.9N 40.9W", "N32.6306, W115.2414".
+        sub(
+            r"\b(\d{1,2}(?:\.\d+)?)°?\s?([NS]),?\s+(\d{1,3}(?:\.\d+)?)°?\s?([EW])\b",
+            lambda m: (
+                f"{_coordinate(m.group(1), m.group(2))}, {_coordinate(m.group(3), m.group(4))}"
+            ),
+        ),
+        sub(
+            r"\b([NS])(\d{1,2}\.\d+),?\s+([EW])(\d{1,3}\.\d+)\b",
+            lambda m: (
+                f"{_coordinate(m.group(2), m.group(1))}, {_coordinate(m.group(4), m.group(3))}"
+            ),
+        ),
+        # A protocol's or a chip's version: "IPv6", "ARMv7".
+        sub(
+            r"\b([A-Z]{2,})v(\d+(?:\.\d+)?)\b",
+            lambda m: f"{_letters(m.group(1))} v {_version(m.group(2))}",
+        ),
+        # A few capitals fused to a number ("PM2.5", "MP3", "CO2"): letters spelled; a code's
+        # digits with a leading zero one by one ("AL012017").
         sub(
             r"\b([A-Z]{2,4})(\d+(?:\.\d+)?)\b",
-            lambda m: (
-                f"{m.group(1) if sayable(m.group(1)) else _spell(m.group(1))} {_number(m.group(2))}"
-            ),
+            lambda m: f"{_letters(m.group(1))} {_code_number(m.group(2))}",
         ),
         # One capital and a model number: "A380", "F-150", "B-52".
         sub(r"\b([A-Z])-?(\d{3,4})\b(?![.,]\d)", lambda m: f"{m.group(1)} {paired(m.group(2))}"),
@@ -659,6 +843,11 @@ def _word_rules() -> list[Rule]:
         sub(
             r"\b(?:\d{1,3}\.){3}\d{1,3}\b",
             lambda m: " dot ".join(num2words(int(p)) for p in m.group(0).split(".")),
+        ),
+        # ISO dates: "2024-03-15" (before phone numbers and ranges).
+        sub(
+            r"(?<![\d.-])\b((?:1[6-9]|20)\d\d)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])\b(?![\d-])",
+            _iso_date,
         ),
         sub(r"(?:\+1[\s.-])?(?:\(\d{3}\)\s?|\b\d{3}[.-])\d{3}[.-]\d{4}\b", _phone),
         # Codec and standard names: "H.264" is "H two sixty-four", "X.509" "X five oh nine".
@@ -672,21 +861,43 @@ def _word_rules() -> list[Rule]:
         sub(
             r"\b([a-z]{2,}[a-z])(\d+(?:\.\d+)*)\b", lambda m: f"{m.group(1)} {_version(m.group(2))}"
         ),
+        # Digits after a name or a letter inside a word: a handle, a type, a chip ("Denis44",
+        # "x86", "u128", "i7"): the word, then its number.
+        sub(r"(?<=[^\W_])_(?=\d)|(?<=\d)_(?=[^\W_])", lambda _m: " "),  # "x86_64"
+        sub(
+            r"(?<![^\W_])([A-Za-z]*[a-z])(\d{1,4})(?![^\W_]|[.,]\d)",
+            lambda m: f"{m.group(1)} {_code_number(m.group(2), paired)}",
+        ),
+        # A duration: "8m30s", "1h30m", "2m5.5s".
+        sub(r"\b(?=\d+[hm]\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?\b", _duration),
+        # A digit between two letters ("d2l", "p2p", "B2B"): each said.
+        sub(
+            r"\b([A-Za-z])(\d)([A-Za-z])\b",
+            lambda m: f"{m.group(1)} {_number(m.group(2))} {m.group(3)}",
+        ),
         # Money before plain numbers; "$119-a-year" is an adjective (singular).
         sub(
-            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])(?P<amount>\d[\d,]*(?:\.\d+)?)"
+            rf"(?:\b{_PREFIX})?(?P<sym>{CURRENCY_SIGNS})(?P<amount>\d[\d,]*(?:\.\d+)?)"
             rf"(?:[-\s](?P<scale>{SCALES}))?-(?!(?:{SCALES})\b)(?P<rest>[a-z]+(?:-[a-z]+)*)\b",
             _money_adjective,
         ),
         sub(
-            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|[MBKk])\b",
+            rf"(?:\b{_PREFIX})?(?P<sym>{CURRENCY_SIGNS})(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<abbr>bn|tn|mn|[MBKkmb])\b",
             _money_scaled,
         ),
         sub(
-            rf"(?:\b{_PREFIX})?(?P<sym>[$£€¥])\s?(?P<amount>\d[\d,]*(?:\.\d+)?)"
+            rf"(?:\b{_PREFIX})?(?P<sym>{CURRENCY_SIGNS})\s?(?P<amount>\d[\d,]*(?:\.\d+)?)"
             rf"(?:[\s-](?P<scale>{SCALES})\b)?",
             _money,
             re.IGNORECASE,
+        ),
+        sub(
+            rf"(?<![\w.])(?P<amount>{NUM})\s?(?:(?P<scale>{SCALES})\s)?(?P<code>{codes})\b",
+            _money_code,
+        ),
+        sub(
+            rf"\b(?P<code>{codes})\s?(?P<amount>{NUM})(?![.,]?\d)(?:\s(?P<scale>{SCALES})\b)?",
+            _money_code,
         ),
         # Party and state after a lawmaker: "(D-N.Y.)" is "Democrat of New York".
         sub(r"\((D|R|I)-([A-Z][\w.]*(?: [A-Z][\w.]*)?)\)", _party_state),
@@ -695,6 +906,11 @@ def _word_rules() -> list[Rule]:
             lambda m: f"{_number(m.group(1))} to {_number(m.group(2))} percent",
         ),
         sub(r"(\d[\d,]*(?:\.\d+)?)\s?%", lambda m: f"{_number(m.group(1))} percent"),
+        # A weekday abbreviated before a date: "Wed Apr 19 2017".
+        sub(
+            rf"\b(Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?(?=,?\s(?:{MONTH_NAMES})\.?\s\d)",
+            lambda m: WEEKDAYS[m.group(1)[:3]],
+        ),
         # Dates: "May 3–9", "Jan. 6, 2021", "July 21".
         sub(
             rf"\b(?P<month>{MONTH_NAMES})\.?\s(?P<day>\d{{1,2}}){dash}(?P<end>\d{{1,2}})\b",
@@ -711,6 +927,8 @@ def _word_rules() -> list[Rule]:
             _date,
         ),
         sub(r"\b(\d{1,2}):(\d{2})\s?([ap]\.?m\.?)?(?=\W|$)", _time, re.IGNORECASE),
+        # A bulletin's time without a colon: "1100 AM" is "eleven A M", "116 AM" "one sixteen".
+        sub(r"\b(1[0-2]|0?[1-9])([0-5]\d)\s?([ap]\.?m\.?)(?=\W|$)", _time, re.IGNORECASE),
         sub(
             r"\b(\d{1,2})\s?([ap])\.?m\.?(?=\W|$)",
             lambda m: f"{num2words(int(m.group(1)))} {m.group(2).upper()} M",
@@ -734,17 +952,23 @@ def _word_rules() -> list[Rule]:
         # Fractions: "3/4"; other numbers around a slash ("24/7", "9/11") are read as pairs.
         sub(r"(?<![\d/])\b(\d)/(\d{1,2})\b(?![\d/])", _fraction),
         sub(r"\b(\d+)/(\d+)\b(?!/)", lambda m: f"{_number(m.group(1))} {_number(m.group(2))}"),
+        # Temperatures and units after a number (before slashes are read: "km/h").
+        sub(r"([-−+]?\d+(?:\.\d+)?)\s?°(?:\s?([FCK])\b)?", _temperature),
+        sub(rf"(?<![\w.])({NUM})\s?({units})(?![\w/])", _unit),
         # A version or a model after a slash ("HTTP/1.1", "and/or"): the slash is not read.
         sub(r"(?<=[A-Za-z])/(?=[A-Za-z\d])", lambda _m: " "),
         # A number fused to a capital ("3D", "5G", "4K"): the letter is spelled.
         sub(r"\b(\d+)([A-Z])\b", lambda m: f"{_number(m.group(1))} {m.group(2)}"),
-        # Temperatures and units after a number.
-        sub(r"([-−+]?\d+(?:\.\d+)?)\s?°\s?([FCK])?\b", _temperature),
-        sub(rf"\b(\d[\d,]*(?:\.\d+)?)\s?({units})(?![\w/])", _unit),
         # A number after a capitalised name is the name's number: "Boeing 747", "RTX 4090".
         sub(
             r"\b([A-Z][\w-]*[A-Za-z])\s(\d{3,4})\b(?![,.]\d|\s?[-–—%]|\s(?:" + SCALES + r")\b)",
             _model_number,
+        ),
+        # A two-part version after a product's name: "Python 3.12" is "three point twelve".
+        sub(
+            r"\b([A-Za-z][\w+#-]*)\s(\d{1,2})\.([1-9]\d)\b(?![.,]\d|\s?[-–—%]\d?)"
+            r"(?!\s(?:" + SCALES + r"|percent|degrees?|points?|times|per)\b)",
+            _named_version,
         ),
         # Roman numerals that are numbers: "I. A SCANDAL IN BOHEMIA" (a numbered heading),
         # "Amendment XXV", "CHAPTER IV", "Henry VIII".
@@ -777,6 +1001,8 @@ def _word_rules() -> list[Rule]:
             r"\b(in|In|year|since|by) (1[0-9]\d\d)\b(?![\d,.]\d)",
             lambda m: f"{m.group(1)} {_year(m.group(2))}",
         ),
+        # A year-shaped number counting something after a verb: "holds 1999 paintings".
+        sub(r"\b([a-z]+) (1[1-9]\d\d|20\d\d)(?= ([a-z]{3,}s)\b)", _count_or_year),
         # Years: four digits between 1100 and 2099 that are not amounts.
         sub(r"(?<![\d,.$£€])\b(1[1-9]\d\d|20\d\d)\b(?![\d,.]\d)", lambda m: _year(m.group(1))),
         sub(r"#\s?(\d+)", lambda m: f"number {_number(m.group(1))}"),
@@ -784,7 +1010,9 @@ def _word_rules() -> list[Rule]:
             r"(?<![\w.])([+-])(\d[\d,]*(?:\.\d+)?)\b",
             lambda m: ("plus " if m.group(1) == "+" else "minus ") + _number(m.group(2)),
         ),
-        sub(r"(?<!\d)\.(\d+)\b", lambda m: f"point {_digits(m.group(1))}"),
+        # A duration in seconds: "0.082s".
+        sub(r"(?<![\w.])(\d+\.\d+)s\b", lambda m: f"{_number(m.group(1))} seconds"),
+        sub(r"(?<![\d.])\.(\d+)\b", lambda m: f"point {_digits(m.group(1))}"),
         sub(r"\b\d[\d,]*\.\d+\b|\b\d{1,3}(?:,\d{3})+\b|\b\d+\b", lambda m: _number(m.group(0))),
         lit(r"\s&\s", " and "),
         lit(r"\s\+\s", " plus "),
@@ -808,7 +1036,55 @@ SYMBOL_RULES: list[Rule] = [
 ]
 
 
+def needs_digit(pattern: re.Pattern[str]) -> bool:
+    """Whether ``pattern`` can only match text holding a digit (a rule for numbers): such
+    rules are skipped for a sentence without digits. Read from the parsed pattern; when in
+    doubt, False (the rule runs)."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser  # type: ignore[attr-defined]
+
+        def digit_set(items: list[tuple[object, object]]) -> bool:
+            return bool(items) and all(
+                (op is c.CATEGORY and arg is c.CATEGORY_DIGIT)
+                or (op is c.LITERAL and chr(arg).isdigit())  # type: ignore[arg-type]
+                or (op is c.RANGE and all(chr(x).isdigit() for x in arg))  # type: ignore[attr-defined]
+                for op, arg in items
+            )
+
+        def required(seq: list[tuple[object, object]]) -> bool:
+            return any(item(op, arg) for op, arg in seq)
+
+        def item(op: object, arg: object) -> bool:
+            if op is c.LITERAL:
+                return chr(arg).isdigit()  # type: ignore[arg-type]
+            if op is c.IN:
+                return digit_set(arg)  # type: ignore[arg-type]
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                repeat: tuple[int, int, list[tuple[object, object]]] = arg  # type: ignore[assignment]
+                return repeat[0] >= 1 and required(repeat[2])
+            if op is c.SUBPATTERN:
+                return required(arg[-1])  # type: ignore[index]
+            if op is c.ATOMIC_GROUP:
+                return required(arg)  # type: ignore[arg-type]
+            if op is c.BRANCH:
+                return all(required(alt) for alt in arg[1])  # type: ignore[index]
+            if op is c.ASSERT:
+                return required(arg[1])  # type: ignore[index]
+            return False
+
+        return required(list(_parser.parse(pattern.pattern, pattern.flags)))
+    except Exception:  # an unknown parser shape only costs speed
+        return False
+
+
 RULES: list[Rule] = _word_rules()
+# The rules a sentence without digits needs (most sentences: the number rules are skipped).
+WORD_RULES: list[Rule] = [rule for rule in RULES if not needs_digit(rule[0])]
+_DIGIT = re.compile(r"\d")
+_SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:!?])")
+_COMMAS = re.compile(r",(\s*,)+")
+_SPACES = re.compile(r"\s{2,}")
 # For other languages: addresses are still not spelled out, markup is still not read.
 NEUTRAL_RULES: list[Rule] = [
     (re.compile(r"\bhttps?://(?:www\.)?([\w.-]+)\S*"), lambda m: m.group(1)),
@@ -839,7 +1115,8 @@ def _power(match: re.Match[str]) -> str:
     return f"{match.group(1)} to the power of {exponent}"
 
 
-DEGREE_SIGN = re.compile(r"(?<=\d)(\s?)[˚º](?=\s?[CFK]\b)")
+# A ring or an ordinal sign after a number is a degree sign ("62º", "–5˚C").
+DEGREE_SIGN = re.compile(r"(?<=\d)(\s?)[˚º](?=\s?[CFK]\b|[^\w]|$)")
 DASH_MINUS = re.compile(r"(?:(?<=\s)|^|(?<=\())[–−](?=\d+(?:\.\d+)?\s?[°˚º])")
 VULGAR_FRACTION = re.compile(r"(\d*)([½⅓⅔¼¾⅛])(-?)")
 
@@ -878,10 +1155,11 @@ def normalize(text: str, lexicon: Mapping[str, str] | None = None, language: str
             return chr(0xE000 + len(sayings) - 1)
 
         text = apply_lexicon(text, {w: hold(s) for w, s in lexicon.items()})
-    for pattern, fn in RULES if english else NEUTRAL_RULES:
+    rules = (RULES if _DIGIT.search(text) else WORD_RULES) if english else NEUTRAL_RULES
+    for pattern, fn in rules:
         text = pattern.sub(fn, text)
     for index, saying in enumerate(sayings):
         text = text.replace(chr(0xE000 + index), saying)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",(\s*,)+", ",", text)
-    return re.sub(r"\s{2,}", " ", text).strip(" ,")
+    text = _SPACE_BEFORE_MARK.sub(r"\1", text)
+    text = _COMMAS.sub(",", text)
+    return _SPACES.sub(" ", text).strip(" ,")

@@ -9,6 +9,7 @@ names and multi-word phrases, so titles say what the chapter is about.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -165,6 +166,7 @@ class Grammar:
         return self.can_head(head) and not self.is_verb(other) and not self.is_verb(head)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     word = word.lower().replace("’", "'")
     word = re.sub(r"'s$", "", word)
@@ -177,7 +179,8 @@ def _stem(word: str) -> str:
 
 
 def content_words(text: str, stop: frozenset[str] = STOPWORDS) -> list[str]:
-    return [_stem(w) for w in _TOKEN.findall(text) if _stem(w) not in stop and len(w) > 2]
+    stems = (_stem(w) for w in _TOKEN.findall(text) if len(w) > 2)
+    return [stem for stem in stems if stem not in stop]
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:

@@ -10,12 +10,15 @@ by a title page with a byline ("by AUTHOR", "von ...", "par ..."); then:
   and page numbers) is listed as removed, never used as chapters;
 - headings become chapters: ``CHAPTER I.``, ``Chapter 12. The Title``, ``PART TWO--The Sea
   Cook``, ``I. A SCANDAL IN BOHEMIA``, a bare numeral line ("I", "12.") with the title on the
-  next line (the title becomes the chapter's), a lone letter of a dictionary (A, B, C ...), and
-  in a book's front matter a short line in capitals above prose ("AUTHOR'S PREFACE");
+  next line (the title becomes the chapter's), a lone letter of a dictionary (A, B, C ...), a
+  line underlined with dashes or equals signs (a bulletin's "WATCHES AND WARNINGS" over
+  "-----"), and in a book's front matter a short line in capitals above prose ("AUTHOR'S
+  PREFACE");
 - headings in capitals are read in natural case ("THE OLD SEA-DOG" -> "The Old Sea-Dog"), as
   are the capitals that open a chapter ("IT was" -> "It was"); letter-spaced words are joined
   ("P A R T  T W O" -> "PART TWO").
 
+Ellipses glued to words ("AST...1500 UTC", bulletin style) are parted with a space.
 Everywhere ``[Illustration]`` marks are listed as removed and ``_italics_`` lose their
 underscores; an article's section label above the headline and its dateline are listed too.
 """
@@ -29,6 +32,7 @@ from pathlib import Path
 
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
+from podcast.text.normalize import SPELLED_ACRONYMS, TIME_ZONES
 from podcast.text.readers.decode import STDIN_NAME, decode
 from podcast.text.readers.registry import NOT_MINE
 
@@ -187,12 +191,27 @@ class _Para:
         return " ".join(self.lines)
 
 
+KNOWN_ACRONYMS = SPELLED_ACRONYMS | TIME_ZONES | {"AM", "PM", "AST", "ADT", "HST", "AKST", "AKDT"}
+_GLUED_ELLIPSIS = re.compile(r"(?<=\w)\.{3}(?=\w)")
+# A line of dashes or equals signs under a heading ("WATCHES AND WARNINGS" over "-----").
+_UNDERLINE = re.compile(r"[-=]{3,}")
+
+
 def _groups(text: str) -> list[_Para]:
-    """Blank-line separated paragraphs (split where a line stops short on purpose)."""
+    """Blank-line separated paragraphs (split where a line stops short on purpose, and after
+    an underlined heading: its heading line and the underline make a paragraph of their own)."""
     paras: list[_Para] = []
     current: list[str] = []
     gap = 0
     for line in text.split("\n"):
+        if current and _UNDERLINE.fullmatch(line.strip()) and len(current[-1]) <= MAX_TITLE_CHARS:
+            *before, heading = current
+            if before:
+                paras.extend(_Para(piece, gap if n == 0 else 0) for n, piece in _split(before))
+                gap = 0
+            paras.append(_Para([heading, line.strip()], gap))
+            current, gap = [], 0
+            continue
         if line.strip():
             current.append(line.strip())
             continue
@@ -284,11 +303,21 @@ def natural_case(text: str) -> str:
         token = match.group(0)
         if (re.fullmatch(_ROMAN, token) and len(token) > 1) or re.search(r"\d|\w\.\w", token):
             return token
+        if _acronym(token.rstrip(".")):  # "AM", "UTC", "NWS" stay acronyms
+            return token
         if match.start() > 0 and token.lower() in _SMALL_WORDS:
             return token.lower()
         return "-".join(part[:1].upper() + part[1:].lower() for part in token.split("-"))
 
     return re.sub(r"[^\W\d_][\w’'.-]*", word, text)
+
+
+def _acronym(token: str) -> bool:
+    """A word in capitals that is an acronym in any case: a known one, or one without a
+    vowel ("NWS")."""
+    return token in KNOWN_ACRONYMS or (
+        len(token) > 1 and token.isalpha() and not re.search("[AEIOUY]", token)
+    )
 
 
 def _opening_caps(text: str) -> str:
@@ -404,6 +433,8 @@ def _heading(
     first = para.lines[0]
     if len(para.lines) > 2:
         return None
+    if len(para.lines) == 2 and _UNDERLINE.fullmatch(para.lines[1]) and not _is_prose(first):
+        return _Heading("", natural_case(first.rstrip(".:")), 2, 1)
     keyword = _keyword(para.text) if len(para.lines) == 1 else _keyword(first)
     if keyword:
         label = natural_case(re.sub(r"\s+", " ", keyword.group("label")))
@@ -555,6 +586,9 @@ def _title_page(paras: list[_Para], start: int) -> tuple[int, int, str, str] | N
         byline = _BYLINE.match(para.text)
         if not byline or len(para.text.split()) > 10 or _is_prose(para.text):
             continue
+        # "By 2030 the plan ends.": a sentence, not a byline (an author is a name).
+        if re.match(r"[\W\d]|.*\b[a-z]{2,}\.$", byline.group("author")):
+            continue
         if k == start:
             continue
         first = k
@@ -617,6 +651,8 @@ def parse_text(text: str, name: str) -> Article:
     text = _ILLUSTRATION.sub("", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+(?:\n[^_\n]+)*)_(?![\w_])", r"\1", text)
     text = "\n".join(_join_spaced(line) for line in text.split("\n"))
+    # A bulletin's ellipses glued to words ("1100 AM AST...1500 UTC") part them, as a pause.
+    text = _GLUED_ELLIPSIS.sub("... ", text)
     lines = text.split("\n")
     has_blank_separators = any(not line.strip() for line in lines[1:-1])
     paras = _groups(text) if has_blank_separators else [_Para([ln], 0) for ln in _paragraphs(text)]
