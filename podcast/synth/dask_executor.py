@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import logging
 import multiprocessing
 import os
 import shutil
@@ -50,6 +51,19 @@ from podcast.synth.pool import WorkerPool
 from podcast.version import __version__
 
 CONNECT_TIMEOUT_S = 10.0
+# A LocalCluster (``local:N``) shares this machine's cores with the client: what Dask does for a
+# long-lived cluster it does not need (measured in docs/cluster.md).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.daemon": False,  # its workers start engine processes
+    # the workers are forked from one process that imported distributed once (not each
+    # importing it, ~2 s of CPU apiece), and stop at once
+    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.profile.enabled": False,  # a sampling thread, every 10 ms, per worker
+    # every task goes to a worker at once (it runs them in the build's order): no worker
+    # waits a round trip to the scheduler between two chunks
+    "distributed.scheduler.worker-saturation": "inf",
+    "distributed.admin.tick.interval": "200ms",  # event-loop health checks (20 ms)
+}
 _PLUGIN = "podcast-engines"
 R = TypeVar("R")
 
@@ -68,7 +82,7 @@ class EnginePlugin(distributed.WorkerPlugin):
 
     def setup(self, worker: distributed.Worker) -> None:
         self.pools, self.lock = {}, threading.Lock()
-        self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
+        self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1) // 2)
         # in the worker's own folder, which Dask clears even after a worker was killed
         self.scratch = tempfile.mkdtemp(prefix="podcast-", dir=worker.local_directory)
         # `dask worker` runs its workers as daemonic processes, which multiprocessing forbids
@@ -109,10 +123,10 @@ def run_on_worker(
         local.unlink(missing_ok=True)
 
 
-async def prestart_on_worker(engine: str) -> None:
+async def prestart_on_worker(engine: str, dask_worker: distributed.Worker) -> None:
     """Start this worker's pool of ``engine`` (``client.run``, not waited for: the engine
-    starts while the client reads the articles)."""
-    plugin = distributed.get_worker().plugins[_PLUGIN]
+    starts while the client reads the articles; Dask passes ``dask_worker``)."""
+    plugin = dask_worker.plugins[_PLUGIN]
     assert isinstance(plugin, EnginePlugin)
     plugin.pool(engine).prestart()
 
@@ -354,15 +368,16 @@ class DaskBackend:
         ``address``; a ConfigError (one line) when it cannot be reached or has no workers."""
         if local_workers:
             with (
-                dask.config.set({"distributed.worker.daemon": False}),
+                dask.config.set(LOCAL_CLUSTER_CONFIG),
                 warnings.catch_warnings(),  # "port 8787 is in use": no dashboard is served
             ):
                 warnings.simplefilter("ignore", UserWarning)
                 cluster = distributed.LocalCluster(
                     n_workers=local_workers,
-                    threads_per_worker=1,
+                    threads_per_worker=2,
                     processes=True,
                     dashboard_address=None,
+                    silence_logs=logging.ERROR,
                 )
             return cls(distributed.Client(cluster), cluster, True, timeout_s)
         try:
