@@ -168,7 +168,7 @@ def build(
     )
     try:
         with (
-            cache_dir(options.cache_dir),
+            cache_dir(options.cache_dir, options.cluster),
             Synthesizer(
                 workers=options.workers,
                 use_cache=options.use_cache,

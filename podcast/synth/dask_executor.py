@@ -43,10 +43,11 @@ from typing import Any, TypeVar
 import dask
 import distributed
 
-from podcast import engines, toolchain
+from podcast import cache, engines, toolchain
 from podcast.cache import put, unseal
 from podcast.engines.base import tmp_path
 from podcast.errors import ConfigError, PodcastError, SynthesisError
+from podcast.object_store import ObjectStore
 from podcast.synth.pool import WorkerPool
 from podcast.version import __version__
 
@@ -77,10 +78,16 @@ class EnginePlugin(distributed.WorkerPlugin):
     scratch: str
     size: int
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, store: tuple[str, str] | None = None) -> None:
         self.timeout_s = timeout_s
+        self.store = store  # an object-store cache: its URL and each machine's copy of it
 
     def setup(self, worker: distributed.Worker) -> None:
+        if self.store is not None:  # the client's --cache s3://...: the same store here
+            url, root = self.store
+            os.environ[cache.CACHE_ENV] = root
+            Path(root).mkdir(parents=True, exist_ok=True)
+            cache.use_store(ObjectStore(url, Path(root)))
         self.pools, self.lock = {}, threading.Lock()
         self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1) // 2)
         # in the worker's own folder, which Dask clears even after a worker was killed
@@ -356,7 +363,9 @@ class DaskBackend:
         self._checked: set[str] = set()
         self._order = itertools.count()
         self._held: dict[str, distributed.Future] = {}
-        client.register_plugin(EnginePlugin(timeout_s), name=_PLUGIN)
+        store = cache.store()
+        spec = (store.url, str(store.root)) if isinstance(store, ObjectStore) else None
+        client.register_plugin(EnginePlugin(timeout_s, spec), name=_PLUGIN)
         workers = client.scheduler_info().get("workers", {}).values()
         self._slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers))
 
