@@ -119,18 +119,29 @@ def test_cluster_build_with_an_s3_cache(
         sources.append(str(path))
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "local-cache"))
     local = build(sources, BuildOptions(out_dir=tmp_path / "local"))
-    url = f"s3://{BUCKET}/builds"
+    url = f"s3://{BUCKET}/{tmp_path.name}"  # this machine's copy of it is new too
+    monkeypatch.setattr(object_store, "staging_root", lambda url: tmp_path / "copy")
     address = cluster.scheduler.address
     cold = Counted()
     remote = build(
         sources, BuildOptions(out_dir=tmp_path / "remote", cluster=address, cache_dir=url), cold
     )
-    stored = _listed(url)
+    # every chunk and part made (and their loudness memos) is in the store, under its path
+    stored = {key.removeprefix(f"{BUCKET}/{tmp_path.name}/") for key in _listed(url)}
+    here = {
+        path.relative_to(tmp_path / "copy").as_posix()
+        for folder in ("chunks", "parts")
+        for path in (tmp_path / "copy" / folder).rglob("*")
+        if path.is_file() and not path.name.startswith(".")
+    }
     assert cold.rendered > 0
-    assert sum(key.endswith(".wav") for key in stored) == cold.rendered
+    assert here <= stored
+    assert (
+        sum(key.startswith("chunks/") and key.endswith(".wav") for key in stored) >= cold.rendered
+    )
     assert any(key.endswith(".part") for key in stored)
     # nothing of it is on this machine any more: a rebuild takes everything from the store
-    shutil.rmtree(object_store.staging_root(url))
+    shutil.rmtree(tmp_path / "copy")
     again = Counted()
     rebuilt = build(
         sources, BuildOptions(out_dir=tmp_path / "again", cluster=address, cache_dir=url), again
