@@ -3,24 +3,30 @@
 ``python -m benchmarks.cluster [--articles 8]`` builds the same articles, each time with an
 empty chunk cache, with ``podcast build`` (local pool) and ``podcast build --cluster local:2``
 and prints the wall times and their ratio (target <= 1.15 on a two-core machine: the cluster's
-start-up and its per-task round trips are the overhead). It then measures what docs/cluster.md
-projects from: the client-side work per article (a build whose chunks are all cached, at
-another bitrate so that every part is encoded again: plan, encode, measure, tag), the
-scheduler's cost per task, and the cost of moving a chunk's WAV back to the client.
+start-up and its per-task round trips are the overhead), with the CPU time of every process of
+each build (sampled over the process tree: a LocalCluster's workers are not the client's own
+children). It then measures what docs/cluster.md projects from: the client-side work per article
+(a build whose chunks are all cached, at another bitrate so that every part is encoded again:
+plan, encode, measure, tag), each kind of cluster task (render a chunk, encode and measure a
+part: with a shared cache, and with the data travelling through Dask) from the cluster's task
+stream, the scheduler's cost per task, and the cost of moving a chunk's WAV back to the client.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus" / "texts"
@@ -35,18 +41,50 @@ def _articles(count: int) -> list[Path]:
     return found[:count]
 
 
-def _cpu() -> float:
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
+class _TreeCpu:
+    """CPU seconds of a process and every process under it (sampled every 0.2 s: a process
+    that lives less than that is missed, e.g. short ffmpeg runs, so this is a lower bound)."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+        self.seen: dict[int, float] = {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                tree = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for process in tree:
+                try:
+                    times = process.cpu_times()
+                    self.seen[process.pid] = times.user + times.system
+                except psutil.Error:
+                    pass
+
+    def stop(self) -> float:
+        self.done.set()
+        self.thread.join()
+        return sum(self.seen.values())
 
 
 def _build(articles: list[Path], out: Path, cache: Path, *extra: str) -> tuple[float, float]:
     """Wall time and CPU time (every process of the build: less noisy on a busy machine)."""
     env = {**os.environ, "PODCAST_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "podcast", "build", *map(str, articles), "-o", str(out)]
-    start, cpu = time.perf_counter(), _cpu()
-    subprocess.run([*command, *extra], env=env, check=True, cwd=ROOT, capture_output=True)
-    return time.perf_counter() - start, _cpu() - cpu
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, *extra], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    cpu = _TreeCpu(process.pid)
+    _, err = process.communicate()
+    wall, used = time.perf_counter() - start, cpu.stop()
+    if process.returncode:
+        raise SystemExit(f"the build failed: {err.decode(errors='replace')[-2000:]}")
+    return wall, used
 
 
 def _wavs(cache: Path) -> list[Path]:
@@ -79,6 +117,58 @@ def _task_costs(wav_bytes: int, tasks: int = 200) -> tuple[float, float]:
     return empty, loaded
 
 
+KINDS = {
+    "run_on_worker": "render a chunk",
+    "encode_unit": "encode + measure a part (shared cache)",
+    "run_remote": "encode + measure a part (data through Dask)",
+}
+
+
+def _task_kinds(articles: list[Path], work: Path) -> None:
+    """Each kind of task's compute time and the data it moved, from the task stream of a
+    2-worker cluster (configured as ``--cluster local:2``) building ``articles`` with a shared
+    cache, then without one (the chunks and parts travel through Dask)."""
+    import dask
+    import distributed
+
+    from podcast.build.pipeline import BuildOptions, build
+    from podcast.synth.dask_executor import LOCAL_CLUSTER_CONFIG
+
+    with (
+        dask.config.set(LOCAL_CLUSTER_CONFIG),
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=2, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.get_task_stream(start=0)  # starts recording
+        os.environ["PODCAST_CACHE_DIR"] = str(work / "kinds-client")
+        sources = [str(p) for p in articles]
+        address = cluster.scheduler_address
+        build(sources, BuildOptions(out_dir=work / "k1", cluster=address, cache_dir=work / "ks"))
+        build(sources, BuildOptions(out_dir=work / "k2", cluster=address, bitrate_kbps=64))
+        stream = client.get_task_stream(start=0)
+    compute: dict[str, list[float]] = collections.defaultdict(list)
+    moved: dict[str, list[float]] = collections.defaultdict(list)
+    for task in stream:
+        kind = str(task["key"]).split("-")[0]
+        for part in task["startstops"]:
+            span = part["stop"] - part["start"]
+            if part["action"] == "compute":
+                compute[kind].append(span)
+            elif part["action"] == "transfer":
+                moved[kind].append(span)  # fetching its inputs from another worker
+    for kind, label in KINDS.items():
+        spans = compute.get(kind, [])
+        if not spans:
+            continue
+        line = f"  {label:44s} {len(spans):4d} tasks, {statistics.mean(spans) * 1e3:6.0f} ms each"
+        if moved.get(kind):
+            line += (f"; {len(moved[kind])} fetches worker to worker, "
+                     f"{statistics.mean(moved[kind]) * 1e3:.0f} ms each")  # fmt: skip
+        print(line)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=8)
@@ -105,6 +195,12 @@ def main(argv: list[str] | None = None) -> None:
               "(cold build's CPU - client-side CPU, per chunk)")  # fmt: skip
         print(f"client-side work     {client_cpu / len(articles):7.2f} s CPU per article "
               "(chunks cached: read, plan, encode, measure, tag)")  # fmt: skip
+        parts = [p.stat().st_size for p in (work / "cache-cluster" / "parts").rglob("*.part")]
+        print(
+            f"parts                {len(parts):7d}  (mean part {statistics.mean(parts) / 1e3:.0f} KB)"
+        )
+        print("each kind of task on a 2-worker cluster (compute time, from the task stream):")
+        _task_kinds(articles, work)
         empty, loaded = _task_costs(round(statistics.mean(sizes)))
         print(f"Dask task round trip {empty * 1e3:7.1f} ms (no-op, 2 workers)")
         print(f"  returning one WAV  {loaded * 1e3:7.1f} ms")

@@ -14,6 +14,9 @@ readers skip; other entries (encoded parts, the loudness memos, the engine's voi
 read through ``read_entry``, which strips it. An entry whose seal does not match (a flipped
 bit, a truncated or zero-byte file, garbage, silence or another entry copied over it) is
 reported once on stderr, deleted and built again (``check``, ``read_entry``).
+
+A second tier may stand behind the folder (``use_store``: an object store, ``object_store.py``):
+an entry missing here is fetched from it, and an entry published here is published there.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Protocol
 
 from podcast.errors import OutputError
 
@@ -36,6 +40,47 @@ ENTRY_FORMAT = 2
 _SEAL_TAG = b"pdsl"
 _DIGEST_SIZE = 32
 SEAL_SIZE = 8 + _DIGEST_SIZE  # tag, size, digest: a RIFF chunk of its own in a WAV
+
+
+class Store(Protocol):
+    """A second tier behind the cache folder (an object store shared by many machines)."""
+
+    def fetch(self, path: Path) -> bytes | None:
+        """The sealed bytes of the entry kept at ``path`` here, or None if the store has none."""
+        ...
+
+    def publish(self, path: Path) -> bool:
+        """Offer the entry at ``path`` to the store; False if another writer was first (the
+        copy here is then replaced by the store's)."""
+        ...
+
+
+_store: Store | None = None
+
+
+def use_store(store: Store | None) -> Store | None:
+    """Put ``store`` behind the cache folder (None: none); returns the one it replaces."""
+    global _store
+    before, _store = _store, store
+    return before
+
+
+def store() -> Store | None:
+    """The store behind the cache folder, if any."""
+    return _store
+
+
+def _fetched(path: Path) -> bool:
+    """Whether the store had the entry ``path`` (whole: then it is here now)."""
+    data = _store.fetch(path) if _store is not None else None
+    if data is None or unseal(data, path.name) is None:
+        return False
+    atomic_write(path, data)
+    return True
+
+
+def _publish(path: Path) -> bool:
+    return _store.publish(path) if _store is not None else True
 
 
 def cache_root() -> Path:
@@ -102,7 +147,9 @@ def read_entry(path: Path) -> bytes | None:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        return None
+        if not _fetched(path):
+            return None
+        data = path.read_bytes()
     except IsADirectoryError:
         data = b""
     except OSError:
@@ -116,7 +163,7 @@ def read_entry(path: Path) -> bytes | None:
 def check(path: Path) -> bool:
     """Whether the cache entry ``path`` is there and whole; a damaged one is reported, deleted,
     and False returned (build it again)."""
-    if not os.path.lexists(path):
+    if not os.path.lexists(path) and not _fetched(path):
         return False
     return read_entry(path) is not None
 
@@ -124,6 +171,7 @@ def check(path: Path) -> bool:
 def write_entry(path: Path, data: bytes) -> None:
     """Write the cache entry ``path`` sealed (``seal``), atomically (last writer wins)."""
     atomic_write(path, seal(data, path.name))
+    _publish(path)
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -148,7 +196,8 @@ def put(tmp: Path, target: Path) -> bool:
     bytes, so their outputs agree exactly; the engine's audio for one text differs slightly
     from process to process, which ``os.replace`` (last writer wins) would expose.
     ``tmp`` is sealed for ``target`` first (``seal``). An entry already at ``target`` that is
-    damaged is reported and replaced. Returns True if ``tmp`` became ``target``.
+    damaged is reported and replaced. Returns True if ``tmp`` became ``target`` (and, with a
+    store behind the folder, the store's entry: ``use_store``).
     """
     try:
         tmp.write_bytes(seal(tmp.read_bytes(), target.name))
@@ -168,14 +217,12 @@ def put(tmp: Path, target: Path) -> bool:
             return False
         report_damaged(target)
         os.replace(tmp, target)
-        return True
     except OSError:  # a filesystem without hard links: last writer wins
         os.replace(tmp, target)
-        return True
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    return True
+    return _publish(target)
 
 
 def _read(path: Path) -> bytes:

@@ -23,6 +23,7 @@ LAYERS = [
         "progress",
         "project",
         "cache",
+        "object_store",
         "toolchain",
         "timecode",
         "locking",

@@ -24,6 +24,7 @@ distributed = pytest.importorskip(
 from typer.testing import CliRunner  # noqa: E402
 
 from podcast import cache, engines  # noqa: E402
+from podcast.build import encode  # noqa: E402
 from podcast.build.pipeline import BuildOptions, build  # noqa: E402
 from podcast.cli import app  # noqa: E402
 from podcast.engines.base import wav_duration_ms  # noqa: E402
@@ -116,6 +117,14 @@ def test_cluster_build_matches_local_build(
     # no shared cache: the audio travels back and this machine's cache keeps it
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "client-cache"))
     travelled = build(articles, BuildOptions(out_dir=tmp_path / "travelled", cluster=address))
+    # the parts were encoded and measured on the cluster: in the shared cache (encode_unit),
+    # and without one (run_remote: the part and its loudness travelled back)
+    ran = cluster.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert {"run_on_worker", "encode_unit", "run_remote"} <= set(ran), ran
+    for folder in (shared, tmp_path / "client-cache"):
+        parts = sorted((folder / "parts").rglob("*.part"))
+        assert parts and all(cache.read_entry(part) for part in parts)
+        assert all(part.with_suffix(encode.PART_LOUDNESS_MEMO).exists() for part in parts)
     # the same chunks (content addresses), each whole (sealed), as long in all as here: espeak-ng
     # itself varies from process to process (a chunk by up to 0.4 s on a loaded machine, on a
     # cluster as on this machine), so the episodes are compared on the same chunks below

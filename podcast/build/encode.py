@@ -3,7 +3,10 @@
 The gain comes from the opening minute of speech (``opening``), so encoding starts while the
 engines render the rest; every part gets the same gain + limiter chain, each encoder waits for
 its own part's chunks, and parts already in the cache with that chain are reused. Each part's
-loudness is measured as it is encoded and kept beside it in the cache.
+loudness is measured as it is encoded and kept beside it in the cache. Encoding a part and
+measuring it is one unit of work (``encode_unit``), run where the build's work runs (``Runner``:
+the ``Synthesizer``'s backend, this machine or the Dask cluster of ``--cluster``); the client
+waits for a part's chunks, then hands the unit out.
 
 The readings kept beside a chunk or a part (memos) are cache entries like any other: sealed,
 checked when read (a damaged memo is reported, deleted and measured again), and bound to the
@@ -16,11 +19,11 @@ import contextlib
 import dataclasses
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from podcast import cache, engines, toolchain
 from podcast.audio import assemble, loudness
@@ -34,6 +37,20 @@ PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets t
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
+R = TypeVar("R")
+
+
+class Runner(Protocol):
+    """Where a unit of work runs (``synth.executor.Backend.run``, via the ``Synthesizer``)."""
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        args: tuple[Any, ...],
+        label: str,
+        inputs: Sequence[Path] = (),
+        output: Path | None = None,
+    ) -> R: ...
 
 
 @dataclass(frozen=True)
@@ -147,9 +164,11 @@ def start_encoding(
     encoders: ThreadPoolExecutor,
     work: Path,
     progress: Progress,
+    runner: Runner,
 ) -> Encoding:
     """Predict the gain from the opening speech, then queue every part's encode (in order:
     each part is encoded as soon as its chunks are rendered, while the engines render the rest).
+    ``encoders``' threads wait for the chunks; ``runner`` runs each part's ``encode_unit``.
     """
     spoken, jobs = rendering.spoken, rendering.jobs
     with loudness.Stopwatch() as clock:
@@ -175,7 +194,7 @@ def start_encoding(
         waits = [jobs[item.wav_path] for item in items if item.wav_path in jobs]
         encoded.append(
             encoders.submit(
-                _encode, part, items, waits, path, settings.bitrate_kbps, chain, progress
+                _encode, part, items, waits, path, settings.bitrate_kbps, chain, progress, runner
             )
         )
     return Encoding(tuple(parts), tuple(encoded), level, clock.seconds)
@@ -189,14 +208,32 @@ def _encode(
     bitrate_kbps: int,
     filters: Sequence[str],
     progress: Progress,
+    runner: Runner,
 ) -> assemble.EncodedPart:
     for job in chunk_jobs:
         job.result()
     wavs = [i.wav_path for i in items]
-    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, _meter())
-    part_loudness(result)  # measured now, in parallel, and cached with the part
+    label = f"encoding the part that begins {items[0].chunk.text[:60]!r}"
+    args = (part, wavs, path, bitrate_kbps, tuple(filters), _meter())
+    result = runner.run(encode_unit, args, label, inputs=wavs, output=path)
     progress.advance(ENCODING)
     return result
+
+
+def encode_unit(
+    part: assemble.Part,
+    wavs: Sequence[Path],
+    path: Path,
+    bitrate_kbps: int,
+    filters: Sequence[str],
+    meter: Sequence[str],
+) -> assemble.EncodedPart:
+    """One unit of work: encode ``part`` from its chunks' WAVs into the cache entry ``path``
+    and measure its loudness (kept beside it: ``part_loudness``). Runs on this machine or on a
+    cluster's worker; what it returns is small (the meter's log stays where it ran)."""
+    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, meter)
+    part_loudness(result)  # measured now, in parallel, and cached with the part
+    return dataclasses.replace(result, meter_log="")
 
 
 def _meter() -> list[str]:

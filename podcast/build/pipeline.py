@@ -73,7 +73,9 @@ def start_episode(
     # on a failure, the workers may still be writing chunks into work/ (--no-cache): stop them
     with workspace.discarded_on_failure(work, stop=synthesizer.close):
         rendering = start_rendering(produced, voices, synthesizer, work, progress)
-        encoding = start_encoding(script, rendering, voices, settings, encoders, work, progress)
+        encoding = start_encoding(
+            script, rendering, voices, settings, encoders, work, progress, synthesizer
+        )
     return Started(produced, voice, show, out_dir / script.slug, work, rendering, encoding)
 
 
@@ -119,7 +121,7 @@ def build_episode(
     if project_lexicon is None:
         project_lexicon = project_lexicon_of()
     produced = produce(script, voice, show, project_lexicon)
-    with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+    with ThreadPoolExecutor(synthesizer.slots, thread_name_prefix="encode") as encoders:
         started = start_episode(produced, voice, voices or {}, show, synthesizer, encoders,
                                 out_dir, settings, progress or Progress())  # fmt: skip
         try:
@@ -166,7 +168,7 @@ def build(
     )
     try:
         with (
-            cache_dir(options.cache_dir),
+            cache_dir(options.cache_dir, options.cluster),
             Synthesizer(
                 workers=options.workers,
                 use_cache=options.use_cache,
@@ -184,7 +186,7 @@ def build(
                 (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]
             }.values():
                 synthesizer.prepare(each)  # an unknown engine voice fails before any work
-            with ThreadPoolExecutor(synthesizer.workers, thread_name_prefix="encode") as encoders:
+            with ThreadPoolExecutor(synthesizer.slots, thread_name_prefix="encode") as encoders:
                 started: list[Started] = []
                 try:
                     for produced, speaker in planned:
@@ -196,7 +198,7 @@ def build(
                     # while the last parts are encoded
                     for episode in started:
                         episode.rendering.wait()
-                    synthesizer.close()
+                    synthesizer.stop_engines()
                     return [finish_episode(episode, settings) for episode in started]
                 except BaseException:
                     # stop everything queued (Ctrl-C, or one episode failed): no part is

@@ -40,7 +40,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ()  # besides the default format, made from its file (m4b, opus)
     accept_loudness: bool = False  # keep an episode that misses the loudness spec (warn)
     cluster: str | None = None  # render on Dask: "local:N" or a scheduler's "tcp://host:port"
-    cache_dir: Path | None = None  # the chunk cache (shared by a cluster's workers), for this build
+    cache_dir: Path | str | None = None  # the chunk cache for this build: a folder or a URL (s3://)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from podcast import object_store
 from podcast.audio import structure
-from podcast.cache import CACHE_ENV, cache_root
+from podcast.cache import CACHE_ENV, cache_root, use_store
 from podcast.config.voices import Voice
+from podcast.errors import ConfigError
 from podcast.models import SpokenChunk
 from podcast.progress import SYNTHESIS, Progress
 from podcast.synth.synthesize import Synthesizer
@@ -60,16 +62,33 @@ def start_rendering(
 
 
 @contextlib.contextmanager
-def cache_dir(folder: Path | None) -> Iterator[None]:
-    """The chunk cache is ``folder`` while this lasts (``--cache``; None: as configured)."""
+def cache_dir(folder: Path | str | None, cluster: str | None = None) -> Iterator[None]:
+    """The chunk cache is ``folder`` while this lasts (``--cache``; None: as configured).
+
+    ``folder`` may be an object store's URL (``s3://bucket/prefix``, any fsspec URL): the cache
+    is then this machine's copy of it with the store behind it (``podcast.object_store``).
+    A store held in this process only (``memory://``) cannot serve a ``cluster``."""
     if folder is None:
         yield
         return
+    store = None
+    if object_store.is_url(folder):
+        url = str(folder)
+        if cluster and url.split("://", 1)[0] in object_store.PRIVATE:
+            raise ConfigError(
+                f"--cache {url} lives in this process only and the cluster's workers cannot "
+                "see it; give a shared folder or an object store every worker reaches (s3://)"
+            )
+        store, root = object_store.open_store(url)
+    else:
+        root = Path(folder).expanduser().resolve()
     before = os.environ.get(CACHE_ENV)
-    os.environ[CACHE_ENV] = str(folder.expanduser().resolve())
+    os.environ[CACHE_ENV] = str(root)
+    replaced = use_store(store)
     try:
         yield
     finally:
+        use_store(replaced)
         if before is None:
             os.environ.pop(CACHE_ENV, None)
         else:

@@ -101,11 +101,12 @@ def build(
         ),
     ] = None,
     cache: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--cache",
-            help="The chunk cache folder for this build (sets PODCAST_CACHE_DIR); with "
-            "--cluster, a folder every worker mounts at the same path.",
+            help="The chunk cache for this build: a folder (sets PODCAST_CACHE_DIR; with "
+            "--cluster, one every worker mounts at the same path) or an object store, "
+            "s3://bucket/prefix (docs/cluster.md).",
         ),
     ] = None,
 ) -> None:

@@ -13,35 +13,60 @@ The cache: with a shared one (``local:N``, or ``--cache DIR`` on a filesystem ev
 mounts at the same path) a worker publishes each chunk into it (first writer wins). Without
 one, a worker renders into its own scratch folder and the sealed WAV travels back; the client
 checks its seal and publishes it into its own cache.
+
+The build's other units (``DaskBackend.run``: encode a part and measure its loudness) run on
+the workers too. With a shared cache they read their chunks from it and write the part there:
+only the part's description travels back. Without one, a chunk rendered on the cluster stays
+there as the render task's result and is handed to the encoding task by Dask (worker to
+worker, or not at all); what the client had (a chunk from its cache) is sent; what the task
+wrote (the sealed part and its loudness memo) travels back and is checked and published into
+the client's cache.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
+import logging
 import multiprocessing
 import os
 import shutil
 import tempfile
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, InvalidStateError
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dask
 import distributed
 
-from podcast import engines
+from podcast import cache, engines, toolchain
 from podcast.cache import put, unseal
 from podcast.engines.base import tmp_path
 from podcast.errors import ConfigError, PodcastError, SynthesisError
+from podcast.object_store import ObjectStore
 from podcast.synth.pool import WorkerPool
 from podcast.version import __version__
 
 CONNECT_TIMEOUT_S = 10.0
+# A LocalCluster (``local:N``) shares this machine's cores with the client: what Dask does for a
+# long-lived cluster it does not need (measured in docs/cluster.md).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.daemon": False,  # its workers start engine processes
+    # the workers are forked from one process that imported distributed once (not each
+    # importing it, ~2 s of CPU apiece), and stop at once
+    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.profile.enabled": False,  # a sampling thread, every 10 ms, per worker
+    # every task goes to a worker at once (it runs them in the build's order): no worker
+    # waits a round trip to the scheduler between two chunks
+    "distributed.scheduler.worker-saturation": "inf",
+    "distributed.admin.tick.interval": "200ms",  # event-loop health checks (20 ms)
+}
 _PLUGIN = "podcast-engines"
+R = TypeVar("R")
 
 
 class EnginePlugin(distributed.WorkerPlugin):
@@ -53,12 +78,18 @@ class EnginePlugin(distributed.WorkerPlugin):
     scratch: str
     size: int
 
-    def __init__(self, timeout_s: float) -> None:
+    def __init__(self, timeout_s: float, store: tuple[str, str] | None = None) -> None:
         self.timeout_s = timeout_s
+        self.store = store  # an object-store cache: its URL and each machine's copy of it
 
     def setup(self, worker: distributed.Worker) -> None:
+        if self.store is not None:  # the client's --cache s3://...: the same store here
+            url, root = self.store
+            os.environ[cache.CACHE_ENV] = root
+            Path(root).mkdir(parents=True, exist_ok=True)
+            cache.use_store(ObjectStore(url, Path(root)))
         self.pools, self.lock = {}, threading.Lock()
-        self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1))
+        self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1) // 2)
         # in the worker's own folder, which Dask clears even after a worker was killed
         self.scratch = tempfile.mkdtemp(prefix="podcast-", dir=worker.local_directory)
         # `dask worker` runs its workers as daemonic processes, which multiprocessing forbids
@@ -99,17 +130,73 @@ def run_on_worker(
         local.unlink(missing_ok=True)
 
 
-async def prestart_on_worker(engine: str) -> None:
+async def prestart_on_worker(engine: str, dask_worker: distributed.Worker) -> None:
     """Start this worker's pool of ``engine`` (``client.run``, not waited for: the engine
-    starts while the client reads the articles)."""
-    plugin = distributed.get_worker().plugins[_PLUGIN]
+    starts while the client reads the articles; Dask passes ``dask_worker``)."""
+    plugin = dask_worker.plugins[_PLUGIN]
     assert isinstance(plugin, EnginePlugin)
     plugin.pool(engine).prestart()
+
+
+def _swap(value: Any, moved: dict[Path, Path]) -> Any:
+    """``value`` with each path in ``moved`` replaced (in tuples, lists and a dataclass's
+    own fields): a unit's arguments and result, between the client's paths and a worker's."""
+    if isinstance(value, Path):
+        return moved.get(value, value)
+    if isinstance(value, tuple | list):
+        return type(value)(_swap(item, moved) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {
+            field.name: moved[found]
+            for field in dataclasses.fields(value)
+            if isinstance(found := getattr(value, field.name), Path) and found in moved
+        }
+        return dataclasses.replace(value, **changed) if changed else value
+    return value
+
+
+def run_remote(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    held: dict[str, tuple[Any, bytes | None]],
+    sent: dict[str, bytes],
+    output: str,
+) -> tuple[Any, dict[str, bytes]]:
+    """A Dask task, where the cluster does not share the client's cache: ``fn`` on copies of
+    its inputs (``held``: render tasks' results, passed on by Dask; ``sent``: the client's
+    sealed entries) in this worker's scratch folder. Returns its result (with the client's
+    paths) and every entry it wrote beside ``output``, sealed, by name."""
+    plugin = distributed.get_worker().plugins[_PLUGIN]
+    assert isinstance(plugin, EnginePlugin)
+    folder = Path(tempfile.mkdtemp(dir=plugin.scratch))
+    try:
+        (folder / "in").mkdir()
+        (folder / "out").mkdir()
+        moved = {Path(output): folder / "out" / Path(output).name}
+        inputs = {**sent, **{path: result[1] for path, result in held.items()}}
+        for path, data in inputs.items():
+            if data is None:
+                raise SynthesisError(f"the cluster lost the audio of {Path(path).name}")
+            moved[Path(path)] = folder / "in" / Path(path).name
+            moved[Path(path)].write_bytes(data)
+        result = fn(*_swap(args, moved))
+        written = {
+            entry.name: entry.read_bytes()
+            for entry in (folder / "out").iterdir()
+            if not entry.name.startswith(".")  # a temporary file is no entry
+        }
+        return _swap(result, {there: here for here, there in moved.items()}), written
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def engine_report(names: list[str]) -> dict[str, Any]:
     """What this process has of podcast and of the engines ``names`` (run on every worker)."""
     report: dict[str, Any] = {"podcast": __version__}
+    try:  # encoding runs on the workers too: the encoder's version is in every part's key
+        report["ffmpeg"] = ("ok", toolchain.find_ffmpeg().version)
+    except PodcastError as exc:
+        report["ffmpeg"] = ("unavailable", str(exc))
     for name in names:
         try:
             engine = engines.get(name)
@@ -123,6 +210,7 @@ def engine_report(names: list[str]) -> dict[str, Any]:
 
 def compare(engine: str, mine: dict[str, Any], workers: dict[str, dict[str, Any]]) -> str | None:
     """The first way a worker differs from this machine for ``engine``, as one line, or None."""
+    what = "ffmpeg" if engine == "ffmpeg" else f"engine '{engine}'"
     for address, theirs in sorted(workers.items()):
         if theirs.get("podcast") != mine["podcast"]:
             return (
@@ -136,7 +224,7 @@ def compare(engine: str, mine: dict[str, Any], workers: dict[str, dict[str, Any]
                 "engines and voices on every worker (docs/cluster.md)"
             )
         if state == "unavailable":
-            return f"worker {address} cannot run engine '{engine}': {detail}"
+            return f"worker {address} cannot run {what}: {detail}"
         if detail != mine[engine][1]:
             return (
                 f"worker {address} has {engine} {detail} but this machine has "
@@ -149,12 +237,18 @@ class DaskExecutor:
     """One engine's work as Dask tasks; each Dask future is mirrored by a concurrent one."""
 
     def __init__(
-        self, client: distributed.Client, engine: str, shared: bool, order: Iterator[int]
+        self,
+        client: distributed.Client,
+        engine: str,
+        shared: bool,
+        order: Iterator[int],
+        held: dict[str, distributed.Future],
     ) -> None:
         self.client = client
         self.order = order  # the build's submission order, shared by its engines
         self.engine = engine
         self.shared = shared
+        self.held = held  # without a shared cache: each chunk's render task, until encoded
         self.replaced = 0
         self._lock = threading.Lock()
         self._tasks: dict[Future[Any], distributed.Future] = {}
@@ -171,6 +265,8 @@ class DaskExecutor:
         )  # fmt: skip
         with self._lock:
             self._tasks[future] = task
+            if kind == "render" and not self.shared:
+                self.held[str(args[2])] = task
         task.add_done_callback(lambda done: self._done(done, future, kind, args, label))
         return future
 
@@ -224,6 +320,19 @@ def _settle(future: Future[Any], value: Any = None, exc: BaseException | None = 
             future.set_result(value)
 
 
+def _outcome(task: distributed.Future, label: str) -> Any:
+    """The result of a unit's task; the cluster's own failure as one line naming the unit."""
+    try:
+        return task.result()
+    except PodcastError:
+        raise
+    except Exception as exc:
+        raise SynthesisError(
+            f"the cluster failed while {label} ({type(exc).__name__}: {exc}); "
+            "check the Dask workers' logs"
+        ) from None
+
+
 def store(target: Path, sealed: bytes, label: str) -> None:
     """Publish a chunk that came back from a worker into this machine's cache (its seal is
     checked: audio damaged on the way is a failure, never a cache entry)."""
@@ -253,7 +362,12 @@ class DaskBackend:
         self.shared = shared
         self._checked: set[str] = set()
         self._order = itertools.count()
-        client.register_plugin(EnginePlugin(timeout_s), name=_PLUGIN)
+        self._held: dict[str, distributed.Future] = {}
+        store = cache.store()
+        spec = (store.url, str(store.root)) if isinstance(store, ObjectStore) else None
+        client.register_plugin(EnginePlugin(timeout_s, spec), name=_PLUGIN)
+        workers = client.scheduler_info().get("workers", {}).values()
+        self._slots = max(1, sum(int(w.get("nthreads", 1)) for w in workers))
 
     @classmethod
     def connect(
@@ -263,15 +377,16 @@ class DaskBackend:
         ``address``; a ConfigError (one line) when it cannot be reached or has no workers."""
         if local_workers:
             with (
-                dask.config.set({"distributed.worker.daemon": False}),
+                dask.config.set(LOCAL_CLUSTER_CONFIG),
                 warnings.catch_warnings(),  # "port 8787 is in use": no dashboard is served
             ):
                 warnings.simplefilter("ignore", UserWarning)
                 cluster = distributed.LocalCluster(
                     n_workers=local_workers,
-                    threads_per_worker=1,
+                    threads_per_worker=2,
                     processes=True,
                     dashboard_address=None,
+                    silence_logs=logging.ERROR,
                 )
             return cls(distributed.Client(cluster), cluster, True, timeout_s)
         try:
@@ -292,7 +407,32 @@ class DaskBackend:
         return cls(client, None, shared_cache, timeout_s)
 
     def executor(self, engine: str, timeout_s: float) -> DaskExecutor:
-        return DaskExecutor(self.client, engine, self.shared, self._order)
+        return DaskExecutor(self.client, engine, self.shared, self._order, self._held)
+
+    @property
+    def slots(self) -> int:
+        return self._slots
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        args: tuple[Any, ...],
+        label: str,
+        inputs: Sequence[Path] = (),
+        output: Path | None = None,
+    ) -> R:
+        # before the chunks still queued: a finished part frees the cluster's memory of them
+        if self.shared or output is None:
+            task = self.client.submit(fn, *args, pure=False, priority=1)
+            return _outcome(task, label)
+        held = {str(path): self._held.pop(str(path)) for path in inputs if str(path) in self._held}
+        sent = {str(path): path.read_bytes() for path in inputs if str(path) not in held}
+        remote: Callable[..., Any] = run_remote
+        task = self.client.submit(remote, fn, args, held, sent, str(output), pure=False, priority=1)
+        result, written = _outcome(task, label)
+        for name, data in written.items():
+            store(output.parent / name, data, label)
+        return result
 
     def check(self, engine: str) -> None:
         if engine in self._checked:
@@ -300,12 +440,16 @@ class DaskBackend:
         mine = engine_report([engine])
         if mine[engine][0] != "ok":  # this machine's own problem is reported by prepare()
             return
-        problem = compare(engine, mine, self.client.run(engine_report, [engine]))
+        theirs = self.client.run(engine_report, [engine])
+        problem = compare(engine, mine, theirs)
+        if not problem and mine["ffmpeg"][0] == "ok":
+            problem = compare("ffmpeg", mine, theirs)
         if problem:
             raise ConfigError(problem)
         self._checked.add(engine)
 
     def close(self) -> None:
+        self._held.clear()
         with contextlib.suppress(Exception):
             self.client.close()
         if self.cluster is not None:

@@ -1,20 +1,24 @@
-"""Where a build's rendering runs: the executor seam.
+"""Where a build's units of work run: the executor seam.
 
-The ``Synthesizer`` hands every unit of work (render a chunk, list an engine's voices) to an
-``Executor``: ``submit(kind, args, label)`` returns a ``concurrent.futures.Future``, whoever
-runs it. A ``Backend`` makes one executor per engine (engines never share a process) and checks,
-before any work, that the engine can run where the work will run.
+The ``Synthesizer`` hands every engine's unit of work (render a chunk, list an engine's voices)
+to an ``Executor``: ``submit(kind, args, label)`` returns a ``concurrent.futures.Future``,
+whoever runs it. A ``Backend`` makes one executor per engine (engines never share a process),
+checks, before any work, that the engine can run where the work will run, and runs the build's
+other units (encode a part and measure its loudness: ``build.encode.encode_unit``) with
+``run(fn, args, label, inputs, output)``: one function, called here or on a cluster's worker.
 
-Two backends: ``LocalBackend`` (the local ``WorkerPool``, the default: nothing more is imported)
-and ``synth.dask_executor.DaskBackend`` (``--cluster``: Dask distributed), picked by
-``backend_for``. Encoding and loudness measuring stay on the client: see docs/cluster.md.
+Two backends: ``LocalBackend`` (the local ``WorkerPool``, the default: nothing more is imported;
+``run`` calls the function in the caller's thread) and ``synth.dask_executor.DaskBackend``
+(``--cluster``: Dask distributed), picked by ``backend_for``. See docs/cluster.md.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from podcast import engines
 from podcast.errors import ConfigError
@@ -23,6 +27,7 @@ from podcast.synth.pool import WorkerPool
 CLUSTER_ENV = "PODCAST_CLUSTER"
 LOCAL_CLUSTER = re.compile(r"local:(\d+)")
 _SCHEMES = ("tcp://", "tls://", "ws://", "wss://")
+R = TypeVar("R")
 
 
 class Executor(Protocol):
@@ -48,9 +53,29 @@ class Executor(Protocol):
 
 
 class Backend(Protocol):
-    """Makes the executors of one build, one per engine."""
+    """Makes the executors of one build, one per engine, and runs its other units."""
 
     def executor(self, engine: str, timeout_s: float) -> Executor: ...
+
+    @property
+    def slots(self) -> int:
+        """How many units can run at once (local cores, or the cluster's worker threads)."""
+        ...
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        args: tuple[Any, ...],
+        label: str,
+        inputs: Sequence[Path] = (),
+        output: Path | None = None,
+    ) -> R:
+        """``fn(*args)`` where the work runs; blocks until done. ``fn`` is a module-level
+        function (it travels by name), reads the cache entries ``inputs`` and writes its
+        cache entries beside ``output`` (same folder, each sealed): where the cluster does
+        not share this machine's cache, the inputs travel to it and what ``fn`` wrote
+        travels back (``label`` names the unit in an error)."""
+        ...
 
     def check(self, engine: str) -> None:
         """Raise a PodcastError (one line) if ``engine`` cannot run where the work runs."""
@@ -68,8 +93,22 @@ class LocalBackend:
     def executor(self, engine: str, timeout_s: float) -> Executor:
         return WorkerPool(self.workers, timeout_s, engines.get(engine))
 
+    @property
+    def slots(self) -> int:
+        return self.workers
+
     def check(self, engine: str) -> None:
         return None
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        args: tuple[Any, ...],
+        label: str,
+        inputs: Sequence[Path] = (),
+        output: Path | None = None,
+    ) -> R:
+        return fn(*args)
 
     def close(self) -> None:
         return None

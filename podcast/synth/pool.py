@@ -28,6 +28,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from podcast import cache
 from podcast.engines.base import Engine, tmp_path
 from podcast.errors import OutputError, SynthesisError
 
@@ -58,8 +59,11 @@ def _inject_fault(spoken: str, attempt: int) -> None:
         raise SynthesisError("the engine failed (injected by PODCAST_TEST_FAULT)")
 
 
-def worker_main(conn: Connection, engine: Engine) -> None:
+def worker_main(conn: Connection, engine: Engine, store: cache.Store | None = None) -> None:
     """Entry point of a synthesis worker process: one engine, then one task at a time.
+
+    ``store``: the object store behind the cache (``cache.use_store``), so that each chunk
+    is published there by the process that rendered it.
 
     Receives ``(task_id, kind, args, attempt)``; sends back ``(task_id, ok, value)`` where
     value is the result or the error's message. ``kind`` is "render" (``engine.render``) or
@@ -67,6 +71,7 @@ def worker_main(conn: Connection, engine: Engine) -> None:
     the worker ignores it so that an interrupted build is not mistaken for dying workers.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    cache.use_store(store)
     # an engine's chatter on stdout would land on the user's terminal (or their --json pipe)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
     engine.start_worker()
@@ -202,7 +207,10 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=worker_main, args=(child, self.engine), name="podcast-synthesis", daemon=True
+            target=worker_main,
+            args=(child, self.engine, cache.store()),
+            name="podcast-synthesis",
+            daemon=True,
         )
         with _bare_main():
             process.start()

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from podcast import cache, engines
 from podcast.cache import cache_root, remove_stale_temporaries
@@ -36,6 +36,7 @@ from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
 TIMEOUT_ENV = "PODCAST_CHUNK_TIMEOUT_S"
+R = TypeVar("R")
 
 
 class Synthesizer:
@@ -91,15 +92,38 @@ class Synthesizer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def close(self) -> None:
-        for pool in self._pools.values():
+    def stop_engines(self) -> None:
+        """Stop the engines (every chunk is rendered): their memory is free for what is left.
+        The backend stays, for the units still running (``run``)."""
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
             pool.close()
-        self._pools.clear()
+
+    def close(self) -> None:
+        self.stop_engines()
         if self._connection.exception() is None:
             self._backend.close()
         # temporaries of builds that were killed outright (this build's own are gone by now)
         for folder in {path.parent for path in self._jobs}:
             remove_stale_temporaries(folder)
+
+    @property
+    def slots(self) -> int:
+        """How many units can run at once where the work runs (cores, or cluster threads)."""
+        return self._backend.slots
+
+    def run(
+        self,
+        fn: Callable[..., R],
+        args: tuple[Any, ...],
+        label: str,
+        inputs: Sequence[Path] = (),
+        output: Path | None = None,
+    ) -> R:
+        """A unit of the build other than rendering (encode a part, measure it) where the work
+        runs: here, or on the cluster (``executor.Backend.run``)."""
+        return self._backend.run(fn, args, label, inputs, output)
 
     @property
     def replaced_workers(self) -> int:
