@@ -23,6 +23,7 @@ underscores; an article's section label above the headline and its dateline are 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -55,19 +56,56 @@ def read(data: bytes, name: str) -> Article:
     return parse_text(decode(data, name), name)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")``, one line at a time: a book is never held as a list of lines."""
+    return (line for _, line in _line_spans(text))
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Each line of ``text`` (split at "\\n" only) with where it starts."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield start, text[start:end]
+        start = end + 1
+    yield start, text[start:]
+
+
+def _respaced(text: str) -> str:
+    """``text`` with each line's letter-spaced words joined (see :func:`_join_spaced`); only
+    the lines that change are copied."""
+    pieces: list[str] = []
+    done = 0
+    for start, line in _line_spans(text):
+        joined = _join_spaced(line)
+        if joined != line:
+            pieces += [text[done:start], joined]
+            done = start + len(line)
+    return "".join([*pieces, text[done:]]) if pieces else text
+
+
+def _has_blank_line(text: str) -> bool:
+    """Whether a line other than the first and the last is blank (whitespace only)."""
+    lines = _lines(text)
+    next(lines)
+    previous = None
+    for line in lines:
+        if previous is not None and not previous.strip():
+            return True
+        previous = line
+    return False
+
+
 def _paragraphs(text: str) -> list[str]:
     """Split plain text into paragraphs.
 
     Text with blank lines between paragraphs is hard-wrapped: its lines are joined. Text with
     no blank lines has one paragraph per line (as pasted from a web page).
     """
-    lines = text.split("\n")
-    has_blank_separators = any(not line.strip() for line in lines[1:-1])
-    if not has_blank_separators:
-        return [line.strip() for line in lines if line.strip()]
+    if not _has_blank_line(text):
+        return [line.strip() for line in _lines(text) if line.strip()]
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in lines:
+    for line in _lines(text):
         if line.strip():
             current.append(line.strip())
         elif current:
@@ -175,7 +213,7 @@ _SMALL_WORDS = frozenset(
 # --- paragraphs ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     """A blank-line separated paragraph: its stripped lines and the blank lines before it."""
 
@@ -192,7 +230,7 @@ def _groups(text: str) -> list[_Para]:
     paras: list[_Para] = []
     current: list[str] = []
     gap = 0
-    for line in text.split("\n"):
+    for line in _lines(text):
         if line.strip():
             current.append(line.strip())
             continue
@@ -616,9 +654,8 @@ def parse_text(text: str, name: str) -> Article:
         removed.append(Removal(match.group(0), "illustration mark"))
     text = _ILLUSTRATION.sub("", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+(?:\n[^_\n]+)*)_(?![\w_])", r"\1", text)
-    text = "\n".join(_join_spaced(line) for line in text.split("\n"))
-    lines = text.split("\n")
-    has_blank_separators = any(not line.strip() for line in lines[1:-1])
+    text = _respaced(text)
+    has_blank_separators = _has_blank_line(text)
     paras = _groups(text) if has_blank_separators else [_Para([ln], 0) for ln in _paragraphs(text)]
     if not paras:
         if meta.get("title"):
