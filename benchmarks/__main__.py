@@ -8,6 +8,8 @@ Each benchmark prints its figures and a ratio against a baseline measured in the
   book     25,000+ word book: peak RSS (whole process tree) <= 250 MB, and
            time per word / the seed's cold time per word                               <= 1.10
   help     ``podcast --help`` wall time / 0.25 s                                       <= 1.0
+  script   ``podcast script`` on 10 MB of text / on 1 MB: time per MB <= 1.2, peak RSS
+           <= 2.0 (issue 18; benchmarks/script.py)
 
 Nothing here is a test: the machine's load changes the figures, so each ratio compares
 runs made minutes apart on the same machine.
@@ -27,6 +29,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from benchmarks import script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "trump-musk-x-interview.txt"
@@ -264,6 +268,7 @@ def main() -> None:
         bench = Bench(args.runs, Path(work))
         steps: dict[str, Callable[[], bool]] = {
             "help": bench.help, "cold": bench.cold, "rebuild": bench.rebuild, "book": bench.book,
+            "script": lambda: script.bench(Path(work)),
         }  # fmt: skip
         results = [steps[name]() for name in args.names]
     sys.exit(0 if all(results) else 1)
