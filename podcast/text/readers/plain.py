@@ -53,7 +53,9 @@ def sniff(head: bytes) -> int:
 
 
 def read(data: bytes, name: str) -> Article:
-    return parse_text(decode(data, name), name)
+    # Handed over in a list the parser empties: the decoded text is then freed as soon as the
+    # parser has its first copy of it (a call's argument would live until the call returns).
+    return _parse_held([decode(data, name)], name)
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -648,6 +650,12 @@ def _front_heading(para: _Para, paras: list[_Para], index: int) -> bool:
 def parse_text(text: str, name: str) -> Article:
     """Plain text as an Article: an article (the first paragraph is the title) or a book (a
     Gutenberg header or a title page: see the module docstring)."""
+    return _parse_held([text], name)
+
+
+def _parse_held(held: list[str], name: str) -> Article:
+    """:func:`parse_text` of the text in ``held``, which it takes out of the list."""
+    text = held.pop()
     removed: list[Removal] = []
     text, meta, book = _gutenberg(text, removed)
     for match in _ILLUSTRATION.finditer(text):
