@@ -55,6 +55,12 @@ def test_a_whole_read_format_over_its_limit_is_refused_naming_the_limit(
     assert line.endswith("split it, or convert it to plain text")
 
 
+def test_a_page_over_every_limit_is_told_its_own_format_limit(tmp_path: Path) -> None:
+    big = _sparse(tmp_path / "article.html", b"<!doctype html><p>Hi", registry.MAX_INPUT_BYTES * 2)
+    line = _one_error_line(runner.invoke(app, ["script", str(big)]))
+    assert f"{big}: is 100.0 MB, and HTML is read whole with a limit of 10 MB" in line
+
+
 def test_a_text_over_the_input_limit_is_refused_before_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -232,9 +232,9 @@ def _load(source: str) -> tuple[bytes, str]:
     try:
         with path.open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size  # 0 for a pipe: then the reads stop it
-            _limited(b"", source, size)
             head = fh.read(HEAD_BYTES)
-            check_size(pick(head, str(path)), size, str(path))
+            check_size(pick(head, str(path)), size, str(path))  # its format's own limit first
+            _limited(b"", source, size)
             if fh.seekable():  # read in one piece: ``head + rest`` would copy it all
                 fh.seek(0)
                 raw = fh.read(MAX_INPUT_BYTES + 1)
