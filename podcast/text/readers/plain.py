@@ -227,6 +227,9 @@ class _Para:
         return " ".join(self.lines)
 
 
+_DONE = _Para([""], 0)  # stands in for a paragraph _body has made a block of
+
+
 def _groups(text: str) -> list[_Para]:
     """Blank-line separated paragraphs (split where a line stops short on purpose)."""
     paras: list[_Para] = []
@@ -705,7 +708,8 @@ def _parse_held(held: list[str], name: str) -> Article:
             date = paras[i].text
             removed.append(Removal(date, "dateline (kept as the episode date)"))
             i += 1
-    blocks = _body(paras[i:], has_blank_separators, book, removed)
+    body, paras = paras[i:], []  # _body lets go of each paragraph once it is a block
+    blocks = _body(body, has_blank_separators, book, removed)
     return Article(
         title=title,
         blocks=tuple(blocks),
@@ -731,8 +735,11 @@ def _body(paras: list[_Para], headings: bool, book: bool, removed: list[Removal]
     blocks: list[Block] = []
     front = True  # before the first numbered heading: a book's front matter
     after_heading = False
-    i = 0
+    i = done = 0
     while i < len(paras):
+        while done < i:  # nothing looks back: a paragraph made a block is let go
+            paras[done] = _DONE
+            done += 1
         para = paras[i]
         toc = _contents(paras, i) if headings else 0
         if toc:
