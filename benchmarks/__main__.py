@@ -13,10 +13,11 @@ Each benchmark prints its figures and a ratio against a baseline measured in the
   help        ``podcast --help`` wall time / 0.1 s                                      <= 1.0
   natural     cold build of the seed with the Piper voice / ``piper -i`` + ``ffmpeg``   <= 0.8
               (needs the ``natural`` extra; skipped without it)
+  script      ``podcast script`` on 10 MB of text / on 1 MB: time per MB <= 1.2, and peak RSS
+              growth <= 8 MB per MB of text (issue 18; benchmarks/script.py)
 
 Nothing here is a test: the machine's load changes the figures, so each ratio compares
-runs made minutes apart on the same machine. ``python -m benchmarks script`` is the
-text stages' linearity benchmark (see benchmarks/script.py when present).
+runs made minutes apart on the same machine. ``natural`` and ``script`` run only when named.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from benchmarks import script
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "trump-musk-x-interview.txt"
@@ -351,6 +354,7 @@ def main() -> None:
             "help": bench.help, "cold": bench.cold, "cold-wheel": bench.cold_wheel,
             "rebuild": bench.rebuild, "noop": bench.noop, "book": bench.book,
             "natural": bench.natural,
+            "script": lambda: script.bench(Path(work)),
         }  # fmt: skip
         results = [steps[name]() for name in args.names]
     sys.exit(0 if all(results) else 1)

@@ -55,7 +55,11 @@ def echo(text: str, err: bool = False) -> None:
 
 def echo_json(document: object) -> None:
     """Print ``document`` as JSON; the controls JSON leaves raw (DEL, C1) as ``\\u00NN``."""
-    text = json.dumps(document, indent=2, ensure_ascii=False)
+    echo_json_text(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def echo_json_text(text: str) -> None:
+    """Print JSON text (a whole document, or a line of one printed piece by piece)."""
     typer.echo(CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 

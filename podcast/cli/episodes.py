@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +18,10 @@ from podcast.cli.common import (
     VoiceOption,
     echo,
     echo_json,
+    echo_json_text,
     user_errors,
 )
+from podcast.models import Chapter, Chunk, Removal, Script
 from podcast.text.readers import supported_inputs
 
 
@@ -154,39 +159,104 @@ def script(
 ) -> None:
     """Show the narration script: what will be said, chapter by chapter (no audio)."""
     from podcast.api import BuildOptions
-    from podcast.api import script as plan_script
 
     options = BuildOptions(
         voice=voice, language=language, cast=tuple(cast or ()), show=show, rate_wpm=rate
     )
-    plan = plan_script(source, options)
+    head, chapters, removed = _streamed_script(source, options)
     if as_json:
-        document = {
-            "title": plan.title,
-            "language": plan.language,
-            "chapters": [
-                {
-                    "title": chapter.title,
-                    "chunks": [_chunk_json(c, plan.language) for c in chapter.chunks],
-                }
-                for chapter in plan.chapters
-            ],
-            "removed": [{"text": r.text, "reason": r.reason} for r in plan.removed],
-        }
-        echo_json(document)
-        return
-    echo(f"# {plan.title}")
-    for chapter in plan.chapters:
-        echo(f"\n## {chapter.title}\n")
+        for line in _json_lines(head, chapters, removed):
+            echo_json_text(line)
+    else:
+        for line in _text_lines(head, chapters, removed):
+            echo(line)
+
+
+_STAND_IN = "\x00stand-in"  # no chapter title has a NUL (controls are stripped at the door)
+
+
+def _streamed_script(source: str, options: Any) -> tuple[Script, Iterator[Chapter], list[Removal]]:
+    """What ``podcast.api.script`` returns, as the script's head, its chapters made one at a
+    time (the show's intro, stings and outro around the article's) and its removals (complete
+    once the chapters are). A long book is printed as it is planned, never held whole.
+
+    The show's parts depend only on the article's title and on which chapter is last, so they
+    are taken from the show's structure around two stand-in chapters.
+    """
+    from podcast.build.plan import produce, setup
+    from podcast.text import lang
+    from podcast.text.plan import plan_chapters
+
+    plan = setup(options)
+    planned = plan_chapters(
+        source, plan.narrator, plan.lexicon, options.language, plan.cast, plan.voices
+    )
+    head = planned.head
+    speaker = lang.voice_for(plan.narrator, head.language)
+    host = lang.voice_for(plan.narrator, plan.show.language)
+    stand_in = Chapter(_STAND_IN, (Chunk("", "", speaker.name, 0),))
+    shaped = produce(
+        replace(head, chapters=(stand_in, stand_in)), speaker, plan.show, plan.lexicon, host
+    ).script.chapters
+    at = [chapter.title for chapter in shaped].index(_STAND_IN)
+    before, between, after = shaped[:at], shaped[at].chunks[1:], shaped[at + 2 :]
+
+    def chapters() -> Iterator[Chapter]:
+        yield from before
+        held: Chapter | None = None
+        for chapter in planned.chapters:
+            if held is not None:
+                yield replace(held, chunks=held.chunks + between)
+            held = chapter
+        if held is not None:
+            yield held
+        yield from after
+
+    return head, chapters(), planned.removed
+
+
+def _text_lines(head: Script, chapters: Iterable[Chapter], removed: list[Removal]
+                ) -> Iterator[str]:  # fmt: skip
+    """The human script, a line (or a few) at a time."""
+    yield f"# {head.title}"
+    for chapter in chapters:
+        yield f"\n## {chapter.title}\n"
         for chunk in chapter.chunks:
             if chunk.audio:
-                echo(f"[audio: {chunk.audio}]")
+                yield f"[audio: {chunk.audio}]"
             else:
-                echo(f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken)
-    if plan.removed:
-        echo("\n## Removed (not spoken)\n")
-        for removal in plan.removed:  # in full in --json and episode.json
-            echo(f"- [{removal.reason}] {_shortened(removal.text)}")
+                yield f"{chunk.speaker}: {chunk.spoken}" if chunk.speaker else chunk.spoken
+    if removed:
+        yield "\n## Removed (not spoken)\n"
+        for removal in removed:  # in full in --json and episode.json
+            yield f"- [{removal.reason}] {_shortened(removal.text)}"
+
+
+def _json_lines(head: Script, chapters: Iterable[Chapter], removed: list[Removal]
+                ) -> Iterator[str]:  # fmt: skip
+    """The ``--json`` document, a chapter at a time: the very text ``json.dumps(document,
+    indent=2)`` gives for the whole (each chapter dumped alone, indented to its depth)."""
+    yield "{"
+    yield f'  "title": {_dumped(head.title)},'
+    yield f'  "language": {_dumped(head.language)},'
+    held = ""
+    for chapter in chapters:
+        yield f"{held}," if held else '  "chapters": ['
+        document = {
+            "title": chapter.title,
+            "chunks": [_chunk_json(c, head.language) for c in chapter.chunks],
+        }
+        held = "    " + _dumped(document, 4)
+    yield f"{held}\n  ]," if held else '  "chapters": [],'
+    found = [{"text": r.text, "reason": r.reason} for r in removed]
+    yield f'  "removed": {_dumped(found, 2)}'
+    yield "}"
+
+
+def _dumped(value: object, depth: int = 0) -> str:
+    """``value`` as JSON inside a document indented by 2, at ``depth`` spaces."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    return text.replace("\n", "\n" + " " * depth) if depth else text
 
 
 @user_errors

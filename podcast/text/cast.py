@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from podcast.config.voices import DEFAULT_QUOTE_VOICE_NAME
@@ -166,7 +166,9 @@ class _Attributor:
     def __init__(self, cast: Cast) -> None:
         self.cast = cast
         self.known = {_surname(k).lower(): k for k in cast.speakers}
-        self.mentions: list[str] = []  # known speakers in the order the text names them
+        # Known speakers, the one the text named last at the end (each name once: a long book
+        # names the same few people thousands of times).
+        self.mentions: dict[str, None] = {}
 
     def _canonical(self, name: str) -> str:
         for word in reversed(name.split()):
@@ -184,13 +186,17 @@ class _Attributor:
         for match in re.finditer(r"[A-Z][\w'’-]+", narration):
             key = self.known.get(match.group(0).strip("'’").lower())
             if key:
-                self.mentions.append(key)
+                self._mention(key)
+
+    def _mention(self, name: str) -> None:
+        self.mentions.pop(name, None)
+        self.mentions[name] = None
 
     def _resolve(self, subject: str, obj: str | None) -> str:
         if self._is_name(subject):
             speaker = self._canonical(subject)
             self.known.setdefault(_surname(speaker).lower(), speaker)
-            self.mentions.append(speaker)
+            self._mention(speaker)
             return speaker
         if not re.fullmatch(_PRONOUN, subject):
             return ""
@@ -289,10 +295,16 @@ def apply_cast(script: Script, cast: Cast, speakers: Mapping[str, Speaker]) -> S
     """
     if not cast.active:
         return script
+    return replace(script, chapters=tuple(cast_chapters(script.chapters, cast, speakers)))
+
+
+def cast_chapters(
+    chapters: Iterable[Chapter], cast: Cast, speakers: Mapping[str, Speaker]
+) -> Iterator[Chapter]:
+    """:func:`apply_cast` one chapter at a time (who was named last carries over)."""
     attributor = _Attributor(cast)
     sentence_id = 0
-    chapters: list[Chapter] = []
-    for chapter in script.chapters:
+    for chapter in chapters:
         out: list[Chunk] = []
         for paragraph in _paragraphs(chapter.chunks):
             text = ""
@@ -327,5 +339,4 @@ def apply_cast(script: Script, cast: Cast, speakers: Mapping[str, Speaker]) -> S
                             speaker=label,
                         )
                     )
-        chapters.append(replace(chapter, chunks=tuple(out)))
-    return replace(script, chapters=tuple(chapters))
+        yield replace(chapter, chunks=tuple(out))  # its url and picture kept

@@ -8,8 +8,10 @@ from the narrator's own engine (``Engine.voice_for``), so nothing is downloaded.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import replace
 
 from podcast import engines
@@ -19,6 +21,8 @@ from podcast.models import Article
 
 DEFAULT_LANGUAGE = "en"
 MIN_HITS = 8
+DETECT_TOKENS = 5000  # words read from the article's opening to tell its language
+_TOKEN = re.compile(r"[^\W\d_]+")
 
 # Short, very frequent function words that barely overlap between these languages.
 FUNCTION_WORDS = {
@@ -37,8 +41,11 @@ _WORDS = {lang: frozenset(words.split()) for lang, words in FUNCTION_WORDS.items
 
 def detect(text: str) -> str | None:
     """The language of ``text`` (ISO 639-1), or None when there is too little to tell."""
-    tokens = re.findall(r"[^\W\d_]+", text.lower())[:5000]
-    counts = Counter(tokens)
+    return _detect_tokens(itertools.islice(_TOKEN.finditer(text.lower()), DETECT_TOKENS))
+
+
+def _detect_tokens(tokens: Iterable[re.Match[str]]) -> str | None:
+    counts = Counter(token.group(0) for token in tokens)
     hits = {lang: sum(counts[w] for w in words) for lang, words in _WORDS.items()}
     best = max(hits, key=lambda lang: hits[lang])
     ranked = sorted(hits.values(), reverse=True)
@@ -51,8 +58,10 @@ def resolve(article: Article, override: str | None = None) -> Article:
     """The article with its language decided: ``override`` > metadata > detection > English."""
     language = (override or article.language or "").strip().lower().replace("_", "-")
     if not language:
-        sample = " ".join([article.title, *(b.text for b in article.blocks)])
-        language = detect(sample) or DEFAULT_LANGUAGE
+        # The opening words only, piece by piece: a book's whole text is never joined here.
+        pieces = (p.lower() for p in (article.title, *(b.text for b in article.blocks)))
+        tokens = (token for piece in pieces for token in _TOKEN.finditer(piece))
+        language = _detect_tokens(itertools.islice(tokens, DETECT_TOKENS)) or DEFAULT_LANGUAGE
     return replace(article, language=language)
 
 

@@ -296,9 +296,34 @@ def build_script(
     slug: str | None = None,
 ) -> Script:
     """Plan the narration of ``article``: the title first, then each chapter's chunks."""
-    sentence_id = 0
     removed: list[Removal] = list(article.removed)
-    chapters: list[Chapter] = []
+    chapters = tuple(script_chapters(article, voice, normalize, removed))
+    return replace(script_head(article, slug), chapters=chapters, removed=tuple(removed))
+
+
+def script_head(article: Article, slug: str | None = None) -> Script:
+    """The Script of ``article`` without its chapters and removals (see script_chapters)."""
+    return Script(
+        title=article.title,
+        slug=slug or slugify(article.title),
+        source=article.source,
+        chapters=(),
+        author=article.author,
+        date=article.date,
+        language=article.language or "en",
+        url=article.url,
+        feed=article.feed,
+    )
+
+
+def script_chapters(
+    article: Article, voice: str, normalize: Normalizer, removed: list[Removal]
+) -> Iterator[Chapter]:
+    """The chapters of ``article``'s narration, one at a time (the title first, in the first);
+    what has nothing to say is added to ``removed`` as it is met. One chapter is held back
+    until the next is made, so the last can be given its closing pause: a long book is planned
+    in the memory of two chapters, not of the whole script."""
+    sentence_id = 0
     # the title is one sentence of the narration, cut like any other when it is very long
     title_chunks = [
         Chunk(piece, normalize(piece), voice, sentence_id, PAUSE_CLAUSE)
@@ -308,8 +333,8 @@ def build_script(
         title_chunks = [Chunk(article.title, UNTITLED, voice, sentence_id, PAUSE_CLAUSE)]
     title_chunks[-1] = dataclasses.replace(title_chunks[-1], pause_after=PAUSE_CHAPTER)
     sentence_id += 1
-    sections = _sections(article) or [(article.title, [])]
-    for index, (title, blocks) in enumerate(sections):
+    held: Chapter | None = None
+    for index, (title, blocks) in enumerate(_sections(article) or [(article.title, [])]):
         chunks: list[Chunk] = [c for c in title_chunks if speakable(c.spoken)] if index == 0 else []
         for block in blocks:
             new = _chunks_of_paragraph(block.text, voice, normalize, sentence_id, removed)
@@ -319,22 +344,14 @@ def build_script(
         _with_pause(chunks, PAUSE_CHAPTER)
         url = blocks[0].url if blocks and blocks[0].kind == HEADING else ""
         image = next((b.image for b in blocks if b.image), "")  # the section's first picture
-        chapters.append(Chapter(title, tuple(chunks), url, image))
-    last_chunks = list(chapters[-1].chunks)
+        if held is not None and held.chunks:
+            yield held
+        held = Chapter(title, tuple(chunks), url, image)
+    assert held is not None  # there is always a first section
+    last_chunks = list(held.chunks)
     _with_pause(last_chunks, PAUSE_END)
-    chapters[-1] = dataclasses.replace(chapters[-1], chunks=tuple(last_chunks))
-    return Script(
-        title=article.title,
-        slug=slug or slugify(article.title),
-        source=article.source,
-        chapters=tuple(c for c in chapters if c.chunks),
-        removed=tuple(removed),
-        author=article.author,
-        date=article.date,
-        language=article.language or "en",
-        url=article.url,
-        feed=article.feed,
-    )
+    if last_chunks:
+        yield dataclasses.replace(held, chunks=tuple(last_chunks))  # its url and picture kept
 
 
 def words(texts: Iterable[str]) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 from podcast.config.voices import Voice
 from podcast.errors import InputError
@@ -35,16 +36,22 @@ SCRIPTS_OF_LANGUAGE: dict[str, tuple[str, ...]] = {
 _NOT_SPOKEN = re.compile(r"\S+://\S+|www\.\S+|\S+@\S+\.\S+")
 
 
-def _article_text(article: Article) -> str:
-    return "\n".join([article.title, *(block.text for block in article.blocks)])
+def _characters(article: Article) -> Counter[str]:
+    """How often each character occurs in the article's title and paragraphs, web and mail
+    addresses left out; counted piece by piece, so a book's text is never joined or listed
+    character by character."""
+    counts: Counter[str] = Counter()
+    for text in (article.title, *(block.text for block in article.blocks)):
+        counts.update(_NOT_SPOKEN.sub(" ", text))
+    return counts
 
 
 def check_speakable(article: Article, voice: Voice, name: str) -> None:
     """Refuse an article with no words (only links, emoji or symbols) or in a script ``voice``
     cannot read (e.g. a Russian article for an English voice)."""
-    text = _NOT_SPOKEN.sub(" ", _article_text(article))
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters and not any(ch.isdigit() for ch in text):
+    counts = _characters(article)
+    letters = {ch: n for ch, n in counts.items() if ch.isalpha()}
+    if not letters and not any(ch.isdigit() for ch in counts):
         raise InputError(
             f"{name}: has no words to speak (only links, emoji or symbols); give an article with text"
         )
@@ -52,10 +59,10 @@ def check_speakable(article: Article, voice: Voice, name: str) -> None:
     if not expected or not letters:
         return
     scripts: dict[str, int] = {}
-    for ch in letters:
+    for ch, n in letters.items():  # the script of each distinct letter, weighed by its count
         script = unicodedata.name(ch, "UNKNOWN").split()[0]
-        scripts[script] = scripts.get(script, 0) + 1
-    if sum(scripts.get(s, 0) for s in expected) * 2 < len(letters):
+        scripts[script] = scripts.get(script, 0) + n
+    if sum(scripts.get(s, 0) for s in expected) * 2 < sum(letters.values()):
         found = max(scripts, key=lambda s: scripts[s])
         found = found if len(found) <= 3 else found.title()  # "CJK", "Cyrillic"
         raise InputError(

@@ -202,21 +202,18 @@ def depth_scores(paragraphs: list[str], stop: frozenset[str] = STOPWORDS) -> lis
     """Depth of the similarity valley at each gap (gap i lies after paragraph i)."""
     bags = [content_words(p, stop) for p in paragraphs]
     sims = [_cosine(_window(bags, i, -1), _window(bags, i + 1, 1)) for i in range(len(bags) - 1)]
-    depths = []
+    # Climb from each gap only while similarity rises, as TextTiling does: the peak reached
+    # going left (and right) is carried along in one pass each, so a long book whose
+    # similarities are all alike (a plateau) stays linear.
+    left_peaks: list[float] = []
     for i, sim in enumerate(sims):
-        left = max(sims[: i + 1])
-        right = max(sims[i:])
-        # climb only while similarity rises, as TextTiling does
-        j = i
-        while j > 0 and sims[j - 1] >= sims[j]:
-            j -= 1
-        left = sims[j]
-        j = i
-        while j < len(sims) - 1 and sims[j + 1] >= sims[j]:
-            j += 1
-        right = sims[j]
-        depths.append((left - sim) + (right - sim))
-    return depths
+        left_peaks.append(left_peaks[-1] if i and sims[i - 1] >= sim else sim)
+    right_peaks = [0.0] * len(sims)
+    for i in range(len(sims) - 1, -1, -1):
+        rising = i < len(sims) - 1 and sims[i + 1] >= sims[i]
+        right_peaks[i] = right_peaks[i + 1] if rising else sims[i]
+    peaks = zip(left_peaks, sims, right_peaks, strict=True)
+    return [(left - sim) + (right - sim) for left, sim, right in peaks]
 
 
 # A paragraph opening like this continues its predecessor: a chapter rarely starts there.

@@ -26,6 +26,7 @@ underscores; an article's section label above the headline and its dateline are 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -56,7 +57,48 @@ def sniff(head: bytes) -> int:
 
 
 def read(data: bytes, name: str) -> Article:
-    return parse_text(decode(data, name), name)
+    # Handed over in a list the parser empties: the decoded text is then freed as soon as the
+    # parser has its first copy of it (a call's argument would live until the call returns).
+    return _parse_held([decode(data, name)], name)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """``text.split("\\n")``, one line at a time: a book is never held as a list of lines."""
+    return (line for _, line in _line_spans(text))
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, str]]:
+    """Each line of ``text`` (split at "\\n" only) with where it starts."""
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield start, text[start:end]
+        start = end + 1
+    yield start, text[start:]
+
+
+def _respaced(text: str) -> str:
+    """``text`` with each line's letter-spaced words joined (see :func:`_join_spaced`); only
+    the lines that change are copied."""
+    pieces: list[str] = []
+    done = 0
+    for start, line in _line_spans(text):
+        joined = _join_spaced(line)
+        if joined != line:
+            pieces += [text[done:start], joined]
+            done = start + len(line)
+    return "".join([*pieces, text[done:]]) if pieces else text
+
+
+def _has_blank_line(text: str) -> bool:
+    """Whether a line other than the first and the last is blank (whitespace only)."""
+    lines = _lines(text)
+    next(lines)
+    previous = None
+    for line in lines:
+        if previous is not None and not previous.strip():
+            return True
+        previous = line
+    return False
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -65,13 +107,11 @@ def _paragraphs(text: str) -> list[str]:
     Text with blank lines between paragraphs is hard-wrapped: its lines are joined. Text with
     no blank lines has one paragraph per line (as pasted from a web page).
     """
-    lines = text.split("\n")
-    has_blank_separators = any(not line.strip() for line in lines[1:-1])
-    if not has_blank_separators:
-        return [line.strip() for line in lines if line.strip()]
+    if not _has_blank_line(text):
+        return [line.strip() for line in _lines(text) if line.strip()]
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in lines:
+    for line in _lines(text):
         if line.strip():
             current.append(line.strip())
         elif current:
@@ -179,7 +219,7 @@ _SMALL_WORDS = frozenset(
 # --- paragraphs ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Para:
     """A blank-line separated paragraph: its stripped lines and the blank lines before it."""
 
@@ -195,6 +235,7 @@ KNOWN_ACRONYMS = SPELLED_ACRONYMS | TIME_ZONES | {"AM", "PM", "AST", "ADT", "HST
 _GLUED_ELLIPSIS = re.compile(r"(?<=\w)\.{3}(?=\w)")
 # A line of dashes or equals signs under a heading ("WATCHES AND WARNINGS" over "-----").
 _UNDERLINE = re.compile(r"[-=]{3,}")
+_DONE = _Para([""], 0)  # stands in for a paragraph _body has made a block of
 
 
 def _groups(text: str) -> list[_Para]:
@@ -203,7 +244,7 @@ def _groups(text: str) -> list[_Para]:
     paras: list[_Para] = []
     current: list[str] = []
     gap = 0
-    for line in text.split("\n"):
+    for line in _lines(text):
         if current and _UNDERLINE.fullmatch(line.strip()) and len(current[-1]) <= MAX_TITLE_CHARS:
             *before, heading = current
             if before:
@@ -644,17 +685,22 @@ def _front_heading(para: _Para, paras: list[_Para], index: int) -> bool:
 def parse_text(text: str, name: str) -> Article:
     """Plain text as an Article: an article (the first paragraph is the title) or a book (a
     Gutenberg header or a title page: see the module docstring)."""
+    return _parse_held([text], name)
+
+
+def _parse_held(held: list[str], name: str) -> Article:
+    """:func:`parse_text` of the text in ``held``, which it takes out of the list."""
+    text = held.pop()
     removed: list[Removal] = []
     text, meta, book = _gutenberg(text, removed)
     for match in _ILLUSTRATION.finditer(text):
         removed.append(Removal(match.group(0), "illustration mark"))
     text = _ILLUSTRATION.sub("", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+(?:\n[^_\n]+)*)_(?![\w_])", r"\1", text)
-    text = "\n".join(_join_spaced(line) for line in text.split("\n"))
+    text = _respaced(text)
     # A bulletin's ellipses glued to words ("1100 AM AST...1500 UTC") part them, as a pause.
     text = _GLUED_ELLIPSIS.sub("... ", text)
-    lines = text.split("\n")
-    has_blank_separators = any(not line.strip() for line in lines[1:-1])
+    has_blank_separators = _has_blank_line(text)
     paras = _groups(text) if has_blank_separators else [_Para([ln], 0) for ln in _paragraphs(text)]
     if not paras:
         if meta.get("title"):
@@ -696,7 +742,8 @@ def parse_text(text: str, name: str) -> Article:
             date = paras[i].text
             removed.append(Removal(date, "dateline (kept as the episode date)"))
             i += 1
-    blocks = _body(paras[i:], has_blank_separators, book, removed)
+    body, paras = paras[i:], []  # _body lets go of each paragraph once it is a block
+    blocks = _body(body, has_blank_separators, book, removed)
     return Article(
         title=title,
         blocks=tuple(blocks),
@@ -722,8 +769,11 @@ def _body(paras: list[_Para], headings: bool, book: bool, removed: list[Removal]
     blocks: list[Block] = []
     front = True  # before the first numbered heading: a book's front matter
     after_heading = False
-    i = 0
+    i = done = 0
     while i < len(paras):
+        while done < i:  # nothing looks back: a paragraph made a block is let go
+            paras[done] = _DONE
+            done += 1
         para = paras[i]
         toc = _contents(paras, i) if headings else 0
         if toc:

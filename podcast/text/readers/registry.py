@@ -22,6 +22,7 @@ Built-in readers are :class:`ModuleReader` entries (a name, suffixes and the mod
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,7 +35,17 @@ from podcast.text.readers.decode import STDIN_NAME, STDIN_WORDS
 if TYPE_CHECKING:
     from podcast.models import Article
 
-MAX_INPUT_BYTES = 50 * 1024 * 1024
+MB = 1024 * 1024
+# The largest source read at all (a whole Gutenberg novel is 1-5 MB). Text is planned in
+# memory about seven times its size (see docs/performance.md).
+MAX_INPUT_BYTES = 50 * MB
+# Formats a parser reads whole into a tree (HTML's DOM, Markdown's token stream: about ten
+# to twenty times the file in memory) have a lower limit of their own, checked before the
+# source is read: reader name -> (what it is called in the message, the limit in bytes).
+READ_WHOLE_LIMITS: dict[str, tuple[str, int]] = {
+    "html": ("HTML", 5 * MB),  # lxml + trafilatura: about 56 MB of memory per MB of page
+    "markdown": ("Markdown", 20 * MB),
+}
 STDIN = "-"
 # How many first bytes a reader's sniff sees.
 HEAD_BYTES = 4096
@@ -168,7 +179,9 @@ def pick(head: bytes, name: str, suffix: str | None = None) -> Reader:
 
 def read_bytes(data: bytes, name: str, suffix: str | None = None) -> Article:
     """The Article in ``data`` (the whole source), read by the reader :func:`pick` chooses."""
-    article = pick(data[:HEAD_BYTES], name, suffix).read(data, name)
+    reader = pick(data[:HEAD_BYTES], name, suffix)
+    check_size(reader, len(data), name)
+    article = reader.read(data, name)
     if not any(block.text.strip() for block in article.blocks) and not article.title.strip():
         raise InputError(f"{name}: is empty; give an article with some text")
     return article
@@ -177,6 +190,17 @@ def read_bytes(data: bytes, name: str, suffix: str | None = None) -> Article:
 def is_url(source: str) -> bool:
     """True for an ``http://`` or ``https://`` address."""
     return source[:8].lower().startswith(("http://", "https://"))
+
+
+def check_size(reader: Reader, size: int, name: str) -> None:
+    """Refuse a source of ``size`` bytes over its format's own limit (READ_WHOLE_LIMITS)."""
+    label, limit = READ_WHOLE_LIMITS.get(reader.name, ("", MAX_INPUT_BYTES))
+    if label and size > limit:
+        shown = STDIN_WORDS if name == STDIN_NAME else name
+        raise InputError(
+            f"{shown}: is {size / MB:.1f} MB, and {label} is read whole with a limit of "
+            f"{limit // MB} MB; split it, or convert it to plain text"
+        )
 
 
 def read_source(source: str) -> Article:
@@ -195,9 +219,16 @@ def read_source(source: str) -> Article:
 
 
 def _load(source: str) -> tuple[bytes, str]:
-    """The bytes of ``source`` (at most MAX_INPUT_BYTES) and its display name."""
+    """The bytes of ``source`` (at most MAX_INPUT_BYTES, or its format's own limit) and its
+    display name. A file's size is checked before it is read."""
     if source == STDIN:
-        return _limited(sys.stdin.buffer.read(MAX_INPUT_BYTES + 1), STDIN_WORDS), STDIN_NAME
+        head = sys.stdin.buffer.read(HEAD_BYTES)
+        reader = pick(head, STDIN_NAME)
+        limit = READ_WHOLE_LIMITS.get(reader.name, ("", MAX_INPUT_BYTES))[1]
+        rest = sys.stdin.buffer.read(min(limit, MAX_INPUT_BYTES) + 1 - len(head))
+        data = _limited(head + rest, STDIN_WORDS)
+        check_size(reader, len(data), STDIN_NAME)  # stops reading one byte over the limit
+        return data, STDIN_NAME
     path = Path(source)
     if not path.exists():
         raise InputError(f"{source}: no such file; check the path")
@@ -207,7 +238,15 @@ def _load(source: str) -> tuple[bytes, str]:
         )
     try:
         with path.open("rb") as fh:
-            raw = fh.read(MAX_INPUT_BYTES + 1)
+            size = os.fstat(fh.fileno()).st_size  # 0 for a pipe: then the reads stop it
+            head = fh.read(HEAD_BYTES)
+            check_size(pick(head, str(path)), size, str(path))  # its format's own limit first
+            _limited(b"", source, size)
+            if fh.seekable():  # read in one piece: ``head + rest`` would copy it all
+                fh.seek(0)
+                raw = fh.read(MAX_INPUT_BYTES + 1)
+            else:
+                raw = head + fh.read(MAX_INPUT_BYTES + 1 - len(head))
     except OSError as exc:
         raise InputError(
             f"{source}: cannot be read ({exc.strerror}); check its permissions"
@@ -215,8 +254,9 @@ def _load(source: str) -> tuple[bytes, str]:
     return _limited(raw, source), str(path)
 
 
-def _limited(raw: bytes, shown: str) -> bytes:
-    if len(raw) > MAX_INPUT_BYTES:
+def _limited(raw: bytes, shown: str, size: int = 0) -> bytes:
+    """``raw``, unless it (or a file of ``size`` bytes) is over MAX_INPUT_BYTES."""
+    if max(len(raw), size) > MAX_INPUT_BYTES:
         raise InputError(
             f"{shown}: larger than {MAX_INPUT_BYTES // (1024 * 1024)} MB; split the article"
         )
