@@ -99,8 +99,9 @@ def load(path: Path = DATA) -> list[Row]:
     return rows
 
 
-def phonemes(texts: Sequence[str]) -> list[str]:
-    """espeak-ng's phonemes for each text, marks of stress and boundaries dropped."""
+def ipa(texts: Sequence[str]) -> list[str]:
+    """espeak-ng's phonemes (IPA) for each text, as it prints them (in a fresh process:
+    espeak-ng initialises once). tests/test_normalize.py reads its table through this too."""
     done = subprocess.run(
         [sys.executable, "-c", _PHONEMIZE],
         input=json.dumps(list(texts)),
@@ -109,7 +110,13 @@ def phonemes(texts: Sequence[str]) -> list[str]:
         check=True,
         timeout=600,
     )
-    return [p.translate(_NOT_PHONEMES) for p in json.loads(done.stdout)]
+    result: list[str] = json.loads(done.stdout)
+    return result
+
+
+def phonemes(texts: Sequence[str]) -> list[str]:
+    """espeak-ng's phonemes for each text, marks of stress and boundaries dropped."""
+    return [p.translate(_NOT_PHONEMES) for p in ipa(texts)]
 
 
 def levenshtein(a: str, b: str) -> int:

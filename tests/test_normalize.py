@@ -6,13 +6,11 @@ phonemes of what we produce: it must say no digit or symbol name we did not inte
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
 
+from benchmarks import tricky
 from podcast.text.normalize import apply_lexicon, normalize, roman_value
 from tests.conftest import SEED
 
@@ -336,39 +334,9 @@ def test_every_issue_category_has_cases() -> None:
     assert all(len(cases) >= 1 for cases in CASES.values())
 
 
-_PHONEMIZE = r"""
-import ctypes, json, sys
-from podcast import toolchain
-espeak = toolchain.load_espeak()
-lib = ctypes.CDLL(espeak.library)
-lib.espeak_Initialize.restype = ctypes.c_int
-lib.espeak_Initialize(2, 0, espeak.data_dir.encode(), 0)
-lib.espeak_SetVoiceByName(b"en-us")
-lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
-lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
-out = []
-for text in json.load(sys.stdin):
-    buf = ctypes.create_string_buffer(text.encode())
-    ptr = ctypes.c_void_p(ctypes.addressof(buf))
-    parts = []
-    while ptr.value:
-        parts.append(lib.espeak_TextToPhonemes(ctypes.byref(ptr), 1, 0x02).decode())
-    out.append(" ".join(parts))
-json.dump(out, sys.stdout)
-"""
-
-
 def phonemes(texts: list[str]) -> list[str]:
-    """espeak-ng's phonemes for each text (in a fresh process: espeak initialises once)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _PHONEMIZE],
-        input=json.dumps(texts),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout)
+    """espeak-ng's phonemes for each text (the tricky-sentence benchmark's reader)."""
+    return tricky.ipa(texts)
 
 
 def test_espeak_says_what_the_table_says() -> None:
