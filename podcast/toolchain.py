@@ -134,10 +134,30 @@ def _ffmpeg_version(path: str) -> str:
         known = memo.read_text(encoding="utf-8").strip()
         if known:
             return known
-    version = _run_ffmpeg_version(path)
+    version = _banner_version(path) or _run_ffmpeg_version(path)
     with contextlib.suppress(OSError):
         atomic_write(memo, version.encode("utf-8"))
     return version
+
+
+# ffmpeg's banner is one string literal, "%s version " FFMPEG_VERSION, in the ffmpeg binary;
+# a distribution's ffmpeg is a small program linked against its libraries (Debian's: 0.3 MB),
+# and starting it costs 0.1-0.3 CPU-s (the dynamic loader resolves 200 libraries). Reading the
+# literal costs a millisecond. A static build (the wheel's, 170 MB) starts in 0.03 s: run it.
+_BANNER = re.compile(rb"%s version ([0-9A-Za-z][\x21-\x7e]{0,80})[ \0]")
+_BANNER_READ_LIMIT = 4 * 1024 * 1024
+
+
+def _banner_version(path: str) -> str | None:
+    """The version in a small ffmpeg binary's banner literal, without running it."""
+    try:
+        if os.path.getsize(path) > _BANNER_READ_LIMIT:
+            return None
+        with open(path, "rb") as fh:
+            found = _BANNER.search(fh.read())
+    except OSError:
+        return None
+    return found.group(1).decode("ascii") if found else None
 
 
 def _run_ffmpeg_version(path: str) -> str:
@@ -173,3 +193,18 @@ def find_ffmpeg() -> Ffmpeg:
 def find_ffprobe() -> str | None:
     """ffprobe is optional (the wheel has none); readers fall back to ffmpeg's ffmetadata."""
     return shutil.which("ffprobe")
+
+
+# Settings the located tools read from the environment (besides podcast's own PODCAST_*).
+TOOL_ENVIRONMENT = ("ESPEAK_DATA_PATH",)
+
+
+def tool_files() -> list[str]:
+    """The files of the tools a build ran (the ffmpeg binary; espeak-ng's library and data
+    when it is found): a change to one of them makes the build's stamps stale."""
+    found = [find_ffmpeg().path]
+    try:
+        espeak = find_espeak()
+    except ToolchainError:
+        return found
+    return [*found, espeak.library, espeak.data_dir]

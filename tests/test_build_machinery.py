@@ -20,7 +20,16 @@ from podcast.audio import assemble, pcm
 from podcast.config.voices import Voice
 from podcast.errors import SynthesisError
 from podcast.formats.mp3 import frames as mpeg
-from podcast.models import PAUSE_END, PAUSE_PARAGRAPH, Chapter, Chunk, Script, SpokenChunk
+from podcast.models import (
+    PAUSE_CHAPTER,
+    PAUSE_END,
+    PAUSE_PARAGRAPH,
+    PAUSE_SENTENCE,
+    Chapter,
+    Chunk,
+    Script,
+    SpokenChunk,
+)
 from podcast.progress import Progress, for_stderr
 from podcast.synth.synthesize import Synthesizer
 from tests import readback
@@ -136,9 +145,12 @@ def test_two_concurrent_builds_share_the_cache_and_agree(tmp_path) -> None:
 
 
 @pytest.mark.slow
-def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(tmp_path) -> None:
+def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(
+    tmp_path, monkeypatch
+) -> None:
     from podcast.build.pipeline import BuildOptions, build
 
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a paragraph or two
     article = _article(tmp_path)
     build([str(article)], BuildOptions(out_dir=tmp_path / "out"))
     parts_dir = Path(os.environ["PODCAST_CACHE_DIR"]) / "parts"
@@ -198,14 +210,32 @@ def joined(tmp_path_factory):
     return timeline, mp3
 
 
-def test_parts_are_cut_at_paragraphs_and_chapters() -> None:
-    chunks = [Chunk(f"w{i}", f"w{i}", "v", i, PAUSE_PARAGRAPH) for i in range(4)]
+def test_parts_are_cut_at_paragraphs_across_chapters() -> None:
+    # two words per chunk; cuts only after a paragraph or a chapter, once a part has 4 words
+    pauses = [PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_CHAPTER, PAUSE_PARAGRAPH,
+              PAUSE_PARAGRAPH, PAUSE_PARAGRAPH]  # fmt: skip
+    chunks = [Chunk(f"w{i} x", f"w{i} x", "v", i, pause) for i, pause in enumerate(pauses)]
     script = Script(
-        "T", "t", "s", (Chapter("A", tuple(chunks[:3])), Chapter("B", tuple(chunks[3:])))
-    )
-    parts = assemble.plan_parts(script, {"v": Voice(name="v")}, min_words=2)
-    assert [len(p.chunks) for p in parts] == [2, 1, 1]
-    assert [p.first_chunk for p in parts] == [0, 2, 3]
+        "T", "t", "s",
+        (Chapter("Intro", chunks[:1]), Chapter("A", tuple(chunks[1:4])),
+         Chapter("B", tuple(chunks[4:]))),
+    )  # fmt: skip
+    parts = assemble.plan_parts(script, {"v": Voice(name="v")}, min_words=4)
+    # the one-chunk intro runs into chapter A; no cut after a sentence, one after a chapter
+    assert [len(p.chunks) for p in parts] == [3, 2, 2]
+    assert [p.first_chunk for p in parts] == [0, 3, 5]
+    assert [p.chapter_index for p in parts] == [0, 1, 2]
+
+
+def test_a_short_last_part_joins_the_one_before() -> None:
+    texts = ["a b c d e f", "g h i j k l", "bye"]
+    pauses = [PAUSE_PARAGRAPH, PAUSE_PARAGRAPH, PAUSE_END]
+    chunks = [Chunk(t, t, "v", i, p) for i, (t, p) in enumerate(zip(texts, pauses, strict=True))]
+    script = Script("T", "t", "s", (Chapter("A", tuple(chunks[:2])), Chapter("Outro", chunks[2:])))
+    voices = {"v": Voice(name="v")}
+    assert [len(p.chunks) for p in assemble.plan_parts(script, voices, min_words=6)] == [1, 2]
+    # one word is a third of 3 words: a part of its own
+    assert [len(p.chunks) for p in assemble.plan_parts(script, voices, min_words=3)] == [1, 1, 1]
 
 
 def test_joined_file_has_one_info_header_for_the_whole(joined) -> None:

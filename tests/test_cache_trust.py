@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcast import cache
-from podcast.audio import pcm
+from podcast.audio import assemble, pcm
 from podcast.synth.synthesize import Synthesizer
 from tests.conftest import ROOT
 
@@ -32,6 +32,8 @@ A second chapter is here, short and plain.
 """
 # a produced entry (a pause between chapters) lands in cache/produced
 SHOW = 'title = "T"\nauthor = "A"\ndescription = "D"\n[between_chapters]\npause_ms = 300\n'
+# parts of a paragraph or so: the tiny article has several, so one can be copied over another
+SMALL_PARTS = 5
 DAMAGED = re.compile(r"^cache: (.+) was damaged; rebuilt it$")
 
 
@@ -52,6 +54,7 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> dict:
     mp = pytest.MonkeyPatch()
     mp.setenv("PODCAST_HOME", str(project))
     mp.setenv("PODCAST_CACHE_DIR", str(project / "cache0"))
+    mp.setattr(assemble, "PART_MIN_WORDS", SMALL_PARTS)
     try:
         mp3 = _build(project, project / "out0")
     finally:
@@ -138,6 +141,7 @@ def _fresh_cache(baseline: dict, cache_dir: Path) -> None:
 def _rebuild(baseline: dict, cache_dir: Path, out: Path, capsys, monkeypatch) -> tuple[bytes, list[str]]:  # fmt: skip
     monkeypatch.setenv("PODCAST_HOME", str(baseline["project"]))
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(cache_dir))
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", SMALL_PARTS)
     capsys.readouterr()
     mp3 = _build(baseline["project"], out)
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]

@@ -4,7 +4,7 @@ pydub lives only here. Each chunk's WAV is trimmed of the engine's own leading a
 silence, then our pauses (clause < sentence < paragraph < chapter) are inserted, so the pause
 structure follows the text.
 
-The episode is encoded in *parts*: runs of whole paragraphs within one chapter (see
+The episode is encoded in *parts*: runs of whole paragraphs, about a minute each (see
 ``plan_parts``). Each part is streamed chunk by chunk into its own ffmpeg process (memory is
 bounded by one chunk; the episode is never one AudioSegment) and kept in the cache under a
 hash of everything that decides its bytes, so a rebuild after an edit re-encodes only the
@@ -43,6 +43,7 @@ from podcast.config.voices import Voice
 from podcast.errors import OutputError
 from podcast.formats import EncodedStream, FormatError, OutputFormat
 from podcast.models import (
+    PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
     ChapterMark,
     Chunk,
@@ -58,6 +59,7 @@ SILENCE_THRESHOLD_DBFS = -50.0
 TRIM_MARGIN_MS = 15
 PART_MIN_WORDS = 150  # about 1 min of speech: an edit re-encodes and re-measures little
 PART_FORMAT = 1
+_PART_CUTS = (PAUSE_PARAGRAPH, PAUSE_CHAPTER)  # where a part may end
 _PART_MAGIC = b"PODPART1"
 
 
@@ -193,7 +195,7 @@ class Part:
     (Not the show's produced audio: that is ``structure.ProducedAudio``.)
     """
 
-    chapter_index: int
+    chapter_index: int  # the chapter of its first chunk (a part may run into the next)
     first_chunk: int  # index of its first chunk in ``script.chunks()``
     chunks: tuple[Chunk, ...]
     pauses_ms: tuple[int, ...]
@@ -229,29 +231,39 @@ class EncodedPart:
 
 
 def plan_parts(
-    script: Script, voices: dict[str, Voice], min_words: int = PART_MIN_WORDS
+    script: Script, voices: dict[str, Voice], min_words: int | None = None
 ) -> list[Part]:
-    """Cut the script into parts: a part ends at a chapter's end, or at the end of the first
-    paragraph that brings it to ``min_words`` words.
+    """Cut the script into parts: a part ends at the end of the first paragraph (or chapter)
+    that brings it to ``min_words`` words, or at the script's end; a last part shorter than a
+    third of that (an outro) joins the one before it.
 
     Cuts fall only where the text already pauses, and depend only on the words since the last
     cut, so an edit moves at most the cut right after it: later parts keep their content and
-    their cache entries.
+    their cache entries. Parts run across chapters (a chapter mark is placed from its first
+    chunk, wherever that is): a short chapter (an intro) is no part of its own, since each
+    part costs an encoder and a meter process.
     """
+    min_words = PART_MIN_WORDS if min_words is None else min_words
+    items = [(index, chunk) for index, ch in enumerate(script.chapters) for chunk in ch.chunks]
+    runs: list[list[tuple[int, Chunk]]] = []
+    run: list[tuple[int, Chunk]] = []
+    words = 0
+    for position, (chapter_index, chunk) in enumerate(items):
+        run.append((chapter_index, chunk))
+        words += len(chunk.spoken.split())
+        last = position == len(items) - 1
+        if last or (chunk.pause_after in _PART_CUTS and words >= min_words):
+            runs.append(run)
+            run, words = [], 0
+    if len(runs) > 1 and sum(len(c.spoken.split()) for _, c in runs[-1]) < min_words // 3:
+        runs[-2:] = [runs[-2] + runs[-1]]
     parts: list[Part] = []
     index = 0
-    for chapter_index, chapter in enumerate(script.chapters):
-        run: list[Chunk] = []
-        words = 0
-        for position, chunk in enumerate(chapter.chunks):
-            run.append(chunk)
-            words += len(chunk.spoken.split())
-            last = position == len(chapter.chunks) - 1
-            if last or (chunk.pause_after == PAUSE_PARAGRAPH and words >= min_words):
-                pauses = tuple(voices[c.voice].pause_ms(c.pause_after) for c in run)
-                parts.append(Part(chapter_index, index, tuple(run), pauses))
-                index += len(run)
-                run, words = [], 0
+    for each in runs:
+        chunks = tuple(chunk for _, chunk in each)
+        pauses = tuple(voices[c.voice].pause_ms(c.pause_after) for c in chunks)
+        parts.append(Part(each[0][0], index, chunks, pauses))
+        index += len(chunks)
     return parts
 
 
@@ -394,22 +406,21 @@ def timeline(script: Script, parts: Sequence[Part], encoded: Sequence[EncodedPar
         return pcm.ms(start + round(speech_samples * rate / SAMPLE_RATE), rate)
 
     placements: list[Placement] = []
-    first_chunk_of_chapter: dict[int, int] = {}
     start = 0  # where the current part starts in the joined file (samples at the format's rate)
     for part, enc in zip(parts, encoded, strict=True):
-        first_chunk_of_chapter.setdefault(part.chapter_index, len(placements))
         for chunk, (a, b) in zip(part.chunks, enc.speech, strict=True):
             placements.append(Placement(chunk, at_ms(start, a), at_ms(start, b)))
         last_start = start
         start += enc.frames_samples
     duration_ms = pcm.ms(last_start + encoded[-1].content_samples, rate) if encoded else 0
     starts_ms = []
-    for chapter_index in range(len(script.chapters)):
-        first = first_chunk_of_chapter[chapter_index]
+    first = 0  # the chapter's first chunk, counted over the whole script
+    for chapter in script.chapters:
         if first == 0:
             starts_ms.append(0)
         else:
             starts_ms.append((placements[first - 1].end_ms + placements[first].start_ms) // 2)
+        first += len(chapter.chunks)
     marks = tuple(
         ChapterMark(chapter.title, a, b, chapter.url, chapter.image)
         for chapter, a, b in zip(
@@ -426,7 +437,7 @@ def render(
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
-    part_min_words: int = PART_MIN_WORDS,
+    part_min_words: int | None = None,
     output_format: OutputFormat | None = None,
 ) -> Timeline:
     """Encode the whole episode into ``out_path`` in one go (no cache); return its timeline.

@@ -1,6 +1,7 @@
 """The command line: parse options, call one library function, print.
 
-One small module per command group (``episodes``, ``site``, ``doctor``, ``voices``), joined here.
+One small module per command group (``episodes``, ``info``, ``site``, ``doctor``, ``voices``),
+joined here.
 Heavy modules (pyttsx3, pydub, mutagen, num2words) are imported inside the commands so that
 ``podcast --help`` starts fast. Errors a user can fix print one line on stderr and exit 1;
 usage errors exit 2; Ctrl-C exits 130.
@@ -13,7 +14,7 @@ import sys
 
 import typer
 
-from podcast.cli import doctor, episodes, site
+from podcast.cli import doctor, episodes, info, site
 from podcast.cli.common import interrupted_code, on_interrupt, quiet_after_interrupt
 from podcast.cli.voices import voices_app
 
@@ -26,7 +27,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: rendering it with rich costs 60 ms of imports
 )
 
-for command in (episodes.build, episodes.script, episodes.info, site.publish, site.serve,
+for command in (episodes.build, episodes.script, info.info, site.publish, site.serve,
                 doctor.doctor):  # fmt: skip
     app.command()(command)
 app.add_typer(voices_app, name="voices")

@@ -1,4 +1,4 @@
-"""``podcast build``, ``script`` and ``info``: make episodes, show their script, read them back."""
+"""``podcast build`` and ``script``: make episodes, show their script."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from podcast.build import uptodate
 from podcast.cli.common import (
     CastOption,
     LangOption,
@@ -17,7 +18,6 @@ from podcast.cli.common import (
     ShowOption,
     VoiceOption,
     echo,
-    echo_json,
     echo_json_text,
     user_errors,
 )
@@ -116,6 +116,21 @@ def build(
     ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
+    stamped = {
+        "voice": voice, "bitrate_kbps": bitrate, "use_cache": not no_cache, "workers": workers,
+        "language": language, "cast": list(cast or ()), "rate_wpm": rate,
+        "show": str(show.resolve()) if show else None, "formats": output_formats,
+        "accept_loudness": accept_loudness, "cluster": cluster,
+        "cache_dir": str(Path(cache).resolve()) if cache and "://" not in cache else cache,
+    }  # fmt: skip
+    targets, out_dir = uptodate.targets(sources or [], out)
+    started = uptodate.environment()
+    done = uptodate.up_to_date(targets, out_dir, stamped, started)
+    if done is not None:  # nothing changed since the last build: its lines, and stop
+        for line in done:
+            echo(line)
+        return
+
     from podcast.api import BuildOptions
     from podcast.api import build as run_build
     from podcast.progress import for_stderr
@@ -137,12 +152,18 @@ def build(
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)
+    lines = []
     for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)
-        echo(
+        lines.append(
             f"{episode.directory / episode.audio_name}  {minutes}:{seconds:02d}  "
             f"{len(episode.chapters)} chapters"
         )
+        echo(lines[-1])
+    if targets:
+        uptodate.record(targets, out_dir, stamped,
+                        [(e.directory, line) for e, line in zip(episodes, lines, strict=True)],
+                        started)  # fmt: skip
 
 
 @user_errors
@@ -257,27 +278,6 @@ def _dumped(value: object, depth: int = 0) -> str:
     """``value`` as JSON inside a document indented by 2, at ``depth`` spaces."""
     text = json.dumps(value, indent=2, ensure_ascii=False)
     return text.replace("\n", "\n" + " " * depth) if depth else text
-
-
-@user_errors
-def info(
-    mp3: Annotated[Path, typer.Argument(help="An episode MP3.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-    no_loudness: Annotated[
-        bool, typer.Option("--no-loudness", help="Skip the loudness measurement (faster).")
-    ] = False,
-) -> None:
-    """Read an episode back as players do: tags, cover, chapters, duration, loudness."""
-    from podcast.errors import InputError
-    from podcast.inspect.info import read_episode
-
-    if not mp3.is_file():
-        raise InputError(f"{mp3}: no such file; give an episode MP3")
-    found = read_episode(mp3, measure=not no_loudness)
-    if as_json:
-        echo_json(found.as_dict())
-    else:
-        echo("\n".join(found.lines()))
 
 
 def _chunk_json(chunk: Any, language: str) -> dict[str, str]:

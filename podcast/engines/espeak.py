@@ -242,6 +242,50 @@ def _start() -> None:
     _poll_faster()
     with _quiet_stderr():
         _ENGINE = pyttsx3.init("espeak")
+    _watch_the_end(_ENGINE.proxy._driver)
+
+
+# How far into the last utterance espeak-ng's events reached (ms): its last word, sentence or
+# clause end. The end-of-message event itself carries no position (0 in espeak-ng 1.51).
+_ENDS_MS: list[int] = []
+# A WAV may fall short of that position by less than this: rounding of ms and samples.
+END_SLACK_MS = 5
+
+
+def _watch_the_end(driver: Any) -> None:
+    """Know how far each utterance reaches, and keep all of its audio.
+
+    pyttsx3's callback writes the WAV when it sees the end-of-message event, and only then adds
+    the samples that came with that event, to a buffer it has just cleared: audio delivered in
+    the same buffer as the end of the message would be lost. This callback adds those samples
+    first, and notes the furthest audio position of the utterance's events (its last word,
+    sentence and clause ends), so ``render_chunk`` can refuse a WAV that stops before its last
+    word instead of letting words go missing.
+    """
+    import ctypes
+
+    from pyttsx3.drivers import _espeak
+
+    on_synth = driver._onSynth
+
+    def watched(wav: Any, numsamples: int, events: Any) -> int:
+        at = 0
+        while driver._speaking and events[at].type != _espeak.EVENT_LIST_TERMINATED:
+            event = events[at]
+            if event.type == _espeak.EVENT_MSG_TERMINATED:
+                if numsamples > 0:
+                    driver._data_buffer += ctypes.string_at(wav, numsamples * 2)
+                    numsamples = 0
+                break
+            if _ENDS_MS:
+                _ENDS_MS[0] = max(_ENDS_MS[0], event.audio_position)
+            else:
+                _ENDS_MS.append(event.audio_position)
+            at += 1
+        result: int = on_synth(wav, numsamples, events)
+        return result
+
+    _espeak.SetSynthCallback(watched)
 
 
 @contextlib.contextmanager
@@ -367,6 +411,7 @@ def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
     _use(engine, settings)
     _wait_for_espeak()
     _SAVE_ERRORS.clear()
+    _ENDS_MS.clear()
     engine.save_to_file(markup_safe(spoken), str(tmp))
     engine.runAndWait()
     _wait_for_espeak()
@@ -388,6 +433,10 @@ def render_chunk(spoken: str, settings: EspeakSettings, out_path: str) -> int:
         raise SynthesisError(f"the engine wrote no usable audio ({exc})") from exc
     try:
         check_duration(duration_ms, spoken, "the engine's")
+        if _ENDS_MS and duration_ms < _ENDS_MS[-1] - END_SLACK_MS:
+            raise SynthesisError(
+                f"espeak-ng cut the audio short ({duration_ms} ms of {_ENDS_MS[-1]} ms)"
+            )
     except SynthesisError:
         tmp.unlink(missing_ok=True)
         raise

@@ -1,0 +1,110 @@
+"""A build with nothing changed answers from its stamps (issue 19): the same line, no episode
+written, none of the build's machinery imported; any change to what the episode depends on
+builds again. Real builds through the command line, on a tiny article."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from podcast import cache
+from podcast.build import uptodate
+
+ARTICLE = "# Stamped\n\nThe cat sat on the mat.\n\nIt was warm there, and the cat slept.\n"
+
+
+def _build(project: Path, *args: str) -> tuple[str, str]:
+    """``podcast build`` in ``project``; its output line and the modules it imported."""
+    env = {**os.environ, "PODCAST_HOME": str(project),
+           "PODCAST_CACHE_DIR": str(project / "cache")}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "podcast", "build",
+         str(project / "article.md"), "--out", str(project / "out"), *args],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip(), done.stderr
+
+
+def _episode_files(project: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in (project / "out").rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def built(make_project) -> Path:
+    project = make_project(ARTICLE)
+    line, imported = _build(project)
+    assert "podcast.build.pipeline" in imported
+    assert line.endswith("chapters")
+    return project
+
+
+@pytest.mark.slow
+def test_nothing_changed_answers_from_the_stamp(built: Path) -> None:
+    before, files = _build(built)[0], _episode_files(built)
+    line, imported = _build(built)
+    assert line == before
+    assert _episode_files(built) == files  # nothing written again
+    assert "podcast.build.pipeline" not in imported
+    assert "podcast.text.normalize" not in imported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "change",
+    ["article", "voice", "lexicon", "output deleted", "output edited", "stamp damaged", "option"],
+)
+def test_any_change_builds_again(built: Path, change: str) -> None:
+    extra: tuple[str, ...] = ()
+    episode = next((built / "out").iterdir())
+    if change == "article":
+        (built / "article.md").write_text(ARTICLE.replace("warm", "cold"), encoding="utf-8")
+    elif change == "voice":
+        voice = built / "voices" / "default.toml"
+        voice.write_text(voice.read_text(encoding="utf-8") + "\n# tuned\n", encoding="utf-8")
+    elif change == "lexicon":
+        (built / "lexicon.toml").write_text('cat = "kat"\n', encoding="utf-8")
+    elif change == "output deleted":
+        (episode / "transcript.vtt").unlink()
+    elif change == "output edited":
+        (episode / "shownotes.md").write_text("mine now\n", encoding="utf-8")
+    elif change == "stamp damaged":
+        stamp = next((built / "cache" / "stamps").rglob("*.json"))
+        stamp.write_bytes(stamp.read_bytes()[:-5])
+    else:
+        extra = ("--bitrate", "64")
+    _, imported = _build(built, *extra)
+    assert "podcast.build.pipeline" in imported, change
+    assert (episode / "transcript.vtt").is_file()
+    assert (episode / "shownotes.md").read_text(encoding="utf-8") != "mine now\n"
+    if change == "article":
+        assert "cold" in (episode / "transcript.vtt").read_text(encoding="utf-8")
+    # and the build after that is answered from its new stamp
+    assert "podcast.build.pipeline" not in _build(built, *extra)[1]
+
+
+def test_what_a_stamp_cannot_vouch_for_always_builds() -> None:
+    options = {"use_cache": True, "cluster": None, "cache_dir": None}
+    assert uptodate.stampable(["a.md"], options)
+    assert not uptodate.stampable(["-"], options)
+    assert not uptodate.stampable(["https://example.org/a"], options)
+    assert not uptodate.stampable(["a.md"], {**options, "use_cache": False})
+    assert not uptodate.stampable(["a.md"], {**options, "cluster": "local:2"})
+    assert not uptodate.stampable(["a.md"], {**options, "cache_dir": "s3://bucket/p"})
+
+
+def test_a_stamp_of_another_version_or_shape_is_not_trusted(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    article = tmp_path / "a.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    options = {"use_cache": True}
+    started = uptodate.environment()
+    key = uptodate._key(article.resolve(), tmp_path / "out", options)
+    for stamp in ({"version": 0}, ["not", "a", "stamp"], {"version": uptodate.STAMP_VERSION}):
+        cache.write_entry(key, json.dumps(stamp).encode("utf-8"))
+        assert uptodate.up_to_date([str(article)], tmp_path / "out", options, started) is None
