@@ -781,12 +781,17 @@ def _bulletin_title(
         time = _STAMP.fullmatch(stamp)
         assert time is not None
         hour, minute, half = time.group("hour", "minute", "half")
-        date = f"{natural_case(time.group('date'))} {int(hour)}:{minute} {half.upper()}"
+        date = f"{_bulletin_case(stamp).split(' ', 3)[3]} {int(hour)}:{minute} {half.upper()}"
     return natural_case(title), opening + "." if opening else "", date, end - index
 
 
 def _bulletin_case(line: str) -> str:
-    """A line in capitals in natural case, its postal codes ("TAUNTON MA") kept."""
+    """A line in capitals in natural case, its postal codes ("TAUNTON MA") kept, the day and
+    month of an issuance time as names ("SAT FEB" -> "Sat Feb")."""
+    stamp = _STAMP.fullmatch(line)
+    if stamp:
+        day = " ".join(w.capitalize() for w in stamp.group("date").split())
+        return line[: stamp.start("date")] + day
     cased = natural_case(line)
     if cased == line:
         return line
