@@ -18,6 +18,11 @@ by a title page with a byline ("by AUTHOR", "von ...", "par ..."); then:
   are the capitals that open a chapter ("IT was" -> "It was"); letter-spaced words are joined
   ("P A R T  T W O" -> "PART TWO").
 
+A teletype bulletin (a transmission header such as "FXUS61 KBOX 270001" at the top, or
+".SYNOPSIS..." section headings) has its header listed, its title block read as the title
+and an opening paragraph (issuing office, issuance time), its ".SECTION..." headings made
+chapters, its "&&"/"$$" separators and column tables listed (see "bulletins" below).
+
 Ellipses glued to words ("AST...1500 UTC", bulletin style) are parted with a space.
 Everywhere ``[Illustration]`` marks are listed as removed and ``_italics_`` lose their
 underscores; an article's section label above the headline and its dateline are listed too.
@@ -857,7 +862,9 @@ def _parse_held(held: list[str], name: str) -> Article:
     title, author, date = meta.get("title", ""), meta.get("author", ""), ""
     header = not book and has_blank_separators and _header(paras, removed)
     bulletin = header or (
-        not book and has_blank_separators and sum(bool(_dot_heading(p)) for p in paras) >= 2
+        not book
+        and has_blank_separators
+        and sum(1 for p in paras if p.lines[0][:1] == "." and _dot_heading(p)) >= 2
     )
     block = _bulletin_title(paras, i, header, removed) if bulletin and not title else None
     page = _title_page(paras, i) if has_blank_separators and not bulletin else None
