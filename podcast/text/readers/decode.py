@@ -35,7 +35,8 @@ _BOMS = (
 def decode(raw: bytes, name: str) -> str:
     """Decode article bytes: UTF-8 or a BOM-marked UTF-16; anything else is refused clearly.
 
-    Line ends come out as ``\\n``. ``name`` is the source's display name, used in messages.
+    Line ends (LF, CRLF, CR, and CR CR LF) come out as ``\\n``. ``name`` is the source's
+    display name, used in messages.
     """
     shown = STDIN_WORDS if name == STDIN_NAME else name
     raw, encoding = _encoding(raw)
@@ -50,7 +51,8 @@ def decode(raw: bytes, name: str) -> str:
                 "re-save the file as UTF-8"
             ) from exc
         text = _legacy(raw, shown, exc.start)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # CR CR LF is one line end (teletype bulletins; CRLF converted twice), not two.
+    return text.replace("\r\r\n", "\n").replace("\r\n", "\n").replace("\r", "\n")
 
 
 # A multi-byte UTF-8 character: text holding these besides invalid bytes is UTF-8 spoiled by

@@ -18,6 +18,11 @@ by a title page with a byline ("by AUTHOR", "von ...", "par ..."); then:
   are the capitals that open a chapter ("IT was" -> "It was"); letter-spaced words are joined
   ("P A R T  T W O" -> "PART TWO").
 
+A teletype bulletin (a transmission header such as "FXUS61 KBOX 270001" at the top, or
+".SYNOPSIS..." section headings) has its header listed, its title block read as the title
+and an opening paragraph (issuing office, issuance time), its ".SECTION..." headings made
+chapters, its "&&"/"$$" separators and column tables listed (see "bulletins" below).
+
 Ellipses glued to words ("AST...1500 UTC", bulletin style) are parted with a space.
 Everywhere ``[Illustration]`` marks are listed as removed and ``_italics_`` lose their
 underscores; an article's section label above the headline and its dateline are listed too.
@@ -679,6 +684,149 @@ def _front_heading(para: _Para, paras: list[_Para], index: int) -> bool:
     )
 
 
+# --- bulletins ------------------------------------------------------------------------------
+# A teletype bulletin (a weather service's forecast discussion, advisory or notice) opens with
+# its transmission header: a WMO heading ("FXUS61 KBOX 270001", data type, station, day and
+# time, maybe a correction "CCA"), around it a sequence number ("956") and the product's
+# identifier ("AFDBOX"). Then a title block: the product's name, the issuing office, the
+# issuance time ("701 PM EST MON NOV 26 2012"). Sections are headed ".SYNOPSIS..." or ".NEAR
+# TERM /UNTIL 6 AM TUESDAY MORNING/..." and parted by "&&"; "$$" ends the product.
+_WMO_HEADING = re.compile(r"[A-Z]{4}\d{2} [A-Z]{4} \d{6}(?: [A-Z]{3})?")
+_CODE_LINE = re.compile(r"[A-Z0-9]{1,8}(?: [A-Z0-9]{1,8}){0,3}")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_STAMP = re.compile(
+    r"(?P<hour>\d{1,2}?)(?P<minute>\d\d) (?P<half>[AP]M) [A-Z]{2,5} (?P<date>[A-Z]{3} [A-Z]{3} "
+    r"\d{1,2} \d{4})",
+    re.IGNORECASE,
+)
+# ".SYNOPSIS...", ".NEAR TERM /UNTIL 6 AM TUESDAY MORNING/...", maybe with text after it.
+_DOT_HEADING = re.compile(r"\.(?P<head>[A-Z][^.]{0,78}?)\.{3}(?!\.)\s*(?P<rest>.*)")
+_SEPARATOR = re.compile(r"&&|\$\$|NNNN")
+# "LOCATION...31.9N 40.9W", "CT...NONE.": a labelled line of a list.
+_LABELLED = re.compile(r"[A-Z][A-Z0-9/'-]*(?: [A-Z0-9/'-]+){0,4}\.{3}\s*\S|[*•-] ")
+# Columns: words set apart by three spaces or a tab ("MAXIMUM    33    301 PM  68").
+_COLUMNS = re.compile(r"\S(?: {3,}|\t)\s*\S")
+# A code set at a line's right edge ("Miami FL       AL012017": a storm's identifier).
+_EDGE_CODE = re.compile(r"^(?P<line>.*\S) {3,}(?P<code>(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{4,12})$")
+_LABEL_WORD = re.compile(r"[A-Z]{3,}")  # "BULLETIN", "URGENT" above a title
+# Teletype has no parentheses and no apostrophe: "/POSSIBLY AS SNOW/" is an aside,
+# "TUESDAY/S LOW" a possessive.
+_ASIDE = re.compile(r"(?<!\S)/([A-Z0-9+-][^/]*?)/(?=[\s.,;:!?]|$)")
+_POSSESSIVE = re.compile(r"(?<=[A-Z]{2})/S\b")
+# Two-letter words in capitals that are words, not postal codes ("MA", "NY", "FL").
+_TWO_LETTER_WORDS = frozenset(
+    "AN AS AT BE BY DO GO HE IF IN IS IT ME MY NO OF ON OR SO TO UP US WE".split()  # noqa: SIM905
+)
+
+
+def _header(paras: list[_Para], removed: list[Removal]) -> bool:
+    """Take a bulletin's transmission header off the first paragraph and list it; whether
+    there was one. Its lines are codes (control characters aside) and one is a WMO heading."""
+    if not paras:
+        return False
+    lines = paras[0].lines
+    codes = [_CONTROL_CHARS.sub("", line).strip() for line in lines[:5]]
+    wmo = next((k for k, code in enumerate(codes[:3]) if _WMO_HEADING.fullmatch(code)), None)
+    if wmo is None or not all(not c or _CODE_LINE.fullmatch(c) for c in codes[:wmo]):
+        return False
+    end = wmo + 1
+    if (
+        end < len(codes)
+        and codes[end]
+        and _CODE_LINE.fullmatch(codes[end])
+        and " " not in codes[end]
+    ):
+        end += 1  # the product's identifier ("AFDBOX")
+    removed.append(Removal(" / ".join(ln for ln in lines[:end] if ln), "transmission header"))
+    if end < len(lines):
+        paras[0] = _Para(lines[end:], paras[0].gap)
+    else:
+        del paras[0]
+    return True
+
+
+def _dot_heading(para: _Para) -> re.Match[str] | None:
+    match = _DOT_HEADING.fullmatch(para.lines[0])
+    return match if match and len(match.group("head").split()) <= MAX_TITLE_WORDS else None
+
+
+def _bulletin_title(
+    paras: list[_Para], index: int, header: bool, removed: list[Removal]
+) -> tuple[str, str, str, int] | None:
+    """A bulletin's title block at ``paras[index]``: a few short lines, the title first, the
+    issuing office and the issuance time under it. Returns the title, the opening paragraph
+    (office and time, read in natural case), the date and how many paragraphs it took."""
+    if index >= len(paras):
+        return None
+    end = index + 1
+    while end < len(paras) and paras[end].gap == 0:
+        end += 1
+    lines = [ln for para in paras[index:end] for ln in para.lines]
+    stamp = next((ln for ln in lines if _STAMP.fullmatch(ln)), "")
+    if (
+        not (header or stamp)
+        or not 2 <= len(lines) <= 6
+        or any(len(ln) > 80 for ln in lines)
+        or _is_prose(" ".join(lines))
+    ):
+        return None
+    if len(lines) > 2 and _LABEL_WORD.fullmatch(lines[0]):
+        removed.append(Removal(lines.pop(0), "section label"))
+    kept = []
+    for line in lines:
+        code = _EDGE_CODE.match(line)
+        if code:
+            removed.append(Removal(code.group("code"), "product code"))
+            line = code.group("line")
+        kept.append(" ".join(line.split()))
+    title, *rest = kept
+    opening = ". ".join(_bulletin_case(line) for line in rest)
+    date = ""
+    if stamp:
+        time = _STAMP.fullmatch(stamp)
+        assert time is not None
+        hour, minute, half = time.group("hour", "minute", "half")
+        date = f"{_bulletin_case(stamp).split(' ', 3)[3]} {int(hour)}:{minute} {half.upper()}"
+    return natural_case(title), opening + "." if opening else "", date, end - index
+
+
+def _bulletin_case(line: str) -> str:
+    """A line in capitals in natural case, its postal codes ("TAUNTON MA") kept, the day and
+    month of an issuance time as names ("SAT FEB" -> "Sat Feb")."""
+    stamp = _STAMP.fullmatch(line)
+    if stamp:
+        day = " ".join(w.capitalize() for w in stamp.group("date").split())
+        return line[: stamp.start("date")] + day
+    cased = natural_case(line)
+    if cased == line:
+        return line
+    for match in re.finditer(r"\b[A-Z]{2}\b", line):
+        if match.group(0) not in _TWO_LETTER_WORDS:
+            cased = cased[: match.start()] + match.group(0) + cased[match.end() :]
+    return cased
+
+
+def _bulletin_heading(head: str) -> str:
+    """A bulletin's section heading read in natural case, its "/UNTIL 6 AM/" an aside."""
+    return natural_case(_ASIDE.sub(r"(\1)", head.strip()))
+
+
+def _labelled_lines(lines: list[str]) -> list[list[str]]:
+    """A bulletin's paragraph cut before each labelled line ("CT...NONE.") or bullet ("* ")
+    when they are half its lines or more (a list, not prose wrapped after "TOMORROW..."): one
+    item a paragraph; lines that continue an item stay with it."""
+    labelled = sum(bool(_LABELLED.match(line)) for line in lines)
+    if labelled < 2 or labelled < 0.5 * len(lines):
+        return [lines]
+    pieces: list[list[str]] = []
+    for line in lines:
+        if _LABELLED.match(line) or not pieces:
+            pieces.append([line])
+        else:
+            pieces[-1].append(line)
+    return pieces
+
+
 # --- the reader ----------------------------------------------------------------------------
 
 
@@ -712,8 +860,19 @@ def _parse_held(held: list[str], name: str) -> Article:
         removed.append(Removal(paras[i].text, "producer's credit"))
         i += 1
     title, author, date = meta.get("title", ""), meta.get("author", ""), ""
-    page = _title_page(paras, i) if has_blank_separators else None
-    if page:
+    header = not book and has_blank_separators and _header(paras, removed)
+    bulletin = header or (
+        not book
+        and has_blank_separators
+        and sum(1 for p in paras if p.lines[0][:1] == "." and _dot_heading(p)) >= 2
+    )
+    block = _bulletin_title(paras, i, header, removed) if bulletin and not title else None
+    page = _title_page(paras, i) if has_blank_separators and not bulletin else None
+    opening = ""
+    if block:
+        title, opening, date, used = block
+        i += used
+    elif page:
         first, end, page_title, page_author = page
         for para in paras[i:first]:
             if _CREDIT.match(para.text):
@@ -743,7 +902,9 @@ def _parse_held(held: list[str], name: str) -> Article:
             removed.append(Removal(date, "dateline (kept as the episode date)"))
             i += 1
     body, paras = paras[i:], []  # _body lets go of each paragraph once it is a block
-    blocks = _body(body, has_blank_separators, book, removed)
+    blocks = _body(body, has_blank_separators, book, removed, bulletin)
+    if opening:
+        blocks.insert(0, Block(PARAGRAPH, opening))
     return Article(
         title=title,
         blocks=tuple(blocks),
@@ -761,8 +922,12 @@ def _chapter_keyword(para: _Para) -> bool:
     return match is not None and not re.fullmatch(_DIVISIONS_TOP, match.group("kw"), re.IGNORECASE)
 
 
-def _body(paras: list[_Para], headings: bool, book: bool, removed: list[Removal]) -> list[Block]:
-    """Headings and paragraphs; tables of contents listed as removed."""
+def _body(
+    paras: list[_Para], headings: bool, book: bool, removed: list[Removal], bulletin: bool = False
+) -> list[Block]:
+    """Headings and paragraphs; tables of contents listed as removed. A bulletin has no
+    table of contents: its ".SECTION..." headings are chapters, its separators and column
+    tables are listed, its labelled lines ("CT...NONE.") are read one by one."""
     numerals, letters = _sequences(paras) if headings else (set(), set())
     if any(_chapter_keyword(p) for p in paras if len(p.lines) <= 2):
         numerals = set()  # with "CHAPTER" headings, bare numerals number stanzas or sections
@@ -775,6 +940,23 @@ def _body(paras: list[_Para], headings: bool, book: bool, removed: list[Removal]
             paras[done] = _DONE
             done += 1
         para = paras[i]
+        heading = _heading(paras, i, set(), set()) if bulletin else None
+        if heading:  # an underlined heading ("WATCHES AND WARNINGS" over "-----")
+            blocks.append(Block(HEADING, heading.text, heading.level))
+            i += heading.lines_used
+            continue
+        if bulletin:
+            end = i + 1  # the pieces of one blank-line separated group (see _unwrap)
+            while end < len(paras) and paras[end].gap == 0 and not _dot_heading(paras[end]):
+                end += 1
+            group = [ln for p in paras[i:end] for ln in p.lines]
+            if _table(group):
+                removed.append(Removal(" / ".join(group), "table"))
+                i = end
+                continue
+            i += 1
+            blocks += _bulletin_blocks(para, removed)
+            continue
         toc = _contents(paras, i) if headings else 0
         if toc:
             entries = [ln for p in paras[i : i + toc] for ln in p.lines]
@@ -798,6 +980,40 @@ def _body(paras: list[_Para], headings: bool, book: bool, removed: list[Removal]
         blocks.append(Block(PARAGRAPH, text))
         after_heading = False
         i += 1
+    return blocks
+
+
+def _table(lines: list[str]) -> bool:
+    """Lines in columns: half of them or more hold words set apart by wide gaps."""
+    return len(lines) >= 2 and sum(bool(_COLUMNS.search(ln)) for ln in lines) >= 0.5 * len(lines)
+
+
+def _bulletin_blocks(para: _Para, removed: list[Removal]) -> list[Block]:
+    """The blocks of one paragraph of a bulletin: its separator lines ("&&", "$$") listed,
+    its ".SECTION..." heading a chapter, its list items ("CT...NONE.", "* ...") paragraphs,
+    its asides "/.../" in parentheses."""
+    if any(_SEPARATOR.fullmatch(line) for line in para.lines):
+        kept = []
+        for line in para.lines:
+            if _SEPARATOR.fullmatch(line):
+                removed.append(Removal(line, "bulletin separator"))
+            else:
+                kept.append(line)
+        if not kept:
+            return []
+        para = _Para(kept, para.gap)
+    if _table(para.lines):
+        removed.append(Removal(" / ".join(para.lines), "table"))
+        return []
+    blocks: list[Block] = []
+    lines = para.lines
+    heading = _dot_heading(para)
+    if heading:
+        blocks.append(Block(HEADING, _bulletin_heading(heading.group("head")), 2))
+        lines = [heading.group("rest"), *lines[1:]] if heading.group("rest") else lines[1:]
+    for piece in _labelled_lines(lines) if lines else []:
+        text = _POSSESSIVE.sub("'S", _ASIDE.sub(r"(\1)", " ".join(piece)))
+        blocks.append(Block(PARAGRAPH, text))
     return blocks
 
 
