@@ -13,6 +13,8 @@ import json
 import math
 import os
 import struct
+import subprocess
+import sys
 import wave
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -257,3 +259,36 @@ def test_the_synthesizer_keys_each_chunk_with_its_engines_version(
         (silent_changed,) = synth.locate([chunk], {"q": quiet}, tmp_path)
     assert before.wav_path == espeak_changed.wav_path  # another engine's upgrade: same key
     assert before.wav_path != silent_changed.wav_path  # its own engine's upgrade: new key
+
+
+@pytest.mark.slow
+def test_an_espeak_render_cut_before_its_last_word_is_refused(tmp_path: Path) -> None:
+    """espeak-ng's events say how far an utterance reaches (its last word and clause ends): a
+    WAV that stops before that is refused (the pool renders it again), never kept short."""
+    script = """
+import sys
+from podcast.engines import espeak
+settings = espeak.EspeakSettings(voice="gmw/en-us", rate_wpm=165, volume=1.0, pitch=50)
+whole = espeak.render_chunk("The cat sat on the mat, and it was warm.", settings, sys.argv[1])
+print("reached", whole, espeak._ENDS_MS[0], file=sys.stderr)
+espeak.wav_duration_ms = lambda path: whole - 300  # as if the audio had been cut short
+try:
+    espeak.render_chunk("The cat sat on the mat, and it was warm.", settings, sys.argv[2])
+except espeak.SynthesisError as exc:
+    print("refused", exc, file=sys.stderr)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "a.wav"), str(tmp_path / "b.wav")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = dict(line.split(" ", 1) for line in done.stderr.splitlines() if " " in line)
+    whole, reached = map(int, lines["reached"].split())
+    assert abs(whole - reached) <= espeak_end_slack(), done.stderr
+    assert lines["refused"].startswith("espeak-ng cut the audio short"), done.stderr
+    assert not (tmp_path / "b.wav").exists()
+
+
+def espeak_end_slack() -> int:
+    from podcast.engines.espeak import END_SLACK_MS
+
+    return END_SLACK_MS
