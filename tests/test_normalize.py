@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from benchmarks import tricky
 from podcast.text.normalize import apply_lexicon, normalize, roman_value
@@ -482,3 +484,16 @@ def test_number_rules_are_skipped_only_where_they_cannot_match(monkeypatch) -> N
     fast = [normalize(line) for line in lines]
     monkeypatch.setattr(module, "WORD_RULES", module.RULES)
     assert fast == [normalize(line) for line in lines]
+
+
+@given(
+    st.sets(st.text(alphabet="abcXYZ'-é", min_size=1, max_size=6), max_size=40),
+    st.lists(st.text(alphabet="abcXYZ'-é\n", max_size=7), max_size=40),
+)
+def test_the_compact_dictionary_answers_as_a_set_would(words: set[str], probes: list[str]) -> None:
+    from podcast.text.normalize import SortedWords
+
+    compact = SortedWords(words)
+    assert len(compact) == len(words)
+    for word in [*words, *probes]:
+        assert (word in compact) == (word in words), word

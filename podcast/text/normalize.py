@@ -8,10 +8,12 @@ Number words come from num2words rather than hand-made tables.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping
 
 from num2words import num2words
 
@@ -436,13 +438,41 @@ def _acronym(match: re.Match[str]) -> str:
 TWO_LETTER_WORDS = frozenset("NO SO DO GO WE HE BE IS MY IF UP TO OF BY".split())  # noqa: SIM905
 
 
+class SortedWords:
+    """A sorted word list kept in one string, looked up by bisection: the 115,000 GCIDE
+    headwords take 1.6 MB this way, against 12 MB as a set of strings (a long book's build
+    peaks at the same moment the dictionary is in memory)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        ordered = sorted(set(words))
+        self._blob = "\n".join(ordered)
+        self._starts = array("I")
+        position = 0
+        for word in ordered:
+            self._starts.append(position)
+            position += len(word) + 1
+
+    def _word_at(self, start: int) -> str:
+        end = self._blob.find("\n", start)
+        return self._blob[start : end if end >= 0 else len(self._blob)]
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str) or "\n" in word:
+            return False
+        at = bisect.bisect_left(self._starts, word, key=self._word_at)
+        return at < len(self._starts) and self._word_at(self._starts[at]) == word
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+
 @functools.cache
-def _dictionary() -> frozenset[str]:
+def _dictionary() -> SortedWords:
     """English headwords as the dictionary writes them (GCIDE: "Beard", "must", and acronyms
     in capitals: "GOP", "DNA"), loaded the first time a capital word needs it."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["gcide"]))
+    return SortedWords(get_english_words_set(["gcide"]))
 
 
 def is_word(word: str) -> bool:
