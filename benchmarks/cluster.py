@@ -118,7 +118,7 @@ def _task_costs(wav_bytes: int, tasks: int = 200) -> tuple[float, float]:
 
 
 KINDS = {
-    "run_on_worker": "render a chunk",
+    "run_on_worker": "render a batch of chunks (about a part)",
     "encode_unit": "encode + measure a part (shared cache)",
     "run_remote": "encode + measure a part (data through Dask)",
 }

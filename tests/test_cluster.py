@@ -281,3 +281,30 @@ def test_local_cluster_from_the_command_line(
     _same(_readback(again.directory), _readback(tmp_path / "cl" / local.slug))
     reference = _readback(local.directory)
     assert abs(reference["loudness"] - _readback(again.directory)["loudness"]) <= 0.2
+
+
+def test_chunks_travel_in_batches_of_about_a_part() -> None:
+    """One Dask task per batch, not per sentence: a batch ends where a paragraph ends once it
+    holds BATCH_WORDS words, at BATCH_CHUNKS chunks, or where the engine changes."""
+    from podcast.models import PAUSE_PARAGRAPH, PAUSE_SENTENCE, Chunk, SpokenChunk
+    from podcast.synth.synthesize import BATCH_CHUNKS, BATCH_WORDS, batches
+
+    words = " ".join(["word"] * 40)  # a sentence of 40 words: a paragraph of four passes 150
+    items = [
+        SpokenChunk(
+            Chunk(words, words, "other" if n >= 42 else "narrator", n,
+                  PAUSE_PARAGRAPH if n % 4 == 3 else PAUSE_SENTENCE),
+            Path(f"/c/{n}.wav"),
+        )
+        for n in range(44)
+    ]  # fmt: skip
+    engine = {"narrator": "pyttsx3", "other": "piper"}
+    found = list(batches(items, lambda item: engine[item.chunk.voice]))
+    assert [item for batch in found for item in batch] == items  # all, in order, once
+    assert [len(batch) for batch in found] == [4] * 10 + [2, 2]  # the engine changes at 42
+    assert all(len({item.chunk.voice for item in batch}) == 1 for batch in found)
+    assert 3 * 40 < BATCH_WORDS <= 4 * 40
+    # a long paragraph is cut at BATCH_CHUNKS chunks
+    long = [SpokenChunk(Chunk("a", "a", "narrator", n), Path(f"/l/{n}.wav")) for n in range(40)]
+    sizes = [len(batch) for batch in batches(long, lambda item: "pyttsx3")]
+    assert sizes == [BATCH_CHUNKS, BATCH_CHUNKS, 40 - 2 * BATCH_CHUNKS]

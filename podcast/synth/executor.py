@@ -43,6 +43,14 @@ class Executor(Protocol):
         what is queued (the build waits for it now)."""
         ...
 
+    def submit_batch(
+        self, kind: str, batch: Sequence[tuple[tuple[Any, ...], str]], urgent: bool = False
+    ) -> list[Future[Any]]:
+        """``submit`` for each ``(args, label)`` of ``batch``, in order: one future each. The
+        batch may travel as one unit (one Dask task: a part's chunks), each unit still rendered,
+        retried and named on its own."""
+        ...
+
     def prestart(self) -> None:
         """Start the engine now, so that it is ready when the first chunk comes."""
         ...

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
@@ -183,6 +183,16 @@ class WorkerPool:
                 self._queue.append(task)
         os.write(self._wake_w, b"x")
         return future
+
+    def submit_batch(
+        self, kind: str, batch: Sequence[tuple[tuple[Any, ...], str]], urgent: bool = False
+    ) -> list[Future[Any]]:
+        """``submit`` each ``(args, label)`` in order (here a batch is only its tasks)."""
+        if not urgent:
+            return [self.submit(kind, args, label) for args, label in batch]
+        # each urgent task goes before those queued: the last one first keeps the batch's order
+        futures = [self.submit(kind, args, label, urgent) for args, label in reversed(batch)]
+        return futures[::-1]
 
     def close(self) -> None:
         with self._lock:

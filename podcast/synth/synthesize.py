@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from podcast import cache, engines
+from podcast.audio.assemble import PART_MIN_WORDS
 from podcast.cache import cache_root, remove_stale_temporaries
 from podcast.config.voices import Voice
 from podcast.engines.base import (
@@ -29,14 +30,47 @@ from podcast.engines.base import (
     SettingError,
 )
 from podcast.errors import ConfigError
-from podcast.models import Chunk, SpokenChunk
+from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, Chunk, SpokenChunk
 from podcast.synth.chunks import chunk_key, chunk_path, write_empty
 from podcast.synth.executor import Backend, Executor, backend_for
 from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
 TIMEOUT_ENV = "PODCAST_CHUNK_TIMEOUT_S"
+# chunks handed to an executor together (a cluster's task each: docs/cluster.md, "What it costs")
+BATCH_WORDS = PART_MIN_WORDS
+BATCH_CHUNKS = 16
+BATCH_ENDS = (PAUSE_PARAGRAPH, PAUSE_CHAPTER, PAUSE_END)
 R = TypeVar("R")
+
+
+def _done() -> Future[Any]:
+    job: Future[Any] = Future()
+    job.set_result(None)
+    return job
+
+
+def batches(
+    items: Sequence[SpokenChunk], engine_of: Callable[[SpokenChunk], str]
+) -> Iterator[list[SpokenChunk]]:
+    """``items`` in order, cut into runs of one engine that end where a paragraph (or more)
+    ends once they hold ``BATCH_WORDS`` words, or at ``BATCH_CHUNKS`` chunks: about one part
+    each (``assemble.plan_parts`` cuts the same way), so a part's encoder waits on one batch."""
+    run: list[SpokenChunk] = []
+    words = 0
+    for item in items:
+        if run and engine_of(item) != engine_of(run[0]):
+            yield run
+            run, words = [], 0
+        run.append(item)
+        words += len(item.chunk.spoken.split())
+        if len(run) >= BATCH_CHUNKS or (
+            item.chunk.pause_after in BATCH_ENDS and words >= BATCH_WORDS
+        ):
+            yield run
+            run, words = [], 0
+    if run:
+        yield run
 
 
 class Synthesizer:
@@ -227,35 +261,37 @@ class Synthesizer:
 
         A chunk already rendered (cache) or already under way is not rendered again; a cached
         chunk is checked first (``cache.check``: a damaged one is reported and rendered again).
-        ``urgent``: before every chunk queued (the build waits for these now).
+        ``urgent``: before every chunk queued (the build waits for these now). The chunks to
+        render go to their engine's executor in batches (``batches``: about a part's chunks),
+        which a cluster runs as one task each.
         """
-        futures = []
+        missing: dict[Path, SpokenChunk] = {}  # in order, each chunk once
         for item in items:
             path = item.wav_path
-            job = self._jobs.get(path)
-            if job is None:
-                if self.use_cache and cache.check(path):
-                    job = Future()
-                    job.set_result(None)
-                    self.reused += 1
-                elif not item.chunk.spoken.strip():  # nothing to say (e.g. a scene break)
-                    write_empty(path)
-                    job = Future()
-                    job.set_result(None)
-                else:
-                    engine, settings = self._plans[path]
-                    job = self._workers(engine).submit(
-                        "render",
-                        (item.chunk.spoken, settings, str(path)),
-                        item.chunk.text[:80],
-                        urgent,
-                    )
-                    self.rendered += 1
-                    if self.on_rendered is not None:
-                        job.add_done_callback(self._report)
-                self._jobs[path] = job
-            futures.append(job)
-        return futures
+            if path in self._jobs or path in missing:
+                continue
+            if self.use_cache and cache.check(path):
+                self._jobs[path] = _done()
+                self.reused += 1
+            elif not item.chunk.spoken.strip():  # nothing to say (e.g. a scene break)
+                write_empty(path)
+                self._jobs[path] = _done()
+            else:
+                missing[path] = item
+        for batch in batches(list(missing.values()), lambda item: self._plans[item.wav_path][0]):
+            engine = self._plans[batch[0].wav_path][0]
+            units = [
+                ((item.chunk.spoken, self._plans[item.wav_path][1], str(item.wav_path)),
+                 item.chunk.text[:80])
+                for item in batch
+            ]  # fmt: skip
+            jobs = self._workers(engine).submit_batch("render", units, urgent)
+            for item, job in zip(batch, jobs, strict=True):
+                self._jobs[item.wav_path] = job
+                self.rendered += 1
+                if self.on_rendered is not None:
+                    job.add_done_callback(self._report)
+        return [self._jobs[item.wav_path] for item in items]
 
     def _report(self, _future: Future[Any]) -> None:
         if self.on_rendered is not None:
