@@ -14,6 +14,7 @@ import re
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterable, Mapping
+from itertools import accumulate
 
 from num2words import num2words
 
@@ -446,11 +447,9 @@ class SortedWords:
     def __init__(self, words: Iterable[str]) -> None:
         ordered = sorted(set(words))
         self._blob = "\n".join(ordered)
-        self._starts = array("I")
-        position = 0
-        for word in ordered:
-            self._starts.append(position)
-            position += len(word) + 1
+        # where each word starts: the lengths of the ones before it, each with its newline
+        starts = accumulate(map(len, ordered[:-1]), _after, initial=0) if ordered else ()
+        self._starts = array("I", starts)
 
     def _word_at(self, start: int) -> str:
         end = self._blob.find("\n", start)
@@ -464,6 +463,10 @@ class SortedWords:
 
     def __len__(self) -> int:
         return len(self._starts)
+
+
+def _after(position: int, length: int) -> int:
+    return position + length + 1
 
 
 @functools.cache
