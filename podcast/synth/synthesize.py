@@ -100,6 +100,7 @@ class Synthesizer:
             self._connection.set_result(backend_for(None, self.workers, False, self.timeout_s))
         self._lock = threading.Lock()
         self._pools: dict[str, Executor] = {}  # one per engine: engines never share a process
+        self._stopping: list[threading.Thread] = []  # engines being stopped (stop_engines)
         self._versions: dict[str, str] = {}
         self._voices: dict[str, list[EngineVoice]] = {}
         self._prepared: dict[tuple[Any, ...], Any] = {}
@@ -128,14 +129,20 @@ class Synthesizer:
 
     def stop_engines(self) -> None:
         """Stop the engines (every chunk is rendered): their memory is free for what is left.
-        The backend stays, for the units still running (``run``)."""
+        The backend stays, for the units still running (``run``). The engines are told to stop
+        and waited for in the background (an espeak-ng worker takes a few hundred ms to exit,
+        while the build finishes its last parts); ``close`` waits for them."""
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
-            pool.close()
+            stopping = threading.Thread(target=pool.close, daemon=True, name="stop-engines")
+            stopping.start()
+            self._stopping.append(stopping)
 
     def close(self) -> None:
         self.stop_engines()
+        for stopping in self._stopping:
+            stopping.join()
         if self._connection.exception() is None:
             self._backend.close()
         # temporaries of builds that were killed outright (this build's own are gone by now)
