@@ -194,3 +194,13 @@ def test_the_fit_check_agrees_with_wrapping(sizes: list[int], reserve: int) -> N
         for number, line in enumerate(lines)
     )
     assert transcript._fits_words(words, 0, len(words), reserve) is fits
+
+
+def test_titles_are_nameparsers_own() -> None:
+    """The titles read from nameparser's compiled vocabulary (without importing the package)
+    are the ones its public API gives."""
+    from nameparser.config import CONSTANTS
+
+    transcript._titles.cache_clear()
+    assert transcript._titles() == frozenset(CONSTANTS.titles)
+    assert {"secretary", "director", "dr"} <= transcript._titles()

@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from podcast.models import Cue, Placement
 from podcast.text.cast import NARRATOR_SPEAKER, UNATTRIBUTED_SPEAKER
@@ -43,7 +44,26 @@ _NAME_WORD = re.compile(r"^(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*|[A-Z]\.)$")
 
 @functools.cache
 def _titles() -> frozenset[str]:
-    """Titles and roles ("secretary", "director", "narrator"), lower case, from nameparser."""
+    """Titles and roles ("secretary", "director", "narrator"), lower case, from nameparser.
+
+    Importing nameparser (its parser, policies and pipelines) costs 70-90 ms of every build
+    with speaker labels; its vocabulary is one generated module of frozensets
+    (``nameparser/config/_compiled.py``, ``TITLES`` is ``CONSTANTS.titles``: a test checks),
+    read here on its own. Where that module is not found, the public way.
+    """
+    import importlib.util
+
+    found = importlib.util.find_spec("nameparser")  # locates the package, runs none of it
+    folders = list(found.submodule_search_locations or []) if found else []
+    compiled = Path(folders[0], "config", "_compiled.py") if folders else None
+    if compiled is not None and compiled.is_file():
+        spec = importlib.util.spec_from_file_location("_podcast_nameparser_vocab", compiled)
+        if spec is not None and spec.loader is not None:
+            vocabulary = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(vocabulary)
+            titles = getattr(vocabulary, "TITLES", None)
+            if isinstance(titles, frozenset) and titles:
+                return titles
     from nameparser.config import CONSTANTS
 
     return frozenset(CONSTANTS.titles)
@@ -224,7 +244,10 @@ def _cut(words: Sequence[_Word], speaker: str) -> list[Cue]:
             if not single and (
                 chars > capacity
                 or words[end - 1].end_ms - words[start].start_ms > MAX_CUE_MS
-                or not _fits_words(words, start, end, reserve)
+                # on one line it fits; only a longer run has to be wrapped to know
+                or (
+                    chars > MAX_LINE_CHARS - reserve and not _fits_words(words, start, end, reserve)
+                )
             ):
                 break
             short = max(0, capacity - chars) / capacity
