@@ -292,3 +292,34 @@ def espeak_end_slack() -> int:
     from podcast.engines.espeak import END_SLACK_MS
 
     return END_SLACK_MS
+
+
+@pytest.mark.slow
+def test_an_espeak_render_with_other_settings_is_refused(tmp_path: Path) -> None:
+    """A render spoken with another rate than the voice's (a setting lost on espeak-ng's queue)
+    is refused, and the next render sets every setting again."""
+    script = """
+import sys
+from podcast.engines import espeak
+settings = espeak.EspeakSettings(voice="gmw/en-us", rate_wpm=165, volume=1.0, pitch=50)
+espeak.render_chunk("The cat sat on the mat.", settings, sys.argv[1])
+print("kept", espeak._in_effect() == espeak._wanted(settings), file=sys.stderr)
+espeak._ENGINE.setProperty("rate", 200)  # behind the back of the settings it remembers
+try:
+    espeak.render_chunk("The cat sat on the mat.", settings, sys.argv[2])
+except espeak.SynthesisError as exc:
+    print("refused", exc, file=sys.stderr)
+espeak.render_chunk("The cat sat on the mat.", settings, sys.argv[2])
+print("again", espeak._in_effect() == espeak._wanted(settings), file=sys.stderr)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "a.wav"), str(tmp_path / "b.wav")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = dict(line.split(" ", 1) for line in done.stderr.splitlines() if " " in line)
+    assert lines.get("kept") == "True", done.stderr
+    assert lines["refused"].startswith("espeak-ng spoke with rate, volume and pitch (200,"), (
+        done.stderr
+    )
+    assert lines.get("again") == "True", done.stderr
+    assert (tmp_path / "b.wav").is_file()
