@@ -32,7 +32,7 @@ from podcast.build.plan import (
     setup,
 )
 from podcast.build.render import Rendering, cache_dir, start_rendering
-from podcast.build.sources import default_sources, expand_sources
+from podcast.build.sources import build_targets
 from podcast.config.show import Show
 from podcast.config.voices import Voice
 from podcast.models import Episode, Script
@@ -156,7 +156,7 @@ def build(
     the episodes are finished (joined, tagged, written) one after another.
     """
     plan = setup(options)
-    targets = expand_sources(sources) or default_sources(plan.project)
+    targets = build_targets(sources, plan.project)
     out_dir = options.out_dir or plan.project.episodes_dir
     progress = progress or Progress()
     settings = EncodeSettings(

@@ -35,3 +35,9 @@ def default_sources(project: Project) -> list[str]:
     if not found:
         raise InputError(f"{project.seeds_dir} has no articles ({supported_inputs()}); add one")
     return [str(p) for p in found]
+
+
+def build_targets(sources: Sequence[str], project: Project) -> list[str]:
+    """The articles a build of ``sources`` reads: as given (folders expanded), or, with none
+    given, the project's seeds."""
+    return expand_sources(sources) or default_sources(project)

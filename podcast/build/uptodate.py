@@ -26,12 +26,12 @@ import os
 import shutil
 import sys
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from podcast import cache
-from podcast.build.sources import default_sources, expand_sources
+from podcast.build.sources import build_targets
 from podcast.errors import InputError
 from podcast.project import Project, find_project
 from podcast.toolchain import TOOL_ENVIRONMENT, tool_files
@@ -98,18 +98,22 @@ def _show_files(show_file: Path) -> list[Path]:
     return found
 
 
-def _inputs(source: Path, project: Project, show: str | None, tools: Iterable[str]) -> list[Path]:
-    """Every file (and folder, for files that appear or go away) the episode depends on,
-    besides the article's own bytes."""
+def _shared_inputs(project: Project, show: str | None) -> list[Path]:
+    """The files (and folders, for files that appear or go away) every episode of a build
+    depends on: the project, its voices and lexicon, the show file and what it names, the
+    tools."""
     show_file = Path(show) if show else project.root / "podcast.toml"
-    folder = source.parent
-    pictures = [p for p in folder.iterdir() if p.suffix.lower() in _PICTURES]
     voices = sorted(project.voices_dir.glob("*")) if project.voices_dir.is_dir() else []
     return [
-        source, folder, project.root, project.voices_dir, *voices,
-        project.root / "lexicon.toml", *_show_files(show_file), *pictures,
-        *(Path(t) for t in tools),
+        project.root, project.voices_dir, *voices, project.root / "lexicon.toml",
+        *_show_files(show_file), *(Path(t) for t in tool_files()),
     ]  # fmt: skip
+
+
+def _own_inputs(source: Path) -> list[Path]:
+    """The article, its folder and the pictures beside it (besides the article's bytes)."""
+    folder = source.parent
+    return [source, folder, *(p for p in folder.iterdir() if p.suffix.lower() in _PICTURES)]
 
 
 def _key(source: Path, out_dir: Path, options: dict[str, Any]) -> Path:
@@ -149,8 +153,8 @@ def up_to_date(
     command's ``environment()``."""
     if not targets or not stampable(targets, options):
         return None
-    code, environment, lines = _code(), json.loads(json.dumps(started)), []
-    for target in targets:
+    stamps = []
+    for target in targets:  # first whether there are any (a first build has none)
         source = Path(target).resolve()
         data = cache.read_entry(_key(source, out_dir, options))
         try:
@@ -159,6 +163,9 @@ def up_to_date(
             return None
         if not isinstance(stamp, dict) or stamp.get("version") != STAMP_VERSION:
             return None
+        stamps.append((source, stamp))
+    code, environment, lines = _code(), json.loads(json.dumps(started)), []
+    for source, stamp in stamps:
         kept = stamp.get("inputs", {}), stamp.get("outputs", {})
         if (
             stamp.get("code") != code
@@ -178,7 +185,7 @@ def targets(sources: Sequence[str], out: Path | None) -> tuple[list[str], Path]:
     them ([] when it would fail: the build says why)."""
     project = find_project()
     try:
-        found = expand_sources(sources) if sources else default_sources(project)
+        found = build_targets(sources, project)
     except InputError:
         found = []
     return found, (out or project.episodes_dir).resolve()
@@ -196,10 +203,10 @@ def record(
     ``environment()`` as the command started."""
     if not stampable(targets, options) or len(episodes) != len(targets):
         return
-    project, tools, code = find_project(), tool_files(), _code()
+    shared, code = _shared_inputs(find_project(), options.get("show")), _code()
     for target, (folder, line) in zip(targets, episodes, strict=True):
         source = Path(target).resolve()
-        inputs = _inputs(source, project, options.get("show"), tools)
+        inputs = [*_own_inputs(source), *shared]
         stamp = {
             "version": STAMP_VERSION,
             "code": code,

@@ -12,6 +12,7 @@ pyttsx3 lives only here. Its traps are handled in one place:
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
@@ -20,7 +21,7 @@ import wave
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from podcast import toolchain
 from podcast.cache import CACHE_ENV, put
@@ -266,15 +267,24 @@ def _no_cancel_after_the_end(driver: Any) -> None:
     driver.stop = stop_while_speaking
 
 
-def _in_effect() -> tuple[int, int, int]:
-    """The rate, volume and pitch espeak-ng last spoke with (its current values: a setting
-    waiting on its queue counts once an utterance after it has been spoken)."""
+@functools.cache
+def _get_parameter() -> Callable[[int, int], int]:
+    """``espeak_GetParameter(parameter, current)`` (pyttsx3's binding leaves out ``current``)."""
     import ctypes
 
     from pyttsx3.drivers import _espeak
 
     get = _espeak.dll.espeak_GetParameter
     get.argtypes, get.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    return cast(Callable[[int, int], int], get)
+
+
+def _in_effect() -> tuple[int, int, int]:
+    """The rate, volume and pitch espeak-ng last spoke with (its current values: a setting
+    waiting on its queue counts once an utterance after it has been spoken)."""
+    from pyttsx3.drivers import _espeak
+
+    get = _get_parameter()
     return (get(_espeak.RATE, 1), get(_espeak.VOLUME, 1), get(_espeak.PITCH, 1))
 
 
