@@ -44,16 +44,6 @@ class Ffmpeg:
     version: str
     origin: str  # "system" or "imageio-ffmpeg wheel"
 
-    @property
-    def loopback_decoders(self) -> bool:
-        """Whether ``-dec`` can decode an encoder's output in the same run (ffmpeg 7.0+).
-
-        Release versions read ``7.1.2``, ``n9.0.2-17-g2a571b6068`` or ``5.1.6-0+deb12u1``;
-        anything else (a git snapshot) counts as without, which only costs a second process.
-        """
-        found = re.match(r"n?(\d+)\.\d", self.version)
-        return found is not None and int(found.group(1)) >= 7
-
 
 def _espeak_version(library: str) -> str:
     lib = ctypes.CDLL(library)

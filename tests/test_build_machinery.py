@@ -390,59 +390,6 @@ def test_combining_blocks_gates_silence_and_keeps_the_highest_peak() -> None:
     assert combined.lra_lu == 3.0
 
 
-def test_meter_readings_keep_their_place_when_ffmpeg_logs_nan() -> None:
-    """ebur128 logs "M: nan" for digital silence after speech (seen on every seed part):
-    the reading is silence, and the readings after it stay on their own blocks."""
-    from podcast.audio import loudness
-
-    readings = [("-15.1", "-17.0"), ("nan", "-17.4"), ("-117.7", "nan"), ("-14.0", "-16.9")]
-    log = "\n".join(
-        f"[Parsed_ebur128_0 @ 0x5] t: {t / 10:<8} TARGET:-23 LUFS    M:{m:>6} S:{s:>6}     "
-        "I: -16.1 LUFS       LRA:   1.4 LU"
-        for t, (m, s) in enumerate(readings)
-    )
-    log += "\n[Parsed_astats_2 @ 0x6] Peak level dB: -1.80\n"
-    blocks = loudness.blocks_from_log(log)
-    assert blocks.momentary == (-15.1, float("-inf"), -117.7, -14.0)
-    assert blocks.short_term == (-17.0, -17.4, float("-inf"), -16.9)
-    assert blocks.true_peak_dbtp == -1.8
-
-
-@pytest.fixture
-def wheel_ffmpeg(monkeypatch: pytest.MonkeyPatch):
-    """The imageio-ffmpeg wheel's ffmpeg (always installed; 7.0+), even where a system one is."""
-    from podcast import toolchain
-
-    monkeypatch.setenv("PODCAST_FFMPEG", "wheel")
-    toolchain.find_ffmpeg.cache_clear()
-    yield toolchain.find_ffmpeg()
-    toolchain.find_ffmpeg.cache_clear()
-
-
-def test_part_metered_while_encoding_reads_like_the_file(tmp_path: Path, wheel_ffmpeg) -> None:
-    """The loopback meter (ffmpeg 7+) reads the frames the encoder wrote: the same 100 ms
-    readings and true peak as a second ffmpeg reading the part, one per 100 ms of audio."""
-    from podcast.audio import loudness
-
-    assert wheel_ffmpeg.loopback_decoders, wheel_ffmpeg.version
-    chunks = tuple(Chunk(f"w{i}.", f"w{i}.", "v", i, PAUSE_PARAGRAPH) for i in range(4))
-    part = assemble.Part(0, 0, chunks, (900,) * 4)
-    wavs = [tone_wav(tmp_path / f"{i}.wav", 700 + 300 * i, amplitude=20000) for i in range(4)]
-    encoded = assemble.encode_part(
-        part, wavs, tmp_path / "p.part", 96, ["volume=1dB"], loudness.loopback_meter()
-    )
-    metered = loudness.blocks_from_log(encoded.meter_log)
-    read = loudness.measure_blocks(assemble.part_stream(encoded))
-    seconds = encoded.frames_samples / encoded.output_format.sample_rate
-    assert abs(len(metered.momentary) - seconds * 10) <= 1.5
-    assert abs(len(metered.momentary) - len(read.momentary)) <= 1
-    common = min(len(metered.momentary), len(read.momentary))
-    assert metered.momentary[:common] == read.momentary[:common]
-    assert metered.short_term[:common] == read.short_term[:common]
-    assert metered.true_peak_dbtp == pytest.approx(read.true_peak_dbtp, abs=0.05)
-    assert -6.0 < metered.true_peak_dbtp < 0.0  # a loud tone, +1 dB: the peak was metered
-
-
 def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypatch) -> None:
     """The gain comes from the opening speech; when the encoded episode then misses -16 LUFS
     by more than half a LU (here: a prediction 4 dB too quiet), it is encoded once more."""

@@ -122,15 +122,13 @@ def encode_args(
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
-    meter: Sequence[str] = (),
     output_format: OutputFormat | None = None,
 ) -> list[str]:
     """The ffmpeg arguments that encode our PCM (``pcm``: s16le 22.05 kHz mono on stdin).
 
     ``filters`` are extra ``-af`` filters (e.g. gain and a limiter) applied before the
     resampling to the format's rate; the format (default: ``formats.default()``) adds its
-    encoder's options (MP3: CBR 44.1 kHz mono, no ID3 tag, an Info header). ``meter`` adds a
-    second output that measures the encoded stream (see ``loudness.loopback_meter``).
+    encoder's options (MP3: CBR 44.1 kHz mono, no ID3 tag, an Info header).
     """
     fmt = output_format or formats.default()
     chain = [*filters, f"aresample={fmt.sample_rate}"]
@@ -138,7 +136,6 @@ def encode_args(
         "-y", *pcm.FFMPEG_INPUT, "-i", "pipe:0",
         "-af", ",".join(chain), "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
         *fmt.encoder_args(bitrate_kbps), str(out_path),
-        *meter,
     ]  # fmt: skip
 
 
@@ -157,20 +154,17 @@ class Encoder:
         out_path: Path,
         bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
         filters: Sequence[str] = (),
-        meter: Sequence[str] = (),
         output_format: OutputFormat | None = None,
     ) -> None:
         self.out_path = out_path
         where = out_path.parent  # the cache's parts/xx, or an episode's temp folder
         where = where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
         self._process = ffmpeg.Process(
-            encode_args(out_path, bitrate_kbps, filters, meter, output_format),
+            encode_args(out_path, bitrate_kbps, filters, output_format),
             doing=f"write in {where}",
             hint="free some disk space there (or choose another --out, or another "
             "PODCAST_CACHE_DIR)",
             feed=True,
-            # a meter's readings are logged at the "verbose" level
-            log_level="verbose" if meter else "error",
         )
 
     def write(self, audio: bytes) -> None:
@@ -213,8 +207,6 @@ class EncodedPart:
     path: Path
     stream: EncodedStream
     speech: tuple[tuple[int, int], ...]  # (start, end) of each chunk, in 22.05 kHz samples
-    # what the encoder's meter logged (``encode_part(meter=...)``); empty for a cached part
-    meter_log: str = dataclasses.field(default="", repr=False, compare=False)
     output_format: OutputFormat = dataclasses.field(
         default_factory=formats.default, repr=False, compare=False
     )
@@ -241,7 +233,7 @@ def plan_parts(
     cut, so an edit moves at most the cut right after it: later parts keep their content and
     their cache entries. Parts run across chapters (a chapter mark is placed from its first
     chunk, wherever that is): a short chapter (an intro) is no part of its own, since each
-    part costs an encoder and a meter process.
+    part costs an encoder process.
     """
     min_words = PART_MIN_WORDS if min_words is None else min_words
     items = [(index, chunk) for index, ch in enumerate(script.chapters) for chunk in ch.chunks]
@@ -319,14 +311,12 @@ def encode_part(
     out_path: Path,
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
-    meter: Sequence[str] = (),
     output_format: OutputFormat | None = None,
 ) -> EncodedPart:
     """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``.
 
     The file holds a small header (where each chunk's speech is) and the encoded stream; it is
     written to a temporary name and moved into place, so concurrent builds are safe.
-    ``meter``: extra ffmpeg outputs that measure the encoded stream (``EncodedPart.meter_log``).
     """
     fmt = output_format or formats.default()
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -336,7 +326,7 @@ def encode_part(
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        encoder = Encoder(tmp, bitrate_kbps, filters, meter, fmt)
+        encoder = Encoder(tmp, bitrate_kbps, filters, fmt)
         speech: list[tuple[int, int]] = []
         position = 0
         try:
@@ -348,7 +338,7 @@ def encode_part(
                 encoder.write(audio)
                 encoder.write(pause)
                 position += length + len(pause) // SAMPLE_WIDTH
-            log = encoder.close()
+            encoder.close()
         except BaseException:
             encoder.kill()
             raise
@@ -363,13 +353,13 @@ def encode_part(
         # sealed as it is published; a damaged entry already there is replaced by ours
         if not put(tmp, out_path):  # another build encoded it first: use theirs
             theirs = load_part(out_path, fmt)
-            if theirs is not None:  # the same bytes as ours: our meter read them too
-                return dataclasses.replace(theirs, meter_log=log)
+            if theirs is not None:  # the same bytes as ours
+                return theirs
             cache.write_entry(out_path, packed)  # theirs went bad since: ours replaces it
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return EncodedPart(out_path, stream, tuple(speech), log, fmt)
+    return EncodedPart(out_path, stream, tuple(speech), fmt)
 
 
 def part_stream(part: EncodedPart) -> bytes:
@@ -454,9 +444,7 @@ def render(
                 raise RuntimeError("synthesis returned chunks out of order")
             wavs = [i.wav_path for i in items]
             target = Path(scratch, f"{number}.part")
-            encoded.append(
-                encode_part(part, wavs, target, bitrate_kbps, filters, (), output_format)
-            )
+            encoded.append(encode_part(part, wavs, target, bitrate_kbps, filters, output_format))
         join_parts(encoded, out_path)
     return timeline(script, parts, encoded)
 

@@ -8,16 +8,17 @@ ffmpeg's ``loudnorm`` is slow (it resamples to 192 kHz) and its defaults are wro
 podcasts, so we do it cheaply instead:
 
 1. **measure** the opening speech before encoding: the first chunks' 22.05 kHz PCM (about a
-   minute; see ``pipeline._opening``) is streamed through one ``ebur128`` pass
-   (``measure_speech``; each chunk's readings are its own and are cached, see below). A
+   minute; see ``encode.opening``) is read by the meter (``meter.Meter``, BS.1770 in this
+   process; ``measure_speech``: each chunk's readings are its own and are cached, see below). A
    synthetic voice is steady, and the pauses between chunks are digital silence, which the
    BS.1770 gate ignores, so that speech predicts the episode's integrated loudness closely;
 2. **apply** one static gain plus a peak limiter (``encoder_filters``) as an ffmpeg ``-af``
    chain in the encoder. The same chain can be applied to every chapter of an episode, so
    chapters encoded separately stay level with each other;
-3. **verify** the final MP3, part by part (``measure_blocks``: ebur128 readings and a BS.1770
-   true peak; ``combine``), and record the figures. ``measure_file`` is one
-   ``ebur128=peak=true`` pass over a whole file, as any meter reads it.
+3. **verify** the final MP3, part by part (``measure_blocks``: each part decoded as players
+   decode it, then the meter's readings and BS.1770 true peak; ``combine``), and record the
+   figures. ``measure_file`` is ffmpeg's ``ebur128=peak=true`` pass over a whole file, an
+   independent meter (``podcast info --loudness``, and the tests that check ours against it).
 
 The limiter works on sample peaks at 44.1 kHz; its ceiling sits 0.5 dB below the -1 dBTP
 limit to leave room for inter-sample peaks and the MP3 encoder's overshoot (measured on the
@@ -43,7 +44,7 @@ with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel rep
     import audioop
 
 from podcast import formats
-from podcast.audio import ffmpeg, pcm
+from podcast.audio import ffmpeg, meter, pcm
 from podcast.errors import OutputError, ToolchainError
 from podcast.formats import OutputFormat
 
@@ -133,27 +134,14 @@ def parse_summary(log: str) -> Loudness:
     return Loudness(**values)
 
 
-def _run_ebur128(
-    input_args: list[str],
-    stdin_chunks: Iterable[bytes] | None = None,
-    meter: str = EBUR128,
-) -> Loudness:
-    return parse_summary(_ebur128_log(input_args, stdin_chunks, meter))
-
-
-def _ebur128_log(
-    input_args: list[str],
-    stdin_chunks: Iterable[bytes] | None = None,
-    meter: str = EBUR128,
-    log_level: str = "info",
-) -> str:
-    return ffmpeg.run(
-        [*input_args, "-af", meter, "-f", "null", "-"],
+def _run_ebur128(input_args: list[str]) -> Loudness:
+    log = ffmpeg.run(
+        [*input_args, "-af", EBUR128, "-f", "null", "-"],
         doing="measure loudness",
         hint="run 'podcast doctor'",
-        feed=stdin_chunks,
-        log_level=log_level,
+        log_level="info",
     )
+    return parse_summary(log)
 
 
 # --- measuring an episode part by part ------------------------------------------------------
@@ -163,25 +151,11 @@ def _ebur128_log(
 # an episode meet in digital silence, which the gates drop), so an episode joined from cached
 # parts can be verified from its parts' cached blocks: only a changed part is measured again.
 
-# ebur128 prints "nan" for a block of digital silence after speech (its running sum of
-# squares comes out a hair below zero): that is silence, below every gate, and a reading all
-# the same (dropping it would move every later reading onto the wrong block).
-# Bumped when readings kept in the cache were measured wrongly (v2: "nan" readings kept) or
-# are kept differently (v3: sealed, bound to the digest of the entry they measured).
-READINGS_VERSION = 3
-_READING = r"(-?(?:\d+(?:\.\d+)?|inf)|nan)"
-_BLOCK = re.compile(rf"\bM:\s*{_READING}\s+S:\s*{_READING}")
-
-
-def _readings(log: str) -> list[tuple[float, float]]:
-    """The (momentary, short-term) reading of every 100 ms block the meter logged."""
-    return [(_level(m), _level(s)) for m, s in _BLOCK.findall(log)]
-
-
-def _level(text: str) -> float:
-    value = float(text)
-    return -math.inf if math.isnan(value) else value
-
+# Bumped when readings kept in the cache were measured wrongly (v2: ffmpeg's "nan" readings of
+# silence kept) or are kept differently (v3: sealed, bound to the digest of the entry they
+# measured; v4: read in this process by ``meter``, to full precision, the true peak with
+# BS.1770's own filter).
+READINGS_VERSION = 4
 
 ABSOLUTE_GATE_LUFS = -70.0
 
@@ -195,59 +169,20 @@ class Blocks:
     true_peak_dbtp: float
 
 
-# True peak as BS.1770-4 Annex 2 describes it: 4x oversampling through a polyphase low-pass of
-# 12 taps per phase (48 in all), then the highest absolute sample. ebur128's own true-peak
-# meter resamples 44.1 kHz to 192 kHz with 32-tap phases, and cost about half of the whole
-# verification; this reads the same peaks on speech (seed parts: equal to 0.1 dB) for 0.3 CPU-s
-# less per 9 minutes. ``metadata=0``, and one frame of 64 Ki samples out of the chain, keep
-# ffmpeg's threads from handing each other thousands of small frames.
-_TRUE_PEAK_METER = (
-    "aresample={rate}:filter_size=12,"
-    "astats=measure_overall=Peak_level:measure_perchannel=none:metadata=0,asetnsamples=n=65536"
-)
-_ASTATS_PEAK = re.compile(rf"Peak level dB:\s*{_NUMBER}")
-
-
-def _blocks_meter(sample_rate: int) -> str:
-    """The filters that read an encoded part: 100 ms ebur128 readings and the true peak."""
-    return "ebur128=peak=none:dualmono=true:framelog=verbose," + _TRUE_PEAK_METER.format(
-        rate=4 * sample_rate
-    )
-
-
-def blocks_from_log(log: str) -> Blocks:
-    """The readings and the true peak that the meter of ``_blocks_meter`` logged."""
-    pairs = _readings(log)
-    peaks = _ASTATS_PEAK.findall(log)
-    if not pairs or not peaks:
-        raise ToolchainError("ffmpeg's ebur128 filter logged no readings; run 'podcast doctor'")
-    peak = float(peaks[-1])
-    return Blocks(tuple(m for m, _ in pairs), tuple(s for _, s in pairs), peak)
-
-
 def measure_blocks(stream: bytes, output_format: OutputFormat | None = None) -> Blocks:
     """Blocks and true peak of an encoded stream (one part of an episode, in
-    ``output_format``, default ``formats.default()``), in one ffmpeg pass."""
+    ``output_format``, default ``formats.default()``): decoded as a player decodes it
+    (``formats.decode``: MP3 in this process), then read by ``meter.Meter``."""
     fmt = output_format or formats.default()
-    # the 100 ms readings are logged at ffmpeg's "verbose" level
-    log = _ebur128_log(
-        [*fmt.decoder_args(), "-i", "pipe:0"], [stream], _blocks_meter(fmt.sample_rate),
-        log_level="verbose",
-    )  # fmt: skip
-    return blocks_from_log(log)
-
-
-def loopback_meter(sample_rate: int = pcm.EPISODE_SAMPLE_RATE) -> list[str]:
-    """ffmpeg output options that meter what the encoder of the same run produced.
-
-    A loopback decoder (``-dec 0:0``, ffmpeg 7.0+) decodes output stream 0's packets, the
-    very frames written to the MP3, and feeds them to the meter: the part is verified in the
-    process that encodes it, with no second ffmpeg and no second read of the file (cold builds
-    of the seed, interleaved: 0.1 s faster). The readings are logged at the "verbose" level; see ``blocks_from_log``.
-    """
-    meter = _blocks_meter(sample_rate)
-    return ["-dec", "0:0", "-filter_complex", f"[dec:0]{meter}[meter]", "-map", "[meter]",
-            "-f", "null", "-"]  # fmt: skip
+    reader = meter.Meter(fmt.sample_rate)
+    for samples in formats.decode(fmt, stream):
+        reader.add(samples)
+    read = reader.readings()
+    if not read.momentary:
+        raise OutputError(
+            "an encoded part decodes to less than 100 ms of audio; run 'podcast doctor'"
+        )
+    return Blocks(read.momentary, read.short_term, read.true_peak_db)
 
 
 def _energy(lufs: float) -> float:
@@ -326,7 +261,7 @@ def _dbfs(peak: int) -> float:
 def measure_speech(
     chunks: Iterable[bytes], sample_rate: int = pcm.SAMPLE_RATE
 ) -> list[SpeechLevel]:
-    """Each 16-bit mono PCM chunk's readings on its own, all in one ffmpeg pass."""
+    """Each 16-bit mono PCM chunk's readings on its own, all in one pass of the meter."""
     step = round(sample_rate * _STEP_S)
     gap = round(sample_rate * _GAP_S)
     steps: list[int] = []  # readings that belong to each chunk
@@ -342,10 +277,11 @@ def measure_speech(
             yield speech
             yield bytes(2 * (span - samples))
 
-    input_args = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-    meter = "ebur128=peak=none:dualmono=true:framelog=verbose,asetnsamples=n=65536"
-    log = _ebur128_log(input_args, laid_out(), meter, log_level="verbose")
-    readings = _readings(log)
+    reader = meter.Meter(sample_rate, true_peak=False)  # the gain needs no true peak
+    for piece in laid_out():
+        reader.add_pcm16(piece)
+    read = reader.readings()
+    readings = list(zip(read.momentary, read.short_term, strict=True))
     first = gap // step  # readings of the leading silence
     levels = []
     for count, peak in zip(steps, peaks, strict=True):
@@ -433,7 +369,7 @@ def report(
     """The ``loudness`` section of episode.json."""
     return {
         "target_lufs": TARGET_LUFS,
-        "measurement": "ITU BS.1770 / EBU R128, dual-mono (ffmpeg ebur128)",
+        "measurement": "ITU BS.1770-4 / EBU R128, dual-mono (libebur128; true peak per Annex 2)",
         "before": {
             "integrated_lufs": plan_used.measured.integrated_lufs,
             "sample_peak_dbfs": plan_used.measured.sample_peak_dbfs,

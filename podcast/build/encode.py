@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from podcast import cache, engines, toolchain
-from podcast.audio import assemble, loudness
+from podcast import cache, engines
+from podcast.audio import assemble, loudness, meter
 from podcast.build.render import Rendering
 from podcast.cache import cache_root
 from podcast.config.voices import Voice
@@ -171,6 +171,8 @@ def start_encoding(
     ``encoders``' threads wait for the chunks; ``runner`` runs each part's ``encode_unit``.
     """
     spoken, jobs = rendering.spoken, rendering.jobs
+    if any(not job.done() for job in jobs.values()):  # speech to render, so parts to encode
+        meter.warm_up()
     with loudness.Stopwatch() as clock:
         # the episode's opening speech predicts its loudness; the encoded parts are verified
         sample = opening(spoken, voices.values())
@@ -214,7 +216,7 @@ def _encode(
         job.result()
     wavs = [i.wav_path for i in items]
     label = f"encoding the part that begins {items[0].chunk.text[:60]!r}"
-    args = (part, wavs, path, bitrate_kbps, tuple(filters), _meter())
+    args = (part, wavs, path, bitrate_kbps, tuple(filters))
     result = runner.run(encode_unit, args, label, inputs=wavs, output=path)
     progress.advance(ENCODING)
     return result
@@ -226,19 +228,13 @@ def encode_unit(
     path: Path,
     bitrate_kbps: int,
     filters: Sequence[str],
-    meter: Sequence[str],
 ) -> assemble.EncodedPart:
     """One unit of work: encode ``part`` from its chunks' WAVs into the cache entry ``path``
     and measure its loudness (kept beside it: ``part_loudness``). Runs on this machine or on a
-    cluster's worker; what it returns is small (the meter's log stays where it ran)."""
-    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, meter)
+    cluster's worker; what it returns is small."""
+    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters)
     part_loudness(result)  # measured now, in parallel, and cached with the part
-    return dataclasses.replace(result, meter_log="")
-
-
-def _meter() -> list[str]:
-    """Where ffmpeg can, the process that encodes a part also meters it (one process, not two)."""
-    return loudness.loopback_meter() if toolchain.find_ffmpeg().loopback_decoders else []
+    return result
 
 
 def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
@@ -261,10 +257,7 @@ def part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
         except (ValueError, KeyError, TypeError):
             cache.report_damaged(memo)
             memo.unlink(missing_ok=True)
-    if part.meter_log:
-        blocks = loudness.blocks_from_log(part.meter_log)
-    else:
-        blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
+    blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
     write_memo(memo, of, dataclasses.asdict(blocks))
     return blocks
 
@@ -283,7 +276,7 @@ def reencode(
         part = parts[number]
         target = work / "reencoded" / f"{number}.part"
         wavs = [i.wav_path for i in spoken[part.span]]
-        return assemble.encode_part(part, wavs, target, settings.bitrate_kbps, chain, _meter())
+        return _measured(assemble.encode_part(part, wavs, target, settings.bitrate_kbps, chain))
 
     with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
         return list(pool.map(encode, range(len(parts))))

@@ -11,7 +11,8 @@ way; a format defined in a test registers itself the same way (``tests/test_form
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from podcast.errors import ConfigError, did_you_mean
@@ -26,7 +27,7 @@ from podcast.formats.protocol import (
 
 __all__ = [
     "DEFAULT_FORMAT", "DerivedFormat", "EncodedStream", "FormatError", "OutputFormat", "ReadTags", "Tags",
-    "by_suffix", "default", "derivable", "find_audio", "get", "names", "register",
+    "by_suffix", "decode", "default", "derivable", "find_audio", "get", "names", "register",
     "unregister",
 ]  # fmt: skip
 
@@ -86,6 +87,32 @@ def find_audio(folder: Path) -> tuple[Path, OutputFormat] | None:
         if found is not None and path.is_file():
             return path, found
     return None
+
+
+def decode(output_format: OutputFormat, stream: bytes) -> Iterator[bytes]:
+    """``stream`` (one stream of ``output_format``) decoded as players decode it: mono 32-bit
+    float PCM (native byte order) at the format's rate, in pieces. A format with a decoder of its own
+    (``decode_pcm``, optional: MP3's runs in this process) decodes it; any other is decoded by
+    ffmpeg from its ``decoder_args``."""
+    own = getattr(output_format, "decode_pcm", None)
+    if own is not None:
+        yield from own(stream)
+        return
+    from podcast.audio import ffmpeg
+
+    process = ffmpeg.Process(
+        [*output_format.decoder_args(), "-i", "pipe:0", "-f", "f32le", "-ac", "1",
+         "-ar", str(output_format.sample_rate), "-"],
+        doing="decode an encoded part", hint="run 'podcast doctor'", feed=True, capture=True,
+    )  # fmt: skip
+    try:
+        process.write(stream)
+        process.close()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            process.kill()
+        raise
+    yield process.output()
 
 
 def derivable(names_asked: Sequence[str]) -> tuple[DerivedFormat, ...]:

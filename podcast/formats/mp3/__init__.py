@@ -7,7 +7,7 @@ reads the tags (mutagen lives only there, imported when tags are written or read
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -17,6 +17,7 @@ from podcast.formats.mp3 import frames
 from podcast.formats.protocol import EncodedStream, ReadTags, Tags
 from podcast.models import ChapterMark
 
+_DECODE_FRAMES = 1 << 16  # samples per decoded piece (1.5 s): a long part is read in pieces
 LAME_QUALITY = 7  # LAME -q 7: twice as fast as the default, no audible loss for speech
 
 
@@ -39,6 +40,21 @@ class Mp3Format:
 
     def decoder_args(self) -> list[str]:
         return ["-f", "mp3"]
+
+    def decode_pcm(self, stream: bytes) -> Iterator[bytes]:
+        """The stream decoded in this process (miniaudio's dr_mp3, which honours the Info
+        header's encoder delay and padding as players and ffmpeg do): no ffmpeg to start."""
+        import miniaudio
+
+        try:
+            for block in miniaudio.stream_memory(
+                stream, miniaudio.SampleFormat.FLOAT32, 1, self.sample_rate, _DECODE_FRAMES
+            ):
+                yield block.tobytes()
+        except miniaudio.MiniaudioError as exc:
+            raise OutputError(
+                f"an encoded MP3 part does not decode ({exc}); run 'podcast doctor'"
+            ) from exc
 
     def scan(self, data: bytes, base: int = 0) -> frames.Stream:
         return frames.scan(data, base)
