@@ -200,3 +200,10 @@ def test_the_meter_needs_no_ffmpeg_process(speech_part, monkeypatch) -> None:
     blocks = loudness.measure_blocks(assemble.part_stream(speech_part))
     assert blocks.momentary and not started
     assert toolchain.find_ffmpeg()  # (an ffmpeg is there; it is just not needed)
+
+
+def test_a_part_that_does_not_decode_is_a_clear_error() -> None:
+    from podcast.errors import OutputError
+
+    with pytest.raises(OutputError, match="does not decode"):
+        list(formats.decode(formats.default(), b"not an mp3 stream at all" * 100))

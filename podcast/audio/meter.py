@@ -54,7 +54,7 @@ PEAK_BOUND = max(sum(abs(tap) for tap in phase) for phase in PHASES)  # |y| <= t
 
 # numpy (and the MP3 decoder) are imported only where parts are read: 0.2 s that a build's
 # main thread need not wait for (``warm_up``) and ``podcast --help`` never pays.
-_IMPORTED = ("numpy", "miniaudio")
+_IMPORTED = ("numpy", "_miniaudio")
 
 
 @functools.cache

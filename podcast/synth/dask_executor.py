@@ -29,7 +29,6 @@ import contextlib
 import dataclasses
 import itertools
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
@@ -97,10 +96,6 @@ class EnginePlugin(distributed.WorkerPlugin):
         self.size = max(1, int(getattr(worker.state, "nthreads", 1) or 1) // 2)
         # in the worker's own folder, which Dask clears even after a worker was killed
         self.scratch = tempfile.mkdtemp(prefix="podcast-", dir=worker.local_directory)
-        # `dask worker` runs its workers as daemonic processes, which multiprocessing forbids
-        # to start children; the engine's processes are daemonic themselves and end when this
-        # worker's pipe closes (even if it is killed), so the flag only stands in the way.
-        multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
 
     def pool(self, engine: str) -> WorkerPool:
         with self.lock:

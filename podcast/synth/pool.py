@@ -12,19 +12,18 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
-import multiprocessing
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
-import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing import connection as mp_connection
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -116,29 +115,77 @@ class _Task:
 
 @dataclass
 class _Worker:
-    process: BaseProcess
+    process: _Process
     conn: Connection
     task: _Task | None = None
     ready: bool = False  # its engine is up (time limits count from then)
     spawned: float = 0.0
 
 
-@contextlib.contextmanager
-def _bare_main() -> Iterator[None]:
-    """Start processes without making them run our ``__main__`` first.
+def _child_main(fd: int) -> None:
+    """Entry point of a worker process started by ``_Process``: its engine and cache store
+    come first on the connection, then the tasks (``worker_main``)."""
+    conn = Connection(fd)
+    engine, store = conn.recv()
+    worker_main(conn, engine, store)
 
-    A spawned process imports the parent's main module before its target: for ``podcast`` that
-    is the CLI, and Typer, Click and Rich cost a worker about 0.1 s of CPU (measured with
-    PYTHONPROFILEIMPORTTIME on a build), for nothing: ``worker_main`` needs only this module.
-    multiprocessing skips that step when ``__main__`` has neither a spec nor a file.
+
+class _Process:
+    """A worker process: this Python running ``_child_main`` on one end of a socket pair.
+
+    Started with ``subprocess``, not multiprocessing: multiprocessing's spawn also starts a
+    resource tracker for every build (a Python process of 13 MB, for semaphores the pool
+    never makes), and runs the parent's ``__main__`` (for ``podcast`` the CLI: Typer, Click
+    and Rich, 0.1 s of CPU) before its target. ``sentinel`` becomes readable when the process
+    ends (the write end of a pipe that only the child holds); ``conn`` is the parent's end.
     """
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main
+
+    def __init__(self, first_message: tuple[Any, ...]) -> None:
+        ours, theirs = socket.socketpair()
+        ended_r, ended_w = os.pipe()
+        try:
+            code = (
+                f"import sys; sys.path[:] = {sys.path!r}; "
+                f"from podcast.synth.pool import _child_main; _child_main({theirs.fileno()})"
+            )
+            self._popen = subprocess.Popen(
+                [sys.executable, "-c", code],
+                pass_fds=(theirs.fileno(), ended_w),
+                stdin=subprocess.DEVNULL,
+            )
+        except BaseException:
+            ours.close()
+            os.close(ended_r)
+            raise
+        finally:
+            theirs.close()
+            os.close(ended_w)
+        self.conn = Connection(ours.detach())
+        self.sentinel = ended_r
+        self.pid = self._popen.pid
+        with contextlib.suppress(OSError):  # a child that died at once: its sentinel says so
+            self.conn.send(first_message)
+
+    def is_alive(self) -> bool:
+        return self._popen.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return self._popen.wait(timeout=1)  # its sentinel fired: it is ending
+        return None
+
+    def join(self, timeout: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        self._popen.kill()
+
+    def close(self) -> None:
+        self.conn.close()
+        with contextlib.suppress(OSError):
+            os.close(self.sentinel)
 
 
 class WorkerPool:
@@ -156,7 +203,6 @@ class WorkerPool:
         self.size = max(1, size)
         self.engine = engine
         self.timeout_s = timeout_s
-        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._queue: collections.deque[_Task] = collections.deque()
         self._workers: list[_Worker] = []
@@ -215,17 +261,8 @@ class WorkerPool:
     # dispatcher thread ---------------------------------------------------------------------
 
     def _spawn(self) -> _Worker:
-        parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=worker_main,
-            args=(child, self.engine, cache.store()),
-            name="podcast-synthesis",
-            daemon=True,
-        )
-        with _bare_main():
-            process.start()
-        child.close()
-        worker = _Worker(process, parent, spawned=time.monotonic())
+        process = _Process((self.engine, cache.store()))
+        worker = _Worker(process, process.conn, spawned=time.monotonic())
         self._workers.append(worker)
         return worker
 
@@ -246,7 +283,7 @@ class WorkerPool:
         if worker.process.is_alive():
             worker.process.kill()
             worker.process.join(timeout=5)
-        worker.conn.close()
+        worker.process.close()
 
     def _assign(self) -> None:
         with self._lock:
