@@ -1,4 +1,4 @@
-"""The engine-agnostic worker pool: spawned processes under a watchdog.
+"""The engine-agnostic worker pool: worker processes under a watchdog.
 
 Each worker process runs one engine (``Engine.start_worker`` once, then ``Engine.render`` per
 chunk): espeak-ng initialises once per process, and Piper's own espeak-ng crashes a process
@@ -189,7 +189,7 @@ class _Process:
 
 
 class WorkerPool:
-    """Synthesis worker processes (spawned, each running ``engine``) under a watchdog.
+    """Synthesis worker processes (each running ``engine``: ``_Process``) under a watchdog.
 
     A dispatcher thread hands one task at a time to each idle worker. A worker that dies or
     takes longer than ``timeout_s`` on one task is killed and replaced, and its task is tried
