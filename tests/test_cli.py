@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,7 @@ def test_doctor_reports_engine_ffmpeg_and_voices() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "espeak-ng: 1." in out and "ffmpeg:" in out and "voice 'default': gmw/en-us" in out
+    assert re.search(r"loudness meter: libebur128 1\.\d+\.\d+, miniaudio 0\.\d+", out), out
 
 
 def _help_from(module: str, columns: str) -> tuple[str, str]:

@@ -57,6 +57,18 @@ PEAK_BOUND = max(sum(abs(tap) for tap in phase) for phase in PHASES)  # |y| <= t
 _IMPORTED = ("numpy", "_miniaudio")
 
 
+def describe() -> str:
+    """What reads loudness here (``podcast doctor``): the libraries, or an ImportError."""
+    import numpy as np
+    from _miniaudio import ffi, lib
+
+    version = ffi.string(lib.ma_version_string()).decode()
+    return (
+        f"libebur128 {pyebur128.get_libebur128_version()}, miniaudio {version}, "
+        f"numpy {np.__version__}"
+    )
+
+
 @functools.cache
 def warm_up() -> None:
     """Import what reading encoded parts needs, in the background (while the engines start);

@@ -78,6 +78,16 @@ def _engines_and_voices(ffmpeg: list[Check]) -> list[Check]:
     return checks
 
 
+def _meter() -> Check:
+    try:
+        from podcast.audio import meter
+
+        return Check("loudness meter", OK, meter.describe())
+    except ImportError as exc:
+        return Check("loudness meter", FAIL, f"cannot load it ({exc})",
+                     "pip install --force-reinstall pyebur128 miniaudio numpy")  # fmt: skip
+
+
 def _cache() -> Check:
     from podcast.cache import cache_root
 
@@ -96,6 +106,7 @@ def _cache() -> Check:
 
 def run_checks() -> list[Check]:
     checks = _engines_and_voices(_ffmpeg())
+    checks.append(_meter())
     checks.append(_cache())
     project = find_project()
     checks.append(Check("project", OK, str(Path(project.root))))
