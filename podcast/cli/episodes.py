@@ -131,6 +131,10 @@ def build(
             echo(line)
         return
 
+    if cluster:  # a local:N cluster's workers start while the build is imported
+        from podcast.synth.executor import prepare_cluster
+
+        prepare_cluster(cluster)
     from podcast.api import BuildOptions
     from podcast.api import build as run_build
     from podcast.progress import for_stderr

@@ -57,7 +57,7 @@ LOCAL_CLUSTER_CONFIG = {
     "distributed.worker.daemon": False,  # its workers start engine processes
     # the workers are forked from one process that imported distributed once (not each
     # importing it, ~2 s of CPU apiece), and stop at once
-    "distributed.worker.multiprocessing-method": "forkserver",
+    "distributed.worker.multiprocessing-method": "forkserver",  # started early: prepare_cluster
     "distributed.worker.profile.enabled": False,  # a sampling thread, every 10 ms, per worker
     # every task goes to a worker at once (it runs them in the build's order): no worker
     # waits a round trip to the scheduler between two chunks

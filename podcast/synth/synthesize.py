@@ -32,7 +32,7 @@ from podcast.engines.base import (
 from podcast.errors import ConfigError
 from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, Chunk, SpokenChunk
 from podcast.synth.chunks import chunk_key, chunk_path, write_empty
-from podcast.synth.executor import Backend, Executor, backend_for
+from podcast.synth.executor import Backend, Executor, backend_for, prepare_cluster
 from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
@@ -93,6 +93,7 @@ class Synthesizer:
         # while the articles are read; ``prepare`` waits for it, before any work)
         self._connection: Future[Backend] = Future()
         if cluster:
+            prepare_cluster(cluster)
             threading.Thread(
                 target=self._connect, args=(cluster, shared_cache), daemon=True, name="cluster"
             ).start()
