@@ -150,8 +150,11 @@ def prepare_cluster(cluster: str | None) -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context("forkserver").set_forkserver_preload(
-        ["distributed", "podcast.synth.dask_executor"]
-    )
+        # what every worker needs, imported once and shared by the forked workers: Dask, the
+        # tasks' modules, and the encode task's meter (numpy, the MP3 decoder)
+        ["distributed", "podcast.synth.dask_executor", "podcast.build.encode", "numpy",
+         "_miniaudio"]
+    )  # fmt: skip
     forkserver.ensure_running()
 
 
