@@ -323,3 +323,33 @@ print("again", espeak._in_effect() == espeak._wanted(settings), file=sys.stderr)
     )
     assert lines.get("again") == "True", done.stderr
     assert (tmp_path / "b.wav").is_file()
+
+
+def test_workers_start_without_multiprocessing_helpers(tmp_path: Path) -> None:
+    """A pool's workers are plain Python processes on a socket pair: no resource-tracker
+    process for the build (13 MB, for semaphores the pool never makes) and none of the
+    parent's ``__main__``; a worker still running at exit (a hung engine) is stopped."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(
+        "import multiprocessing.resource_tracker as rt, sys\n"
+        "from podcast import engines\n"
+        "from podcast.engines.silent import SilentSettings\n"
+        "from podcast.synth.pool import WorkerPool\n"
+        "print('the parent main ran', file=sys.stderr)\n"
+        "if __name__ == '__main__':\n"
+        "    pool = WorkerPool(1, 60, engines.get('silent'))\n"
+        f"    out = {str(tmp_path / 'a.wav')!r}\n"
+        "    ms = pool.submit('render', ('four words said here', SilentSettings(), out), 'x')\n"
+        "    print(ms.result(timeout=60), rt._resource_tracker._pid)\n"
+        "    pool.close()\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rendered, tracker = done.stdout.split()
+    assert int(rendered) > 1000 and tracker == "None"  # 4 words of silence; no tracker
+    assert done.stderr.count("the parent main ran") == 1  # the parent's, not the worker's

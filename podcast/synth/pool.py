@@ -9,6 +9,7 @@ replaced and its chunk retried; a chunk that fails twice fails the build naming 
 
 from __future__ import annotations
 
+import atexit
 import collections
 import contextlib
 import itertools
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -122,6 +124,18 @@ class _Worker:
     spawned: float = 0.0
 
 
+def _kill_live_workers() -> None:
+    """At exit, as multiprocessing does for daemonic children: a worker still running (a hung
+    engine; an idle one ends by itself when its connection closes) is stopped."""
+    for process in list(_LIVE):
+        if process.is_alive():
+            process.kill()
+
+
+_LIVE: weakref.WeakSet[_Process] = weakref.WeakSet()
+atexit.register(_kill_live_workers)
+
+
 def _child_main(fd: int) -> None:
     """Entry point of a worker process started by ``_Process``: its engine and cache store
     come first on the connection, then the tasks (``worker_main``)."""
@@ -163,6 +177,7 @@ class _Process:
         self.conn = Connection(ours.detach())
         self.sentinel = ended_r
         self.pid = self._popen.pid
+        _LIVE.add(self)
         with contextlib.suppress(OSError):  # a child that died at once: its sentinel says so
             self.conn.send(first_message)
 
