@@ -43,6 +43,9 @@ R = TypeVar("R")
 class Runner(Protocol):
     """Where a unit of work runs (``synth.executor.Backend.run``, via the ``Synthesizer``)."""
 
+    @property
+    def runs_here(self) -> bool: ...
+
     def run(
         self,
         fn: Callable[..., R],
@@ -171,8 +174,8 @@ def start_encoding(
     ``encoders``' threads wait for the chunks; ``runner`` runs each part's ``encode_unit``.
     """
     spoken, jobs = rendering.spoken, rendering.jobs
-    if any(not job.done() for job in jobs.values()):  # speech to render, so parts to encode
-        meter.warm_up()
+    if runner.runs_here and any(not job.done() for job in jobs.values()):
+        meter.warm_up()  # speech to render, so parts to encode and measure in this process
     with loudness.Stopwatch() as clock:
         # the episode's opening speech predicts its loudness; the encoded parts are verified
         sample = opening(spoken, voices.values())

@@ -32,7 +32,13 @@ from podcast.engines.base import (
 from podcast.errors import ConfigError
 from podcast.models import PAUSE_CHAPTER, PAUSE_END, PAUSE_PARAGRAPH, Chunk, SpokenChunk
 from podcast.synth.chunks import chunk_key, chunk_path, write_empty
-from podcast.synth.executor import Backend, Executor, backend_for, prepare_cluster
+from podcast.synth.executor import (
+    Backend,
+    Executor,
+    LocalBackend,
+    backend_for,
+    prepare_cluster,
+)
 from podcast.synth.pool import WorkerPool
 
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
@@ -149,6 +155,11 @@ class Synthesizer:
         # temporaries of builds that were killed outright (this build's own are gone by now)
         for folder in {path.parent for path in self._jobs}:
             remove_stale_temporaries(folder)
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether units of work (``run``) run in this process (no cluster)."""
+        return isinstance(self._backend, LocalBackend)
 
     @property
     def slots(self) -> int:
