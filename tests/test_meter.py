@@ -111,19 +111,14 @@ def test_the_mp3_decoder_gives_the_samples_ffmpeg_gives(speech_part: assemble.En
     reading a pipe, leaves some of the padding on)."""
     stream = assemble.part_stream(speech_part)
     ours = np.frombuffer(b"".join(formats.decode(speech_part.output_format, stream)), np.float32)
-    theirs = np.frombuffer(_ffmpeg_decode(stream), np.float32)
+    decode = ["-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-"]
+    theirs = np.frombuffer(
+        ffmpeg.read_output(decode, doing="d", hint="", feed=[stream]), np.float32
+    )
     assert len(ours) == speech_part.content_samples
     assert 0 <= len(theirs) - len(ours) <= speech_part.stream.padding
     assert float(np.abs(ours - theirs[: len(ours)]).max()) < 1e-3
     assert float(np.abs(theirs[len(ours) :]).max(initial=0)) < 1e-3  # the padding is silence
-
-
-def _ffmpeg_decode(stream: bytes) -> bytes:
-    process = ffmpeg.Process(["-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-"], doing="decode",
-                             hint="", feed=True, capture=True)  # fmt: skip
-    process.write(stream)
-    process.close()
-    return process.output()
 
 
 def test_the_prepass_reads_pcm_as_ffmpeg_reads_it(tmp_path: Path) -> None:

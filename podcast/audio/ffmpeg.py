@@ -167,6 +167,21 @@ def run(
 ) -> str:
     """Run ffmpeg to the end (feeding it ``feed`` on stdin, if given); return its log."""
     process = Process(args, doing=doing, hint=hint, feed=feed is not None, log_level=log_level)
+    return _to_the_end(process, feed, timeout_s)
+
+
+def read_output(args: Sequence[str], *, doing: str, hint: str,
+                feed: Iterable[bytes] | None = None,
+                timeout_s: float | None = None) -> bytes:  # fmt: skip
+    """Run ffmpeg to the end (feeding it ``feed`` on stdin, if given) and return what it
+    wrote to stdout (``args`` end in ``-``)."""
+    process = Process(args, doing=doing, hint=hint, feed=feed is not None, capture=True)
+    _to_the_end(process, feed, timeout_s)
+    return process.output()
+
+
+def _to_the_end(process: Process, feed: Iterable[bytes] | None, timeout_s: float | None) -> str:
+    """Feed ``process`` and wait for it; on any failure (or Ctrl-C) it is killed first."""
     try:
         for data in feed or ():
             process.write(data)
@@ -175,16 +190,3 @@ def run(
         with contextlib.suppress(OSError):
             process.kill()
         raise
-
-
-def read_output(args: Sequence[str], *, doing: str, hint: str,
-                timeout_s: float | None = None) -> bytes:  # fmt: skip
-    """Run ffmpeg to the end and return what it wrote to stdout (``args`` end in ``-``)."""
-    process = Process(args, doing=doing, hint=hint, capture=True)
-    try:
-        process.close(timeout_s)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            process.kill()
-        raise
-    return process.output()

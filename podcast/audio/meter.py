@@ -181,7 +181,7 @@ class Meter:
         if self._true_peak and len(x):
             history = self._history if self._history is not None else np.zeros(TAPS - 1, np.float32)
             self._peak = true_peak_of(x, history, self._peak)
-            self._history = np.concatenate([history, x])[-(TAPS - 1) :]
+            self._history = np.concatenate([history, x[-(TAPS - 1) :]])[-(TAPS - 1) :]
         self._steps(x)
 
     def _steps(self, x: Any) -> None:

@@ -11,7 +11,6 @@ way; a format defined in a test registers itself the same way (``tests/test_form
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -100,19 +99,11 @@ def decode(output_format: OutputFormat, stream: bytes) -> Iterator[bytes]:
         return
     from podcast.audio import ffmpeg
 
-    process = ffmpeg.Process(
+    yield ffmpeg.read_output(
         [*output_format.decoder_args(), "-i", "pipe:0", "-f", "f32le", "-ac", "1",
          "-ar", str(output_format.sample_rate), "-"],
-        doing="decode an encoded part", hint="run 'podcast doctor'", feed=True, capture=True,
+        doing="decode an encoded part", hint="run 'podcast doctor'", feed=[stream],
     )  # fmt: skip
-    try:
-        process.write(stream)
-        process.close()
-    except BaseException:
-        with contextlib.suppress(OSError):
-            process.kill()
-        raise
-    yield process.output()
 
 
 def derivable(names_asked: Sequence[str]) -> tuple[DerivedFormat, ...]:
