@@ -1,11 +1,14 @@
 """A batch of corpus articles on a 2-worker Dask LocalCluster vs the local worker pool.
 
-``python -m benchmarks.cluster [--articles 8]`` builds the same articles, each time with an
-empty chunk cache, with ``podcast build`` (local pool) and ``podcast build --cluster local:2``
-and prints the wall times and their ratio (target <= 1.15 on a two-core machine: the cluster's
-start-up and its per-task round trips are the overhead), with the CPU time of every process of
-each build (sampled over the process tree: a LocalCluster's workers are not the client's own
-children). It then measures what docs/cluster.md projects from: the client-side work per article
+``python -m benchmarks.cluster [--articles 8] [--pairs 2]`` builds the same articles, each time
+with an empty chunk cache, with ``podcast build`` (local pool) and ``podcast build --cluster
+local:2``, interleaved (local, cluster, cluster, local, ...: this machine's speed drifts over
+tens of seconds, and one build of each put one in a fast spell and the other in a slow one),
+and prints the mean wall times and their ratio (target <= 1.15 on a two-core machine: the
+cluster's start-up and its per-task round trips are the overhead), with the CPU time each build
+used (the machine's busy time over the build, from /proc/stat: every process counts, the
+LocalCluster's forked workers and short ffmpeg runs included; elsewhere, sampled over the
+process tree, a lower bound). It then measures what docs/cluster.md projects from: the client-side work per article
 (a build whose chunks are all cached, at another bitrate so that every part is encoded again:
 plan, encode, measure, tag), each kind of cluster task (render a chunk, encode and measure a
 part: with a shared cache, and with the data travelling through Dask) from the cluster's task
@@ -39,6 +42,18 @@ def _articles(count: int) -> list[Path]:
         key=lambda p: p.stat().st_size,
     )
     return found[:count]
+
+
+def _busy_s() -> float | None:
+    """CPU seconds the machine has spent busy (all cores, all processes), where /proc/stat
+    says (Linux); None elsewhere."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = ticks[3] + ticks[4] + (ticks[7] if len(ticks) > 7 else 0)  # idle, iowait, steal
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 class _TreeCpu:
@@ -75,6 +90,7 @@ def _build(articles: list[Path], out: Path, cache: Path, *extra: str) -> tuple[f
     """Wall time and CPU time (every process of the build: less noisy on a busy machine)."""
     env = {**os.environ, "PODCAST_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "podcast", "build", *map(str, articles), "-o", str(out)]
+    busy = _busy_s()
     start = time.perf_counter()
     process = subprocess.Popen(
         [*command, *extra], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -82,6 +98,9 @@ def _build(articles: list[Path], out: Path, cache: Path, *extra: str) -> tuple[f
     cpu = _TreeCpu(process.pid)
     _, err = process.communicate()
     wall, used = time.perf_counter() - start, cpu.stop()
+    busy_after = _busy_s()
+    if busy is not None and busy_after is not None:
+        used = busy_after - busy
     if process.returncode:
         raise SystemExit(f"the build failed: {err.decode(errors='replace')[-2000:]}")
     return wall, used
@@ -172,20 +191,29 @@ def _task_kinds(articles: list[Path], work: Path) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=8)
+    parser.add_argument("--pairs", type=int, default=2, help="builds of each kind, interleaved")
     args = parser.parse_args(argv)
     articles = _articles(args.articles)
     words = sum(len(p.read_text(encoding="utf-8", errors="replace").split()) for p in articles)
     print(f"{len(articles)} articles, {words} words: {', '.join(p.name for p in articles)}")
     work = Path(tempfile.mkdtemp(prefix="podcast-bench-cluster-"))
     try:
-        local, local_cpu = _build(articles, work / "local", work / "cache-local")
-        print(f"local pool           {local:7.1f} s  (CPU {local_cpu:.1f} s)")
-        cluster, cluster_cpu = _build(
-            articles, work / "cluster", work / "cache-cluster", "--cluster", "local:2"
+        runs: dict[str, list[tuple[float, float]]] = {"local": [], "cluster": []}
+        for pair in range(args.pairs):
+            for kind in ("local", "cluster") if pair % 2 == 0 else ("cluster", "local"):
+                shutil.rmtree(work / f"cache-{kind}", ignore_errors=True)
+                extra = ("--cluster", "local:2") if kind == "cluster" else ()
+                runs[kind].append(_build(articles, work / kind, work / f"cache-{kind}", *extra))
+        local, local_cpu = (statistics.mean(x) for x in zip(*runs["local"], strict=True))
+        cluster, cluster_cpu = (statistics.mean(x) for x in zip(*runs["cluster"], strict=True))
+        each = {kind: ", ".join(f"{wall:.1f}" for wall, _ in done) for kind, done in runs.items()}
+        print(
+            f"local pool           {local:7.1f} s  (CPU {local_cpu:.1f} s; builds {each['local']} s)"
         )
-        print(f"--cluster local:2    {cluster:7.1f} s  (CPU {cluster_cpu:.1f} s)")
+        print(f"--cluster local:2    {cluster:7.1f} s  (CPU {cluster_cpu:.1f} s; builds "
+              f"{each['cluster']} s)")  # fmt: skip
         print(f"overhead ratio       {cluster / local:7.2f}  (target <= 1.15; CPU ratio "
-              f"{cluster_cpu / local_cpu:.2f})")  # fmt: skip
+              f"{cluster_cpu / local_cpu:.2f}; means of {args.pairs} interleaved builds each)")  # fmt: skip
         wavs = _wavs(work / "cache-cluster")
         sizes = [p.stat().st_size for p in wavs]
         _, client_cpu = _build(articles, work / "again", work / "cache-local", "--bitrate", "64")
