@@ -194,7 +194,8 @@ def put(tmp: Path, target: Path) -> bool:
     The first writer wins (a hard link cannot replace an existing name) and ``tmp`` is
     removed either way. Two builds that render the same entry at once then both use the same
     bytes, so their outputs agree exactly; the engine's audio for one text differs slightly
-    from process to process, which ``os.replace`` (last writer wins) would expose.
+    with what its process spoke before (espeak-ng's pitch flutter runs on from utterance to
+    utterance), which ``os.replace`` (last writer wins) would expose.
     ``tmp`` is sealed for ``target`` first (``seal``). An entry already at ``target`` that is
     damaged is reported and replaced. Returns True if ``tmp`` became ``target`` (and, with a
     store behind the folder, the store's entry: ``use_store``).

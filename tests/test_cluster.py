@@ -126,14 +126,15 @@ def test_cluster_build_matches_local_build(
         assert parts and all(cache.read_entry(part) for part in parts)
         assert all(part.with_suffix(encode.PART_LOUDNESS_MEMO).exists() for part in parts)
     # the same chunks (content addresses), each whole (sealed), as long in all as here: espeak-ng
-    # itself varies from process to process (a chunk by up to 0.4 s on a loaded machine, on a
-    # cluster as on this machine), so the episodes are compared on the same chunks below
+    # carries its pitch flutter's phase from one utterance to the next (a static in wavegen.c),
+    # so a chunk's length depends on what its process spoke before (about +-20 ms a chunk, on a
+    # cluster as on this machine, loaded or not): the episodes are compared on the same chunks
     here, there = _durations(tmp_path / "local-cache"), _durations(shared)
     back = _durations(tmp_path / "client-cache")
     assert here.keys() == there.keys() == back.keys() and here
     for path in [*_wavs(shared), *_wavs(tmp_path / "client-cache")]:
         assert cache.check(path), path
-    # Within 5 % (espeak-ng itself varies a little from process to process). It was 15 % while
+    # Within 5 % (espeak-ng varies a little with what it spoke before). It was 15 % while
     # a worker could lose its rate to pyttsx3's end-of-utterance cancel and speak every chunk
     # at 200 words a minute instead of 165 (docs/errors.md, "Known problems"; fixed).
     total = sum(here.values())
