@@ -30,6 +30,28 @@ SYSTEM_ESPEAK_DATA_DIRS = (
 SYSTEM_ESPEAK_LIBRARIES = ("libespeak-ng.so.1", "libespeak-ng.so", "libespeak-ng.dylib")
 
 
+# glibc's mallopt parameter for the number of malloc arenas (malloc.h: M_ARENA_MAX).
+M_ARENA_MAX = -8
+
+
+def one_malloc_arena() -> None:
+    """Let every thread of this process allocate from one malloc arena (glibc; elsewhere a
+    no-op). Call it in a process of ours before it starts threads.
+
+    glibc gives each thread that allocates its own arena, grown in 64 MB reservations and
+    seldom given back: a build's encoder lanes, its meter and espeak-ng's thread each kept
+    pages of their own. Measured on the 30,000-word book: the build's main process 82 MB at
+    its peak, 72 MB with one arena; the cold build's time within noise (4 interleaved pairs).
+    Our threads allocate mostly while holding the GIL, so they rarely contend for the arena.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: musl and macOS have no arenas to limit
+        return
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    mallopt(M_ARENA_MAX, 1)
+
+
 @dataclass(frozen=True)
 class Espeak:
     library: str

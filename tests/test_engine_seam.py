@@ -353,3 +353,49 @@ def test_workers_start_without_multiprocessing_helpers(tmp_path: Path) -> None:
     rendered, tracker = done.stdout.split()
     assert int(rendered) > 1000 and tracker == "None"  # 4 words of silence; no tracker
     assert done.stderr.count("the parent main ran") == 1  # the parent's, not the worker's
+
+
+ARENA_PROBE = """
+import ctypes, sys, tempfile, threading, time
+if sys.argv[1] == "one":
+    from podcast.toolchain import one_malloc_arena
+    one_malloc_arena()
+done = threading.Event()
+def allocate():
+    kept = [bytes(2_000 + n) for n in range(2_000)]
+    done.wait()
+threads = [threading.Thread(target=allocate) for _ in range(4)]
+for thread in threads:
+    thread.start()
+time.sleep(0.3)
+libc = ctypes.CDLL(None)
+libc.fopen.restype, libc.fopen.argtypes = ctypes.c_void_p, (ctypes.c_char_p, ctypes.c_char_p)
+path = tempfile.mktemp()
+report = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, ctypes.c_void_p(report))
+libc.fclose(ctypes.c_void_p(report))
+done.set()
+for thread in threads:
+    thread.join()
+print(open(path).read().count("<heap nr="))
+"""
+
+
+def test_a_build_process_allocates_from_one_malloc_arena(tmp_path: Path) -> None:
+    """glibc gives each allocating thread its own arena (10 MB of the build's main process on
+    the long book); ``one_malloc_arena`` (the CLI's build and every pool worker) keeps one."""
+    import ctypes
+    import subprocess
+    import sys
+
+    if not hasattr(ctypes.CDLL(None), "malloc_info"):
+        pytest.skip("not glibc: no malloc arenas to count")
+    probe = tmp_path / "probe.py"
+    probe.write_text(ARENA_PROBE, encoding="utf-8")
+    heaps = {}
+    for mode in ("default", "one"):
+        done = subprocess.run([sys.executable, str(probe), mode], capture_output=True, text=True,
+                              timeout=60, check=True)  # fmt: skip
+        heaps[mode] = int(done.stdout)
+    assert heaps["default"] > 1  # the probe can tell: four threads, more than one arena
+    assert heaps["one"] == 1

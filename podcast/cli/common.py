@@ -47,6 +47,14 @@ def interrupted_code(exc: KeyboardInterrupt) -> int:
     return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
 
 
+def before_threads() -> None:
+    """What the command's process (ours, not a library caller's) sets before a build starts
+    its threads: one malloc arena (``toolchain.one_malloc_arena``)."""
+    from podcast.toolchain import one_malloc_arena
+
+    one_malloc_arena()
+
+
 def echo(text: str, err: bool = False) -> None:
     """Print ``text`` with its control characters shown as ``\\xNN``: an article's or a file
     name's escape sequences must never drive the terminal (set its title, clear the screen)."""

@@ -17,6 +17,7 @@ from podcast.cli.common import (
     RateOption,
     ShowOption,
     VoiceOption,
+    before_threads,
     echo,
     echo_json_text,
     user_errors,
@@ -131,6 +132,7 @@ def build(
             echo(line)
         return
 
+    before_threads()
     if cluster:  # a local:N cluster's workers start while the build is imported
         from podcast.synth.executor import prepare_cluster
 

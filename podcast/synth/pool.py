@@ -139,6 +139,9 @@ atexit.register(_kill_live_workers)
 def _child_main(fd: int) -> None:
     """Entry point of a worker process started by ``_Process``: its engine and cache store
     come first on the connection, then the tasks (``worker_main``)."""
+    from podcast.toolchain import one_malloc_arena
+
+    one_malloc_arena()  # before the engine starts its thread
     conn = Connection(fd)
     engine, store = conn.recv()
     worker_main(conn, engine, store)
