@@ -1,3 +1,3 @@
-from podcast.cli import main
+from podcast.launch import main
 
 main()

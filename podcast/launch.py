@@ -42,11 +42,56 @@ def kept_help() -> str | None:
         return None
 
 
+def up_to_date_build(args: list[str]) -> list[str] | None:
+    """The lines of ``podcast build [ARTICLE ...] [--out DIR]`` when nothing changed since the
+    build that stamped them (``build.uptodate``), found without Typer and the command modules
+    (0.07 s of a 0.15 s no-op); None for anything else, which the CLI then reads, checks and
+    reports as usual: any other option or ``-``, ``PODCAST_CLUSTER``, a stamp that no longer
+    holds, or anything going wrong here."""
+    sources: list[str] = []
+    out: str | None = None
+    given = iter(args)
+    for arg in given:
+        if arg in ("--out", "-o"):
+            out = next(given, None)
+            if out is None or out.startswith("-"):
+                return None
+        elif arg.startswith("-"):
+            return None
+        else:
+            sources.append(arg)
+    if "PODCAST_CLUSTER" in os.environ:
+        return None
+    try:
+        from pathlib import Path
+
+        from podcast.build import uptodate
+
+        found, out_dir = uptodate.targets(sources, Path(out) if out is not None else None)
+        return uptodate.up_to_date(
+            found, out_dir, uptodate.stamped_options(), uptodate.environment()
+        )
+    except Exception:  # the CLI does it again and reports what is wrong
+        return None
+
+
 def main() -> None:
     if sys.argv[1:] == ["--help"]:
         text = kept_help()
         if text:
             sys.stdout.write(text)
+            sys.stdout.flush()
+            return
+    if sys.argv[1:2] == ["build"]:
+        try:
+            lines = up_to_date_build(sys.argv[2:])
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
+        if lines is not None:
+            from podcast.controls import escape_controls
+
+            sys.stdout.write("".join(escape_controls(line) + "\n" for line in lines))
             sys.stdout.flush()
             return
     from podcast.cli import main as cli_main

@@ -52,6 +52,44 @@ def test_nothing_changed_answers_from_the_stamp(built: Path) -> None:
     assert _episode_files(built) == files  # nothing written again
     assert "podcast.build.pipeline" not in imported
     assert "podcast.text.normalize" not in imported
+    assert "typer" not in imported and "podcast.cli" not in imported  # launch.py answered
+
+
+def test_the_quick_answer_assumes_the_commands_own_defaults() -> None:
+    """``podcast build`` with no options is answered before the CLI is imported, with the
+    stamp ``stamped_options()`` gives: its defaults must be the command's, and every option of
+    the command must be stamped."""
+    import inspect
+
+    from podcast.cli import episodes
+
+    command = inspect.signature(episodes.build).parameters
+    stamped = inspect.signature(uptodate.stamped_options).parameters
+    assert set(command) - {"sources", "out"} == set(stamped)
+    for name, parameter in stamped.items():
+        assert command[name].default == parameter.default, name
+    formats = stamped["output_formats"].default
+    assert episodes._format_names(formats) == formats  # what the option's callback makes of it
+
+
+def test_the_quick_answer_leaves_everything_else_to_the_cli(monkeypatch, tmp_path: Path) -> None:
+    from podcast.launch import up_to_date_build
+
+    article = tmp_path / "a.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PODCAST_CLUSTER", raising=False)
+    for args in (
+        [str(article)],  # never built: no stamp
+        [str(article), "--bitrate", "64"],  # any other option
+        [str(article), "--out"],  # an option without its value
+        [str(article), "--out", "--voice"],
+        ["-"],  # standard input
+        [str(tmp_path / "missing.md")],  # the CLI says what is wrong
+    ):
+        assert up_to_date_build(args) is None, args
+    monkeypatch.setenv("PODCAST_CLUSTER", "local:2")
+    assert up_to_date_build([str(article)]) is None
 
 
 @pytest.mark.slow

@@ -60,6 +60,32 @@ def _code() -> str:
     return digest.hexdigest()
 
 
+def stamped_options(
+    voice: str | None = None,
+    bitrate: int = 96,
+    no_cache: bool = False,
+    workers: int | None = None,
+    language: str | None = None,
+    cast: Sequence[str] | None = None,
+    rate: int | None = None,
+    show: Path | None = None,
+    output_formats: str = "mp3",
+    accept_loudness: bool = False,
+    cluster: str | None = None,
+    cache: str | None = None,
+) -> dict[str, Any]:
+    """What a stamp records of ``podcast build``'s options: the command's own options by
+    their names, with the command's defaults (``tests/test_uptodate.py`` holds the two
+    together), so that ``podcast build`` with no options can be answered without the CLI."""
+    return {
+        "voice": voice, "bitrate_kbps": bitrate, "use_cache": not no_cache, "workers": workers,
+        "language": language, "cast": list(cast or ()), "rate_wpm": rate,
+        "show": str(show.resolve()) if show else None, "formats": output_formats,
+        "accept_loudness": accept_loudness, "cluster": cluster,
+        "cache_dir": str(Path(cache).resolve()) if cache and "://" not in cache else cache,
+    }  # fmt: skip
+
+
 def environment() -> dict[str, Any]:
     """What picks the tools and the libraries: settings, Python, its package folders. Taken
     when the command starts (a build sets some of these variables for its own processes)."""

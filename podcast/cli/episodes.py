@@ -117,13 +117,10 @@ def build(
     ] = None,
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
-    stamped = {
-        "voice": voice, "bitrate_kbps": bitrate, "use_cache": not no_cache, "workers": workers,
-        "language": language, "cast": list(cast or ()), "rate_wpm": rate,
-        "show": str(show.resolve()) if show else None, "formats": output_formats,
-        "accept_loudness": accept_loudness, "cluster": cluster,
-        "cache_dir": str(Path(cache).resolve()) if cache and "://" not in cache else cache,
-    }  # fmt: skip
+    stamped = uptodate.stamped_options(
+        voice, bitrate, no_cache, workers, language, cast, rate, show, output_formats,
+        accept_loudness, cluster, cache,
+    )  # fmt: skip
     targets, out_dir = uptodate.targets(sources or [], out)
     started = uptodate.environment()
     done = uptodate.up_to_date(targets, out_dir, stamped, started)
