@@ -188,6 +188,37 @@ def test_killed_worker_build_still_completes(
     cluster.wait_for_workers(2, timeout=60)  # the nanny replaced it for the next test
 
 
+@pytest.mark.slow
+def test_a_chunk_that_fails_twice_on_the_cluster_fails_the_build_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its worker's engine fails on every attempt (``PODCAST_TEST_FAULT``, set in the workers'
+    environment by their nannies): one line naming the chunk's text, exit 1, no episode."""
+    source = tmp_path / "a.md"
+    source.write_text(_article(0) + "\nA zebra crossing appeared overnight.\n", encoding="utf-8")
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        env={"PODCAST_TEST_FAULT": "fail-always:zebra"},
+    ) as faulty:  # fmt: skip
+        result = CliRunner().invoke(
+            app,
+            [
+                "build",
+                str(source),
+                "-o",
+                str(tmp_path / "out"),
+                "--cluster",
+                faulty.scheduler_address,
+            ],
+        )
+    assert result.exit_code == 1, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "twice while speaking" in line and "A zebra crossing appeared overnight." in line, line
+    assert "Traceback" not in result.output
+    assert not list((tmp_path / "out").rglob("*"))  # as a local build: no episode
+
+
 def test_unreachable_scheduler_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 2.0)
     source = tmp_path / "a.md"
