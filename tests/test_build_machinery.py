@@ -34,6 +34,7 @@ from podcast.progress import Progress, for_stderr
 from podcast.synth.synthesize import Synthesizer
 from tests import readback
 from tests.conftest import ROOT
+from tests.doubles import CountingProgress
 from tests.synthetic import tone_wav
 
 ARTICLE = """# Watchdog test
@@ -156,26 +157,13 @@ def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(
     parts_dir = Path(os.environ["PODCAST_CACHE_DIR"]) / "parts"
     before = set(parts_dir.rglob("*.part"))
     article.write_text(ARTICLE.replace("says hello", "says goodbye"), encoding="utf-8")
-    progress = _CountingProgress()
+    progress = CountingProgress()
     (episode,) = build([str(article)], BuildOptions(out_dir=tmp_path / "out"), progress)
     assert progress.totals["speaking chunks"] == 1
     assert progress.totals["encoding parts"] >= 2
     assert progress.done["encoding parts"] == progress.totals["encoding parts"]
     assert len(set(parts_dir.rglob("*.part")) - before) == 1
     assert "says goodbye" in " ".join((episode.directory / "transcript.vtt").read_text().split())
-
-
-class _CountingProgress(Progress):
-    def __init__(self) -> None:
-        self.totals: dict[str, int] = {}
-        self.done: dict[str, int] = {}
-
-    def add(self, stage: str, total: int, done: int = 0) -> None:
-        self.totals[stage] = self.totals.get(stage, 0) + total
-        self.done[stage] = self.done.get(stage, 0) + done
-
-    def advance(self, stage: str, amount: int = 1) -> None:
-        self.done[stage] = self.done.get(stage, 0) + amount
 
 
 def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:

@@ -29,7 +29,9 @@ from podcast.build.pipeline import BuildOptions, build  # noqa: E402
 from podcast.cli import app  # noqa: E402
 from podcast.engines.base import wav_duration_ms  # noqa: E402
 from podcast.engines.silent import SilentEngine  # noqa: E402
+from podcast.progress import ENCODING, SYNTHESIS  # noqa: E402
 from podcast.synth import dask_executor  # noqa: E402
+from tests.doubles import CountingProgress  # noqa: E402
 from tests.readback import ebur128  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,9 +113,15 @@ def test_cluster_build_matches_local_build(
     local = build(articles, BuildOptions(out_dir=tmp_path / "local"))
     # a shared cache: the workers publish each chunk into it
     shared = tmp_path / "shared-cache"
+    progress = CountingProgress()
     remote = build(
-        articles, BuildOptions(out_dir=tmp_path / "remote", cluster=address, cache_dir=shared)
+        articles,
+        BuildOptions(out_dir=tmp_path / "remote", cluster=address, cache_dir=shared),
+        progress,
     )
+    # the bars are driven by the cluster's futures as by the local pool's: each reaches its end
+    assert progress.totals[SYNTHESIS] > 0 and progress.totals[ENCODING] > 0
+    assert progress.done == progress.totals, (progress.done, progress.totals)
     # no shared cache: the audio travels back and this machine's cache keeps it
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "client-cache"))
     travelled = build(articles, BuildOptions(out_dir=tmp_path / "travelled", cluster=address))
