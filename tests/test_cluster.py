@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -196,6 +198,59 @@ def test_killed_worker_build_still_completes(
     cluster.wait_for_workers(2, timeout=60)  # the nanny replaced it for the next test
 
 
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file's time and size, but temporary ones (a name or a folder starting with '.':
+    a worker's half-written chunk, a killed build's ``.partial`` episode folder)."""
+    found = {}
+    for path in folder.rglob("*"):
+        name = str(path.relative_to(folder))
+        if path.is_file() and not any(part.startswith(".") for part in Path(name).parts):
+            found[name] = (path.stat().st_mtime_ns, path.stat().st_size)
+    return found
+
+
+@pytest.mark.slow
+def test_killed_client_keeps_the_previous_episode_and_the_next_run_resumes(
+    cluster: distributed.Client, tmp_path: Path
+) -> None:
+    """The client is killed (SIGKILL) while the cluster renders: the episode built before is
+    untouched, the workers' chunks stay in the shared cache, and the next run uses them."""
+    source, out, shared = tmp_path / "long.md", tmp_path / "out", tmp_path / "shared"
+    source.write_text(_article(2, paragraphs=3), encoding="utf-8")
+    command = [sys.executable, "-m", "podcast", "build", str(source), "-o", str(out),
+               "--cluster", cluster.scheduler.address, "--cache", str(shared)]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    good = _files(out)
+    assert any(name.endswith(".mp3") for name in good)
+    source.write_text(_article(2, paragraphs=40), encoding="utf-8")
+    chunks = shared / "chunks"
+    before = set(_files(chunks))
+    client = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while len(set(_files(chunks)) - before) < 3 and client.poll() is None:
+        assert time.monotonic() < deadline, "the cluster never started rendering"
+        time.sleep(0.02)
+    client.kill()
+    client.communicate(timeout=60)
+    if client.returncode == 0:
+        pytest.skip("the build finished before the kill")
+    assert _files(out) == good  # the previous episode, untouched
+    kept = {k: v for k, v in _files(chunks).items() if k not in before}
+    assert kept  # rendered on the cluster before the kill, published whole
+    for name in kept:
+        if name.endswith(".wav"):
+            assert cache.check(chunks / name), name
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    after = _files(chunks)
+    assert all(after.get(k) == v for k, v in kept.items()), "chunks were rendered again"
+    (episode,) = [p for p in out.iterdir() if not p.name.startswith(".")]
+    manifest = json.loads((episode / "episode.json").read_text(encoding="utf-8"))
+    assert len(manifest["chapters"]) >= 40
+    assert not [p for p in out.iterdir() if p.name.endswith(".partial")]  # swept
+
+
 @pytest.mark.slow
 def test_a_chunk_that_fails_twice_on_the_cluster_fails_the_build_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -206,7 +261,7 @@ def test_a_chunk_that_fails_twice_on_the_cluster_fails_the_build_naming_it(
     source.write_text(_article(0) + "\nA zebra crossing appeared overnight.\n", encoding="utf-8")
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
         env={"PODCAST_TEST_FAULT": "fail-always:zebra"},
     ) as faulty:  # fmt: skip
         result = CliRunner().invoke(
