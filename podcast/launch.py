@@ -75,12 +75,22 @@ def up_to_date_build(args: list[str]) -> list[str] | None:
         return None
 
 
+def _print(text: str) -> None:
+    """Write ``text`` on stdout; a reader that has gone (``podcast build | head -0``) ends the
+    command with exit 1 and no traceback, as the CLI's own printing does."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        sys.exit(1)
+
+
 def main() -> None:
     if sys.argv[1:] == ["--help"]:
         text = kept_help()
         if text:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            _print(text)
             return
     if sys.argv[1:2] == ["build"]:
         try:
@@ -91,8 +101,7 @@ def main() -> None:
         if lines is not None:
             from podcast.controls import escape_controls
 
-            sys.stdout.write("".join(escape_controls(line) + "\n" for line in lines))
-            sys.stdout.flush()
+            _print("".join(escape_controls(line) + "\n" for line in lines))
             return
     from podcast.cli import main as cli_main
 

@@ -53,6 +53,17 @@ def test_nothing_changed_answers_from_the_stamp(built: Path) -> None:
     assert "podcast.build.pipeline" not in imported
     assert "podcast.text.normalize" not in imported
     assert "typer" not in imported and "podcast.cli" not in imported  # launch.py answered
+    # a reader that has gone: exit 1, no traceback (as the CLI's own printing)
+    read, write = os.pipe()
+    os.close(read)
+    env = {**os.environ, "PODCAST_HOME": str(built), "PODCAST_CACHE_DIR": str(built / "cache")}
+    gone = subprocess.run(
+        [sys.executable, "-m", "podcast", "build", str(built / "article.md"),
+         "--out", str(built / "out")],
+        env=env, stdout=write, stderr=subprocess.PIPE, text=True, timeout=60,
+    )  # fmt: skip
+    os.close(write)
+    assert gone.returncode == 1 and gone.stderr == "", gone.stderr
 
 
 def test_the_quick_answer_assumes_the_commands_own_defaults() -> None:
