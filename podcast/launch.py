@@ -3,9 +3,11 @@
 ``podcast --help`` is answered from the help text kept beside the CLI (``cli/help.txt``, the
 Typer app's own output, which ``tests/test_cli.py`` compares with what the app prints), so the
 most common first command does not import Typer and every command module (about 150 ms).
-Anything else goes to ``podcast.cli.main``. The kept text is used only where the app would
-print exactly it: the program is called ``podcast`` and the terminal is at least 80 columns
-wide (Typer wraps help text to the terminal, up to 80 columns).
+The kept text is used only where the app would print exactly it: the program is called
+``podcast`` and the terminal is at least 80 columns wide (Typer wraps help text to the
+terminal, up to 80 columns). ``podcast build [ARTICLE ...] [--out DIR]`` with nothing changed
+is answered here too, from the build's stamps (``up_to_date_build``). Anything else goes to
+``podcast.cli.main``.
 """
 
 from __future__ import annotations
