@@ -95,12 +95,11 @@ def _build(articles: list[Path], out: Path, cache: Path, *extra: str) -> tuple[f
     process = subprocess.Popen(
         [*command, *extra], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
-    cpu = _TreeCpu(process.pid)
+    # the tree sampler only where /proc/stat is not there (its own CPU would count in it)
+    cpu = _TreeCpu(process.pid) if busy is None else None
     _, err = process.communicate()
-    wall, used = time.perf_counter() - start, cpu.stop()
-    busy_after = _busy_s()
-    if busy is not None and busy_after is not None:
-        used = busy_after - busy
+    wall = time.perf_counter() - start
+    used = cpu.stop() if cpu is not None else (_busy_s() or 0.0) - (busy or 0.0)
     if process.returncode:
         raise SystemExit(f"the build failed: {err.decode(errors='replace')[-2000:]}")
     return wall, used
