@@ -118,8 +118,9 @@ def build(
 ) -> None:
     """Build an episode folder (MP3, chapters, transcripts, manifest) per article."""
     stamped = uptodate.stamped_options(
-        voice, bitrate, no_cache, workers, language, cast, rate, show, output_formats,
-        accept_loudness, cluster, cache,
+        voice=voice, bitrate=bitrate, no_cache=no_cache, workers=workers, language=language,
+        cast=cast, rate=rate, show=show, output_formats=output_formats,
+        accept_loudness=accept_loudness, cluster=cluster, cache=cache,
     )  # fmt: skip
     targets, out_dir = uptodate.targets(sources or [], out)
     started = uptodate.environment()
