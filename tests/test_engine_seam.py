@@ -356,7 +356,7 @@ def test_workers_start_without_multiprocessing_helpers(tmp_path: Path) -> None:
 
 
 ARENA_PROBE = """
-import ctypes, sys, tempfile, threading, time
+import ctypes, sys, threading, time
 if sys.argv[1] == "one":
     from podcast.toolchain import one_malloc_arena
     one_malloc_arena()
@@ -370,7 +370,7 @@ for thread in threads:
 time.sleep(0.3)
 libc = ctypes.CDLL(None)
 libc.fopen.restype, libc.fopen.argtypes = ctypes.c_void_p, (ctypes.c_char_p, ctypes.c_char_p)
-path = tempfile.mktemp()
+path = sys.argv[2]
 report = libc.fopen(path.encode(), b"w")
 libc.malloc_info(0, ctypes.c_void_p(report))
 libc.fclose(ctypes.c_void_p(report))
@@ -394,8 +394,9 @@ def test_a_build_process_allocates_from_one_malloc_arena(tmp_path: Path) -> None
     probe.write_text(ARENA_PROBE, encoding="utf-8")
     heaps = {}
     for mode in ("default", "one"):
-        done = subprocess.run([sys.executable, str(probe), mode], capture_output=True, text=True,
-                              timeout=60, check=True)  # fmt: skip
+        report = tmp_path / f"{mode}.xml"
+        done = subprocess.run([sys.executable, str(probe), mode, str(report)],
+                              capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
         heaps[mode] = int(done.stdout)
     assert heaps["default"] > 1  # the probe can tell: four threads, more than one arena
     assert heaps["one"] == 1
