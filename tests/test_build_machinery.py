@@ -22,6 +22,7 @@ from podcast.errors import SynthesisError
 from podcast.formats.mp3 import frames as mpeg
 from podcast.models import (
     PAUSE_CHAPTER,
+    PAUSE_CLAUSE,
     PAUSE_END,
     PAUSE_PARAGRAPH,
     PAUSE_SENTENCE,
@@ -198,10 +199,11 @@ def joined(tmp_path_factory):
     return timeline, mp3
 
 
-def test_parts_are_cut_at_paragraphs_across_chapters() -> None:
-    # two words per chunk; cuts only after a paragraph or a chapter, once a part has 4 words
-    pauses = [PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_CHAPTER, PAUSE_PARAGRAPH,
-              PAUSE_PARAGRAPH, PAUSE_PARAGRAPH]  # fmt: skip
+def test_parts_are_cut_at_sentences_across_chapters() -> None:
+    # two words per chunk; cuts after a sentence, a paragraph or a chapter once a part has 4
+    # words, never after a clause
+    pauses = [PAUSE_PARAGRAPH, PAUSE_CLAUSE, PAUSE_SENTENCE, PAUSE_CHAPTER, PAUSE_PARAGRAPH,
+              PAUSE_SENTENCE, PAUSE_PARAGRAPH]  # fmt: skip
     chunks = [Chunk(f"w{i} x", f"w{i} x", "v", i, pause) for i, pause in enumerate(pauses)]
     script = Script(
         "T", "t", "s",
@@ -209,10 +211,23 @@ def test_parts_are_cut_at_paragraphs_across_chapters() -> None:
          Chapter("B", tuple(chunks[4:]))),
     )  # fmt: skip
     parts = assemble.plan_parts(script, {"v": Voice(name="v")}, min_words=4)
-    # the one-chunk intro runs into chapter A; no cut after a sentence, one after a chapter
+    # the one-chunk intro runs into chapter A; no cut after the clause, one after the sentence
     assert [len(p.chunks) for p in parts] == [3, 2, 2]
     assert [p.first_chunk for p in parts] == [0, 3, 5]
     assert [p.chapter_index for p in parts] == [0, 1, 2]
+
+
+def test_no_part_ends_where_a_voice_barely_pauses() -> None:
+    # the encoder's padding (up to a frame) lands where a part ends: never inside speech
+    pauses = [PAUSE_SENTENCE, PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_SENTENCE, PAUSE_END]
+    chunks = [Chunk(f"w{i} x", f"w{i} x", "v", i, pause) for i, pause in enumerate(pauses)]
+    script = Script("T", "t", "s", (Chapter("A", tuple(chunks)),))
+    hurried = Voice(name="v", pauses_ms={**Voice(name="v").pauses_ms, PAUSE_SENTENCE: 40})
+    parts = assemble.plan_parts(script, {"v": hurried}, min_words=2)
+    assert [len(p.chunks) for p in parts] == [3, 2]  # only at the paragraph
+    assert 40 < assemble.PART_CUT_MIN_PAUSE_MS <= Voice(name="v").pause_ms(PAUSE_SENTENCE)
+    steady = assemble.plan_parts(script, {"v": Voice(name="v")}, min_words=2)
+    assert [len(p.chunks) for p in steady] == [1, 1, 1, 1, 1]
 
 
 def test_a_short_last_part_joins_the_one_before() -> None:

@@ -4,7 +4,7 @@ pydub lives only here. Each chunk's WAV is trimmed of the engine's own leading a
 silence, then our pauses (clause < sentence < paragraph < chapter) are inserted, so the pause
 structure follows the text.
 
-The episode is encoded in *parts*: runs of whole paragraphs, about a minute each (see
+The episode is encoded in *parts*: runs of whole sentences, about 35 s each (see
 ``plan_parts``). Each part is streamed chunk by chunk into its own ffmpeg process (memory is
 bounded by one chunk; the episode is never one AudioSegment) and kept in the cache under a
 hash of everything that decides its bytes, so a rebuild after an edit re-encodes only the
@@ -45,6 +45,7 @@ from podcast.formats import EncodedStream, FormatError, OutputFormat
 from podcast.models import (
     PAUSE_CHAPTER,
     PAUSE_PARAGRAPH,
+    PAUSE_SENTENCE,
     ChapterMark,
     Chunk,
     Cue,
@@ -57,9 +58,15 @@ from podcast.models import (
 DEFAULT_BITRATE_KBPS = 96
 SILENCE_THRESHOLD_DBFS = -50.0
 TRIM_MARGIN_MS = 15
-PART_MIN_WORDS = 150  # about 1 min of speech: an edit re-encodes and re-measures little
+# About 35 s of speech: a rebuild after an edit re-encodes and re-measures that much. Smaller
+# parts cost more encoder processes in a cold build (0.08-0.13 CPU-s each with a system ffmpeg
+# of 215 shared libraries, 0.02 with the wheel's): docs/performance.md, "Session 9".
+PART_MIN_WORDS = 90
 PART_FORMAT = 1
-_PART_CUTS = (PAUSE_PARAGRAPH, PAUSE_CHAPTER)  # where a part may end
+_PART_CUTS = (PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_CHAPTER)  # where a part may end...
+# ...if the pause there is at least this long: a cut adds up to a frame of the encoder's
+# padding (26 ms) inside the pause, which a pause a voice shortened to nothing would not hide
+PART_CUT_MIN_PAUSE_MS = 100
 _PART_MAGIC = b"PODPART1"
 
 
@@ -225,15 +232,15 @@ class EncodedPart:
 def plan_parts(
     script: Script, voices: dict[str, Voice], min_words: int | None = None
 ) -> list[Part]:
-    """Cut the script into parts: a part ends at the end of the first paragraph (or chapter)
-    that brings it to ``min_words`` words, or at the script's end; a last part shorter than a
-    third of that (an outro) joins the one before it.
+    """Cut the script into parts: a part ends at the end of the first sentence (or paragraph,
+    or chapter) that brings it to ``min_words`` words, or at the script's end; a last part
+    shorter than a third of that (an outro) joins the one before it.
 
-    Cuts fall only where the text already pauses, and depend only on the words since the last
-    cut, so an edit moves at most the cut right after it: later parts keep their content and
-    their cache entries. Parts run across chapters (a chapter mark is placed from its first
-    chunk, wherever that is): a short chapter (an intro) is no part of its own, since each
-    part costs an encoder process.
+    Cuts fall only where the text already pauses (at least ``PART_CUT_MIN_PAUSE_MS``), and
+    depend only on the words since the last cut, so an edit moves at most the cut right after
+    it: later parts keep their content and their cache entries. Parts run across chapters (a
+    chapter mark is placed from its first chunk, wherever that is): a short chapter (an intro)
+    is no part of its own, since each part costs an encoder process.
     """
     min_words = PART_MIN_WORDS if min_words is None else min_words
     items = [(index, chunk) for index, ch in enumerate(script.chapters) for chunk in ch.chunks]
@@ -244,7 +251,9 @@ def plan_parts(
         run.append((chapter_index, chunk))
         words += len(chunk.spoken.split())
         last = position == len(items) - 1
-        if last or (chunk.pause_after in _PART_CUTS and words >= min_words):
+        pause_ms = voices[chunk.voice].pause_ms(chunk.pause_after)
+        cut = chunk.pause_after in _PART_CUTS and pause_ms >= PART_CUT_MIN_PAUSE_MS
+        if last or (cut and words >= min_words):
             runs.append(run)
             run, words = [], 0
     if len(runs) > 1 and sum(len(c.spoken.split()) for _, c in runs[-1]) < min_words // 3:

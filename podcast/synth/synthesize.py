@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from podcast import cache, engines
-from podcast.audio.assemble import PART_MIN_WORDS
 from podcast.cache import cache_root, remove_stale_temporaries
 from podcast.config.voices import Voice
 from podcast.engines.base import (
@@ -44,7 +43,7 @@ from podcast.synth.pool import WorkerPool
 CHUNK_TIMEOUT_S = 60  # per chunk; a chunk is at most a sentence, rendered in well under 1 s
 TIMEOUT_ENV = "PODCAST_CHUNK_TIMEOUT_S"
 # chunks handed to an executor together (a cluster's task each: docs/cluster.md, "What it costs")
-BATCH_WORDS = PART_MIN_WORDS
+BATCH_WORDS = 150  # about a minute of speech, cut where a paragraph ends
 BATCH_CHUNKS = 16
 BATCH_ENDS = (PAUSE_PARAGRAPH, PAUSE_CHAPTER, PAUSE_END)
 R = TypeVar("R")
