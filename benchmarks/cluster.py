@@ -136,9 +136,10 @@ def _task_costs(wav_bytes: int, tasks: int = 200) -> tuple[float, float]:
 
 
 KINDS = {
-    "run_on_worker": "render a batch of chunks (about a part)",
-    "encode_unit": "encode + measure a part (shared cache)",
-    "run_remote": "encode + measure a part (data through Dask)",
+    "run_on_worker": "render a batch of chunks (150 words)",
+    "encode_unit": "encode + measure one part (shared cache)",
+    "encode_units": "encode + measure parts of 150+ words (shared)",
+    "run_remote": "encode + measure parts (data through Dask)",
 }
 
 

@@ -167,6 +167,28 @@ def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(
     assert "says goodbye" in " ".join((episode.directory / "transcript.vtt").read_text().split())
 
 
+@pytest.mark.slow
+def test_a_cold_build_encodes_consecutive_parts_with_one_encoder(tmp_path, monkeypatch) -> None:
+    from podcast.build.pipeline import BuildOptions, build
+
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a paragraph or two
+    together: list[int] = []
+    encode_parts = assemble.encode_parts
+
+    def counted(parts, *args, **kwargs):  # type: ignore[no-untyped-def]
+        together.append(len(parts))
+        return encode_parts(parts, *args, **kwargs)
+
+    monkeypatch.setattr(assemble, "encode_parts", counted)
+    monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))  # none of it cached
+    (episode,) = build([str(_article(tmp_path))], BuildOptions(out_dir=tmp_path / "out"))
+    parts = list((tmp_path / "cache" / "parts").rglob("*.part"))
+    # the article is shorter than JOB_MIN_WORDS: all its parts to one encoder process
+    assert together == [len(parts)] and len(parts) >= 3
+    assert [c.title for c in episode.chapters] == ["Intro", "First part", "Second part", "Outro"]
+    assert not [p for p in parts[0].parent.parent.rglob(".*") if p.is_file()]  # no temporaries
+
+
 def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path) -> None:
     with open(tmp_path / "log", "w") as stream:
         assert type(for_stderr(stream)) is Progress
@@ -302,6 +324,48 @@ def test_crc16_of_joined_streams_combines_without_rereading() -> None:
     a, b = os.urandom(777), os.urandom(2049)
     assert mpeg.crc16_combine(mpeg.crc16(a), mpeg.crc16(b), len(b)) == mpeg.crc16(a + b)
     assert mpeg.crc16_combine(0, mpeg.crc16(b), len(b)) == mpeg.crc16(b)
+
+
+def _two_parts(folder: Path) -> tuple[list[assemble.Part], list[list[Path]]]:
+    wavs = [_tone_wav(folder / f"{i}.wav", 300 + 170 * i) for i in range(5)]
+    chunks = tuple(Chunk(f"w{i}.", f"w{i}.", "v", i, PAUSE_SENTENCE) for i in range(5))
+    parts = [
+        assemble.Part(0, 0, chunks[:2], (350, 350)),
+        assemble.Part(0, 2, chunks[2:], (350, 700, 1000)),
+    ]
+    return parts, [wavs[:2], wavs[2:]]
+
+
+CHAIN = ["volume=+1.50dB", "alimiter=limit=0.8414:attack=5:release=50:level=0:latency=1"]
+
+
+def test_parts_encoded_together_are_the_bytes_of_parts_encoded_alone(tmp_path) -> None:
+    from podcast import cache
+
+    parts, wavs = _two_parts(tmp_path)
+    alone = [
+        assemble.encode_part(part, w, tmp_path / "alone" / f"{i}.part", 96, CHAIN)
+        for i, (part, w) in enumerate(zip(parts, wavs, strict=True))
+    ]
+    outs = [tmp_path / "together" / f"{i}.part" for i in range(2)]
+    together = assemble.encode_parts(parts, wavs, outs, 96, CHAIN)
+    for one, other in zip(alone, together, strict=True):
+        assert cache.read_entry(one.path) == cache.read_entry(other.path) is not None
+        assert one.speech == other.speech
+        assert one.stream.audio_frames == other.stream.audio_frames > 0
+    assert [len(p.speech) for p in together] == [2, 3]
+    assert sorted(p.name for p in (tmp_path / "together").iterdir()) == ["0.part", "1.part"]
+
+
+def test_a_failed_joint_encode_names_the_folder_and_leaves_nothing(tmp_path) -> None:
+    from podcast.errors import OutputError
+
+    parts, wavs = _two_parts(tmp_path)
+    outs = [tmp_path / "out" / f"{i}.part" for i in range(2)]
+    with pytest.raises(OutputError) as failed:
+        assemble.encode_parts(parts, wavs, outs, 96, ["nosuchfilter=1"])
+    assert f"write in {tmp_path / 'out'}" in str(failed.value)
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_encode_args_take_extra_filters_before_resampling(tmp_path) -> None:

@@ -26,6 +26,7 @@ distributed = pytest.importorskip(
 from typer.testing import CliRunner  # noqa: E402
 
 from podcast import cache, engines  # noqa: E402
+from podcast.audio import assemble  # noqa: E402
 from podcast.build import encode  # noqa: E402
 from podcast.build.pipeline import BuildOptions, build  # noqa: E402
 from podcast.cli import app  # noqa: E402
@@ -111,6 +112,8 @@ def test_cluster_build_matches_local_build(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     address = cluster.scheduler.address
+    # parts of a sentence or two, so one encoder unit takes several (encode_units)
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "local-cache"))
     local = build(articles, BuildOptions(out_dir=tmp_path / "local"))
     # a shared cache: the workers publish each chunk into it
@@ -127,10 +130,11 @@ def test_cluster_build_matches_local_build(
     # no shared cache: the audio travels back and this machine's cache keeps it
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "client-cache"))
     travelled = build(articles, BuildOptions(out_dir=tmp_path / "travelled", cluster=address))
-    # the parts were encoded and measured on the cluster: in the shared cache (encode_unit),
-    # and without one (run_remote: the part and its loudness travelled back)
+    # the parts were encoded and measured on the cluster: in the shared cache (encode_unit, and
+    # consecutive parts together: encode_units), and without one (run_remote: the parts and
+    # their loudness travelled back, each to its own folder)
     ran = cluster.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
-    assert {"run_on_worker", "encode_unit", "run_remote"} <= set(ran), ran
+    assert {"run_on_worker", "encode_units", "run_remote"} <= set(ran), ran
     for folder in (shared, tmp_path / "client-cache"):
         parts = sorted((folder / "parts").rglob("*.part"))
         assert parts and all(cache.read_entry(part) for part in parts)

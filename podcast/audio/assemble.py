@@ -131,16 +131,23 @@ def encode_args(
     filters: Sequence[str] = (),
     output_format: OutputFormat | None = None,
 ) -> list[str]:
-    """The ffmpeg arguments that encode our PCM (``pcm``: s16le 22.05 kHz mono on stdin).
+    """The ffmpeg arguments that encode our PCM (``pcm``: s16le 22.05 kHz mono on stdin)."""
+    fmt = output_format or formats.default()
+    return ["-y", *pcm.FFMPEG_INPUT, "-i", "pipe:0",
+            *output_args(out_path, bitrate_kbps, filters, fmt)]  # fmt: skip
+
+
+def output_args(
+    out_path: Path, bitrate_kbps: int, filters: Sequence[str], fmt: OutputFormat
+) -> list[str]:
+    """The ffmpeg arguments of one encoded output stream.
 
     ``filters`` are extra ``-af`` filters (e.g. gain and a limiter) applied before the
     resampling to the format's rate; the format (default: ``formats.default()``) adds its
     encoder's options (MP3: CBR 44.1 kHz mono, no ID3 tag, an Info header).
     """
-    fmt = output_format or formats.default()
     chain = [*filters, f"aresample={fmt.sample_rate}"]
     return [
-        "-y", *pcm.FFMPEG_INPUT, "-i", "pipe:0",
         "-af", ",".join(chain), "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
         *fmt.encoder_args(bitrate_kbps), str(out_path),
     ]  # fmt: skip
@@ -151,6 +158,16 @@ def encoder_version(output_format: OutputFormat | None = None) -> str:
     found = toolchain.find_ffmpeg()
     fmt = output_format or formats.default()
     return f"ffmpeg {found.version} ({found.origin}); {fmt.encoder_id}; parts v{PART_FORMAT}"
+
+
+_WRITE_HINT = "free some disk space there (or choose another --out, or another PODCAST_CACHE_DIR)"
+
+
+def _cache_folder(out_path: Path) -> Path:
+    """The folder to name when ``out_path`` cannot be written: the cache (not its parts/xx),
+    or the episode's output folder (not its temporary one)."""
+    where = out_path.parent
+    return where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
 
 
 class Encoder:
@@ -164,13 +181,10 @@ class Encoder:
         output_format: OutputFormat | None = None,
     ) -> None:
         self.out_path = out_path
-        where = out_path.parent  # the cache's parts/xx, or an episode's temp folder
-        where = where.parent if where.name.endswith(".partial") or len(where.name) == 2 else where
         self._process = ffmpeg.Process(
             encode_args(out_path, bitrate_kbps, filters, output_format),
-            doing=f"write in {where}",
-            hint="free some disk space there (or choose another --out, or another "
-            "PODCAST_CACHE_DIR)",
+            doing=f"write in {_cache_folder(out_path)}",
+            hint=_WRITE_HINT,
             feed=True,
         )
 
@@ -324,51 +338,129 @@ def encode_part(
 ) -> EncodedPart:
     """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``.
 
-    The file holds a small header (where each chunk's speech is) and the encoded stream; it is
-    written to a temporary name and moved into place, so concurrent builds are safe.
+    The chunks are streamed into the encoder one by one. The file holds a small header (where
+    each chunk's speech is) and the encoded stream; it is written to a temporary name and moved
+    into place, so concurrent builds are safe.
     """
     fmt = output_format or formats.default()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{out_path.stem}.", suffix=f".tmp{fmt.suffix}", dir=out_path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _temporary(out_path, f".tmp{fmt.suffix}")
     try:
         encoder = Encoder(tmp, bitrate_kbps, filters, fmt)
-        speech: list[tuple[int, int]] = []
-        position = 0
+        layout = _Layout()
         try:
-            for wav, pause_ms in zip(wav_paths, part.pauses_ms, strict=True):
-                audio = load_speech(wav)
-                length = len(audio) // SAMPLE_WIDTH
-                speech.append((position, position + length))
-                pause = pcm.silence(pause_ms)
-                encoder.write(audio)
-                encoder.write(pause)
-                position += length + len(pause) // SAMPLE_WIDTH
+            for piece in _part_audio(part, wav_paths, layout):
+                encoder.write(piece)
             encoder.close()
         except BaseException:
             encoder.kill()
             raise
-        encoded = tmp.read_bytes()
-        packed = _pack({"speech": speech, "samples": position}, encoded)
-        header = len(packed) - len(encoded)
-        try:
-            stream = fmt.scan(encoded, base=header)
-        except FormatError as exc:
-            raise OutputError(f"ffmpeg wrote an unexpected {fmt.name} stream ({exc})") from exc
-        tmp.write_bytes(packed)
-        # sealed as it is published; a damaged entry already there is replaced by ours
-        if not put(tmp, out_path):  # another build encoded it first: use theirs
-            theirs = load_part(out_path, fmt)
-            if theirs is not None:  # the same bytes as ours
-                return theirs
-            cache.write_entry(out_path, packed)  # theirs went bad since: ours replaces it
+        return _publish(tmp, out_path, layout, fmt)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return EncodedPart(out_path, stream, tuple(speech), fmt)
+
+
+def encode_parts(
+    parts: Sequence[Part],
+    wav_paths: Sequence[Sequence[Path]],
+    out_paths: Sequence[Path],
+    bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
+    filters: Sequence[str] = (),
+    output_format: OutputFormat | None = None,
+) -> list[EncodedPart]:
+    """Encode several parts (each with its chunks' WAVs, into its own ``out_paths`` entry) with
+    one encoder process: one input and one output stream per part, each encoded on its own
+    as ``encode_part`` would (the same filters and encoder settings, a stream of its own).
+
+    A system ffmpeg of 215 shared libraries costs 0.08-0.13 CPU-s to start: small parts (what a
+    rebuild after an edit encodes again) need not cost a cold build one process each. Every
+    part's PCM is written to a temporary file beside its entry first: all its chunks are
+    rendered by then, and ffmpeg reads several inputs in turn.
+    """
+    if len(parts) == 1:
+        return [encode_part(parts[0], wav_paths[0], out_paths[0], bitrate_kbps, filters,
+                            output_format)]  # fmt: skip
+    fmt = output_format or formats.default()
+    sources: list[Path] = []
+    targets: list[Path] = []
+    layouts: list[_Layout] = []
+    try:
+        for part, wavs, out_path in zip(parts, wav_paths, out_paths, strict=True):
+            sources.append(_temporary(out_path, ".tmp.pcm"))
+            targets.append(_temporary(out_path, f".tmp{fmt.suffix}"))
+            layouts.append(_Layout())
+            try:
+                with sources[-1].open("wb") as fh:
+                    for piece in _part_audio(part, wavs, layouts[-1]):
+                        fh.write(piece)
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot write in {_cache_folder(out_path)} ({exc.strerror or exc}); "
+                    f"{_WRITE_HINT}"
+                ) from exc
+        args = ["-y"]
+        for source in sources:
+            args += [*pcm.FFMPEG_INPUT, "-i", str(source)]
+        for index, target in enumerate(targets):
+            args += ["-map", f"{index}:a", *output_args(target, bitrate_kbps, filters, fmt)]
+        ffmpeg.run(args, doing=f"write in {_cache_folder(out_paths[0])}", hint=_WRITE_HINT)
+        return [
+            _publish(target, out_path, layout, fmt)
+            for target, out_path, layout in zip(targets, out_paths, layouts, strict=True)
+        ]
+    finally:
+        for path in (*sources, *targets):
+            path.unlink(missing_ok=True)
+
+
+def _temporary(beside: Path, suffix: str) -> Path:
+    """A new empty file beside ``beside`` (hidden, ``.tmp`` in its name: a killed build's are
+    swept by ``cache.remove_stale_temporaries``)."""
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{beside.stem}.", suffix=suffix, dir=beside.parent)
+    os.close(fd)
+    return Path(name)
+
+
+@dataclass
+class _Layout:
+    """Where each chunk's speech sits in a part's PCM, and the PCM's length (in samples)."""
+
+    speech: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    samples: int = 0
+
+
+def _part_audio(part: Part, wav_paths: Sequence[Path], layout: _Layout) -> Iterator[bytes]:
+    """The part's PCM in pieces: each chunk's trimmed speech, then its pause; ``layout``
+    follows what was read."""
+    for wav, pause_ms in zip(wav_paths, part.pauses_ms, strict=True):
+        audio = load_speech(wav)
+        length = len(audio) // SAMPLE_WIDTH
+        layout.speech.append((layout.samples, layout.samples + length))
+        pause = pcm.silence(pause_ms)
+        yield audio
+        yield pause
+        layout.samples += length + len(pause) // SAMPLE_WIDTH
+
+
+def _publish(tmp: Path, out_path: Path, layout: _Layout, fmt: OutputFormat) -> EncodedPart:
+    """The encoder's output ``tmp`` for ``out_path`` packed with ``layout``, sealed and moved
+    into place (``cache.put``); another build's entry already there wins."""
+    encoded = tmp.read_bytes()
+    packed = _pack({"speech": layout.speech, "samples": layout.samples}, encoded)
+    header = len(packed) - len(encoded)
+    try:
+        stream = fmt.scan(encoded, base=header)
+    except FormatError as exc:
+        raise OutputError(f"ffmpeg wrote an unexpected {fmt.name} stream ({exc})") from exc
+    tmp.write_bytes(packed)
+    # sealed as it is published; a damaged entry already there is replaced by ours
+    if not put(tmp, out_path):  # another build encoded it first: use theirs
+        theirs = load_part(out_path, fmt)
+        if theirs is not None:  # the same bytes as ours
+            return theirs
+        cache.write_entry(out_path, packed)  # theirs went bad since: ours replaces it
+    return EncodedPart(out_path, stream, tuple(layout.speech), fmt)
 
 
 def part_stream(part: EncodedPart) -> bytes:

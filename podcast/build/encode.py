@@ -34,6 +34,9 @@ from podcast.models import Script, SpokenChunk
 from podcast.progress import ENCODING, Progress
 
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
+# consecutive parts to encode, encoded by one encoder process once they hold this many words
+# (when the work runs here): about what one part was before parts were cut at sentences
+JOB_MIN_WORDS = 150
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
@@ -52,7 +55,7 @@ class Runner(Protocol):
         args: tuple[Any, ...],
         label: str,
         inputs: Sequence[Path] = (),
-        output: Path | None = None,
+        outputs: Sequence[Path] = (),
     ) -> R: ...
 
 
@@ -184,7 +187,17 @@ def start_encoding(
     parts = assemble.plan_parts(script, voices)
     version = assemble.encoder_version()
     parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
-    encoded = []
+    encoded: list[Future[assemble.EncodedPart]] = []
+    job: list[tuple[assemble.Part, Path]] = []
+
+    def submit_job() -> None:
+        if job:
+            waits = [wait for part, _ in job for wait in _chunk_jobs(part, rendering)]
+            unit = encoders.submit(_encode, list(job), spoken, waits, settings.bitrate_kbps, chain,
+                                   progress, runner)  # fmt: skip
+            encoded.extend(_each(unit, len(job)))
+            job.clear()
+
     for part in parts:
         items = spoken[part.span]
         keys = [item.wav_path.stem for item in items]
@@ -192,37 +205,72 @@ def start_encoding(
         path = parts_dir / key[:2] / f"{key}.part"
         cached = assemble.load_part(path) if settings.use_cache else None
         if cached is not None:
+            submit_job()
             encoded.append(encoders.submit(_measured, cached))  # usually already measured
             progress.add(ENCODING, 1, done=1)
             continue
         progress.add(ENCODING, 1)
-        waits = [jobs[item.wav_path] for item in items if item.wav_path in jobs]
-        encoded.append(
-            encoders.submit(
-                _encode, part, items, waits, path, settings.bitrate_kbps, chain, progress, runner
-            )
-        )
+        job.append((part, path))
+        # several parts to one encoder process: docs/performance.md, "Session 9"
+        if _words(p for p, _ in job) >= JOB_MIN_WORDS:
+            submit_job()
+    submit_job()
     return Encoding(tuple(parts), tuple(encoded), level, clock.seconds)
 
 
+def _chunk_jobs(part: assemble.Part, rendering: Rendering) -> list[Future[Any]]:
+    return [
+        rendering.jobs[item.wav_path]
+        for item in rendering.spoken[part.span]
+        if item.wav_path in rendering.jobs
+    ]
+
+
+def _each(unit: Future[list[R]], count: int) -> list[Future[R]]:
+    """One future per item of what ``unit`` returns, settled when it is."""
+    each: list[Future[R]] = [Future() for _ in range(count)]
+
+    def settle(done: Future[list[R]]) -> None:
+        if done.cancelled():
+            for future in each:
+                future.cancel()
+        elif (error := done.exception()) is not None:
+            for future in each:
+                future.set_exception(error)
+        else:
+            for future, value in zip(each, done.result(), strict=True):
+                future.set_result(value)
+
+    unit.add_done_callback(settle)
+    return each
+
+
 def _encode(
-    part: assemble.Part,
-    items: Sequence[SpokenChunk],
+    job: Sequence[tuple[assemble.Part, Path]],
+    spoken: Sequence[SpokenChunk],
     chunk_jobs: Sequence[Future[Any]],
-    path: Path,
     bitrate_kbps: int,
     filters: Sequence[str],
     progress: Progress,
     runner: Runner,
-) -> assemble.EncodedPart:
-    for job in chunk_jobs:
-        job.result()
-    wavs = [i.wav_path for i in items]
-    label = f"encoding the part that begins {items[0].chunk.text[:60]!r}"
-    args = (part, wavs, path, bitrate_kbps, tuple(filters))
-    result = runner.run(encode_unit, args, label, inputs=wavs, output=path)
-    progress.advance(ENCODING)
-    return result
+) -> list[assemble.EncodedPart]:
+    for chunk_job in chunk_jobs:
+        chunk_job.result()
+    wavs = [[i.wav_path for i in spoken[part.span]] for part, _ in job]
+    first = spoken[job[0][0].span][0]
+    label = f"encoding the part that begins {first.chunk.text[:60]!r}"
+    if len(job) == 1:
+        (part, path), (inputs,) = job[0], wavs
+        args: tuple[Any, ...] = (part, inputs, path, bitrate_kbps, tuple(filters))
+        results = [runner.run(encode_unit, args, label, inputs=inputs, outputs=[path])]
+    else:
+        paths = [path for _, path in job]
+        args = ([p for p, _ in job], wavs, paths, bitrate_kbps, tuple(filters))
+        inputs = [w for ws in wavs for w in ws]
+        results = runner.run(encode_units, args, label, inputs=inputs, outputs=paths)
+    for _ in job:
+        progress.advance(ENCODING)
+    return results
 
 
 def encode_unit(
@@ -238,6 +286,20 @@ def encode_unit(
     result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters)
     part_loudness(result)  # measured now, in parallel, and cached with the part
     return result
+
+
+def encode_units(
+    parts: Sequence[assemble.Part],
+    wavs: Sequence[Sequence[Path]],
+    paths: Sequence[Path],
+    bitrate_kbps: int,
+    filters: Sequence[str],
+) -> list[assemble.EncodedPart]:
+    """``encode_unit`` for consecutive parts, with one encoder process (``encode_parts``)."""
+    results = assemble.encode_parts(parts, wavs, paths, bitrate_kbps, filters)
+    for result in results:
+        part_loudness(result)
+    return results
 
 
 def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
@@ -274,12 +336,21 @@ def reencode(
 ) -> list[assemble.EncodedPart]:
     """Every part again with a corrected loudness chain (only when the first pass missed)."""
     chain = (*settings.filters, *level.filters())
+    jobs: list[list[int]] = [[]]
+    for number in range(len(parts)):
+        if _words(parts[n] for n in jobs[-1]) >= JOB_MIN_WORDS:
+            jobs.append([])
+        jobs[-1].append(number)
 
-    def encode(number: int) -> assemble.EncodedPart:
-        part = parts[number]
-        target = work / "reencoded" / f"{number}.part"
-        wavs = [i.wav_path for i in spoken[part.span]]
-        return _measured(assemble.encode_part(part, wavs, target, settings.bitrate_kbps, chain))
+    def encode(numbers: list[int]) -> list[assemble.EncodedPart]:
+        wavs = [[i.wav_path for i in spoken[parts[n].span]] for n in numbers]
+        targets = [work / "reencoded" / f"{n}.part" for n in numbers]
+        some = [parts[n] for n in numbers]
+        return encode_units(some, wavs, targets, settings.bitrate_kbps, chain)
 
     with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
-        return list(pool.map(encode, range(len(parts))))
+        return [part for job in pool.map(encode, [j for j in jobs if j]) for part in job]
+
+
+def _words(parts: Iterable[assemble.Part]) -> int:
+    return sum(len(chunk.spoken.split()) for part in parts for chunk in part.chunks)

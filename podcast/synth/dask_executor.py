@@ -168,20 +168,20 @@ def run_remote(
     held: dict[str, list[tuple[Any, bytes | None]]],
     where: dict[str, int],
     sent: dict[str, bytes],
-    output: str,
+    outputs: list[str],
 ) -> tuple[Any, dict[str, bytes]]:
     """A Dask task, where the cluster does not share the client's cache: ``fn`` on copies of
     its inputs (``held``: the results of the render tasks that made them, passed on by Dask,
     each input at its place ``where`` in its task's batch; ``sent``: the client's sealed
     entries) in this worker's scratch folder. Returns its result (with the client's
-    paths) and every entry it wrote beside ``output``, sealed, by name."""
+    paths) and every entry it wrote where its ``outputs`` go, sealed, by name."""
     plugin = distributed.get_worker().plugins[_PLUGIN]
     assert isinstance(plugin, EnginePlugin)
     folder = Path(tempfile.mkdtemp(dir=plugin.scratch))
     try:
         (folder / "in").mkdir()
         (folder / "out").mkdir()
-        moved = {Path(output): folder / "out" / Path(output).name}
+        moved = {Path(output): folder / "out" / Path(output).name for output in outputs}
         inputs = {**sent, **{path: held[path][where[path]][1] for path in held}}
         for path, data in inputs.items():
             if data is None:
@@ -447,10 +447,10 @@ class DaskBackend:
         args: tuple[Any, ...],
         label: str,
         inputs: Sequence[Path] = (),
-        output: Path | None = None,
+        outputs: Sequence[Path] = (),
     ) -> R:
         # before the chunks still queued: a finished part frees the cluster's memory of them
-        if self.shared or output is None:
+        if self.shared or not outputs:
             task = self.client.submit(fn, *args, pure=False, priority=1)
             return _outcome(task, label)
         found = {str(path): self._held.pop(str(path)) for path in inputs if str(path) in self._held}
@@ -459,11 +459,12 @@ class DaskBackend:
         sent = {str(path): path.read_bytes() for path in inputs if str(path) not in held}
         remote: Callable[..., Any] = run_remote
         task = self.client.submit(
-            remote, fn, args, held, where, sent, str(output), pure=False, priority=1
+            remote, fn, args, held, where, sent, [str(o) for o in outputs], pure=False, priority=1
         )
         result, written = _outcome(task, label)
-        for name, data in written.items():
-            store(output.parent / name, data, label)
+        folders = {path.name.split(".")[0]: path.parent for path in outputs}
+        for name, data in written.items():  # an output, or an entry named after one
+            store(folders[name.split(".")[0]] / name, data, label)
         return result
 
     def check(self, engine: str) -> None:

@@ -5,7 +5,7 @@ to an ``Executor``: ``submit(kind, args, label)`` returns a ``concurrent.futures
 whoever runs it. A ``Backend`` makes one executor per engine (engines never share a process),
 checks, before any work, that the engine can run where the work will run, and runs the build's
 other units (encode a part and measure its loudness: ``build.encode.encode_unit``) with
-``run(fn, args, label, inputs, output)``: one function, called here or on a cluster's worker.
+``run(fn, args, label, inputs, outputs)``: one function, called here or on a cluster's worker.
 
 Two backends: ``LocalBackend`` (the local ``WorkerPool``, the default: nothing more is imported;
 ``run`` calls the function in the caller's thread) and ``synth.dask_executor.DaskBackend``
@@ -76,13 +76,13 @@ class Backend(Protocol):
         args: tuple[Any, ...],
         label: str,
         inputs: Sequence[Path] = (),
-        output: Path | None = None,
+        outputs: Sequence[Path] = (),
     ) -> R:
         """``fn(*args)`` where the work runs; blocks until done. ``fn`` is a module-level
-        function (it travels by name), reads the cache entries ``inputs`` and writes its
-        cache entries beside ``output`` (same folder, each sealed): where the cluster does
-        not share this machine's cache, the inputs travel to it and what ``fn`` wrote
-        travels back (``label`` names the unit in an error)."""
+        function (it travels by name), reads the cache entries ``inputs`` and writes the
+        entries ``outputs`` (and others named after them, in their folders; each sealed):
+        where the cluster does not share this machine's cache, the inputs travel to it and
+        what ``fn`` wrote travels back (``label`` names the unit in an error)."""
         ...
 
     def check(self, engine: str) -> None:
@@ -114,7 +114,7 @@ class LocalBackend:
         args: tuple[Any, ...],
         label: str,
         inputs: Sequence[Path] = (),
-        output: Path | None = None,
+        outputs: Sequence[Path] = (),
     ) -> R:
         return fn(*args)
 

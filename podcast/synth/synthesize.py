@@ -171,11 +171,11 @@ class Synthesizer:
         args: tuple[Any, ...],
         label: str,
         inputs: Sequence[Path] = (),
-        output: Path | None = None,
+        outputs: Sequence[Path] = (),
     ) -> R:
         """A unit of the build other than rendering (encode a part, measure it) where the work
         runs: here, or on the cluster (``executor.Backend.run``)."""
-        return self._backend.run(fn, args, label, inputs, output)
+        return self._backend.run(fn, args, label, inputs, outputs)
 
     @property
     def replaced_workers(self) -> int:
