@@ -152,7 +152,7 @@ def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(
 ) -> None:
     from podcast.build.pipeline import BuildOptions, build
 
-    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a paragraph or two
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a sentence or two
     article = _article(tmp_path)
     build([str(article)], BuildOptions(out_dir=tmp_path / "out"))
     parts_dir = Path(os.environ["PODCAST_CACHE_DIR"]) / "parts"
@@ -171,7 +171,7 @@ def test_rebuild_after_an_edit_renders_one_chunk_and_reencodes_one_part(
 def test_a_cold_build_encodes_consecutive_parts_with_one_encoder(tmp_path, monkeypatch) -> None:
     from podcast.build.pipeline import BuildOptions, build
 
-    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a paragraph or two
+    monkeypatch.setattr(assemble, "PART_MIN_WORDS", 8)  # parts of a sentence or two
     together: list[int] = []
     encode_parts = assemble.encode_parts
 

@@ -4,7 +4,7 @@ pydub lives only here. Each chunk's WAV is trimmed of the engine's own leading a
 silence, then our pauses (clause < sentence < paragraph < chapter) are inserted, so the pause
 structure follows the text.
 
-The episode is encoded in *parts*: runs of whole sentences, about 35 s each (see
+The episode is encoded in *parts*: runs of whole sentences, about 25 s each (see
 ``plan_parts``). Each part is streamed chunk by chunk into its own ffmpeg process (memory is
 bounded by one chunk; the episode is never one AudioSegment) and kept in the cache under a
 hash of everything that decides its bytes, so a rebuild after an edit re-encodes only the
@@ -58,10 +58,10 @@ from podcast.models import (
 DEFAULT_BITRATE_KBPS = 96
 SILENCE_THRESHOLD_DBFS = -50.0
 TRIM_MARGIN_MS = 15
-# About 35 s of speech: a rebuild after an edit re-encodes and re-measures that much. Smaller
-# parts cost more encoder processes in a cold build (0.08-0.13 CPU-s each with a system ffmpeg
-# of 215 shared libraries, 0.02 with the wheel's): docs/performance.md, "Session 9".
-PART_MIN_WORDS = 90
+# About 25 s of speech: a rebuild after an edit re-encodes and re-measures that much. A cold
+# build encodes consecutive parts with one encoder process (``encode_parts``), so small parts
+# do not cost it a process each: docs/performance.md, "Session 9".
+PART_MIN_WORDS = 60
 PART_FORMAT = 1
 _PART_CUTS = (PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_CHAPTER)  # where a part may end...
 # ...if the pause there is at least this long: a cut adds up to a frame of the encoder's
