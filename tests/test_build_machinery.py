@@ -9,6 +9,7 @@ import os
 import struct
 import subprocess
 import sys
+import threading
 import wave
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from mutagen.mp3 import MP3
 
 from podcast import formats
 from podcast.audio import assemble, pcm
+from podcast.build import encode
 from podcast.config.voices import Voice
 from podcast.errors import SynthesisError
 from podcast.formats.mp3 import frames as mpeg
@@ -180,11 +182,22 @@ def test_a_cold_build_encodes_consecutive_parts_with_one_encoder(tmp_path, monke
         return encode_parts(parts, *args, **kwargs)
 
     monkeypatch.setattr(assemble, "encode_parts", counted)
+    measured_in: dict[Path, str] = {}  # where each part was first read (then kept beside it)
+    part_loudness = encode.part_loudness
+
+    def measured(part):  # type: ignore[no-untyped-def]
+        measured_in.setdefault(part.path, threading.current_thread().name)
+        return part_loudness(part)
+
+    monkeypatch.setattr(encode, "part_loudness", measured)
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "cache"))  # none of it cached
     (episode,) = build([str(_article(tmp_path))], BuildOptions(out_dir=tmp_path / "out"))
     parts = list((tmp_path / "cache" / "parts").rglob("*.part"))
     # the article is shorter than JOB_MIN_WORDS: all its parts to one encoder process
     assert together == [len(parts)] and len(parts) >= 3
+    # ... measured by the meter thread, while the encoder lanes go on to the next unit
+    assert len(measured_in) == len(parts)
+    assert {name.split("_")[0] for name in measured_in.values()} == {"meter"}
     assert [c.title for c in episode.chapters] == ["Intro", "First part", "Second part", "Outro"]
     assert not [p for p in parts[0].parent.parent.rglob(".*") if p.is_file()]  # no temporaries
 

@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from podcast.audio import structure
 from podcast.build import workspace
-from podcast.build.encode import EncodeSettings, Encoding, start_encoding
+from podcast.build.encode import Encoders, EncodeSettings, Encoding, encoders, start_encoding
 from podcast.build.finish import finish
 from podcast.build.plan import (
     DEFAULT_BITRATE_KBPS,
@@ -61,7 +60,7 @@ def start_episode(
     voices: dict[str, Voice],
     show: Show,
     synthesizer: Synthesizer,
-    encoders: ThreadPoolExecutor,
+    lanes: Encoders,
     out_dir: Path,
     settings: EncodeSettings,
     progress: Progress,
@@ -74,7 +73,7 @@ def start_episode(
     with workspace.discarded_on_failure(work, stop=synthesizer.close):
         rendering = start_rendering(produced, voices, synthesizer, work, progress)
         encoding = start_encoding(
-            script, rendering, voices, settings, encoders, work, progress, synthesizer
+            script, rendering, voices, settings, lanes, work, progress, synthesizer
         )
     return Started(produced, voice, show, out_dir / script.slug, work, rendering, encoding)
 
@@ -121,13 +120,13 @@ def build_episode(
     if project_lexicon is None:
         project_lexicon = project_lexicon_of()
     produced = produce(script, voice, show, project_lexicon)
-    with ThreadPoolExecutor(synthesizer.slots, thread_name_prefix="encode") as encoders:
-        started = start_episode(produced, voice, voices or {}, show, synthesizer, encoders,
+    with encoders(synthesizer.slots) as lanes:
+        started = start_episode(produced, voice, voices or {}, show, synthesizer, lanes,
                                 out_dir, settings, progress or Progress())  # fmt: skip
         try:
             return finish_episode(started, settings)
         except BaseException:
-            encoders.shutdown(wait=False, cancel_futures=True)
+            lanes.cancel()
             raise
 
 
@@ -186,13 +185,13 @@ def build(
                 (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]
             }.values():
                 synthesizer.prepare(each)  # an unknown engine voice fails before any work
-            with ThreadPoolExecutor(synthesizer.slots, thread_name_prefix="encode") as encoders:
+            with encoders(synthesizer.slots) as lanes:
                 started: list[Started] = []
                 try:
                     for produced, speaker in planned:
                         started.append(
                             start_episode(produced, speaker, plan.voices, plan.show,
-                                          synthesizer, encoders, out_dir, settings, progress)
+                                          synthesizer, lanes, out_dir, settings, progress)
                         )  # fmt: skip
                     # once every chunk is rendered, stop the engines, so their memory is free
                     # while the last parts are encoded
@@ -203,7 +202,7 @@ def build(
                 except BaseException:
                     # stop everything queued (Ctrl-C, or one episode failed): no part is
                     # encoded after this, and only the encodes already running are waited for
-                    encoders.shutdown(wait=False, cancel_futures=True)
+                    lanes.cancel()
                     synthesizer.close()
                     for episode in started:
                         with contextlib.suppress(OSError):
