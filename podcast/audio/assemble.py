@@ -254,7 +254,7 @@ def plan_parts(
     depend only on the words since the last cut, so an edit moves at most the cut right after
     it: later parts keep their content and their cache entries. Parts run across chapters (a
     chapter mark is placed from its first chunk, wherever that is): a short chapter (an intro)
-    is no part of its own, since each part costs an encoder process.
+    is no part of its own, since each part is a stream with its own encoder delay and padding.
     """
     min_words = PART_MIN_WORDS if min_words is None else min_words
     items = [(index, chunk) for index, ch in enumerate(script.chapters) for chunk in ch.chunks]

@@ -34,8 +34,8 @@ from podcast.models import Script, SpokenChunk
 from podcast.progress import ENCODING, Progress
 
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
-# consecutive parts to encode, encoded by one encoder process once they hold this many words
-# (when the work runs here): about what one part was before parts were cut at sentences
+# consecutive parts to encode go to one encoder process (a unit) once they hold this many
+# words: about what one part was before parts were cut at sentences
 JOB_MIN_WORDS = 150
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
