@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -41,6 +42,7 @@ JOB_MIN_WORDS = 150
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Runner(Protocol):
@@ -213,34 +215,26 @@ def start_encoding(
     parts = assemble.plan_parts(script, voices)
     version = assemble.encoder_version()
     parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
-    encoded: list[Future[assemble.EncodedPart]] = []
-    job: list[tuple[assemble.Part, Path]] = []
-
-    def submit_job() -> None:
-        if job:
-            waits = [wait for part, _ in job for wait in _chunk_jobs(part, rendering)]
-            unit = encoders.lanes.submit(_encode, list(job), spoken, waits, settings.bitrate_kbps,
-                                         chain, progress, runner, encoders.meter)  # fmt: skip
-            encoded.extend(_each(unit, len(job)))
-            job.clear()
-
+    planned: list[tuple[assemble.Part, Path, assemble.EncodedPart | None]] = []
     for part in parts:
         items = spoken[part.span]
         keys = [item.wav_path.stem for item in items]
         key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
         path = parts_dir / key[:2] / f"{key}.part"
         cached = assemble.load_part(path) if settings.use_cache else None
-        if cached is not None:
-            submit_job()
-            encoded.append(encoders.lanes.submit(_measured, cached))  # usually already measured
-            progress.add(ENCODING, 1, done=1)
+        planned.append((part, path, cached))
+        progress.add(ENCODING, 1, done=int(cached is not None))
+    encoded: list[Future[assemble.EncodedPart]] = []
+    for in_cache, run in itertools.groupby(planned, key=lambda each: each[2] is not None):
+        if in_cache:  # usually already measured
+            encoded += [encoders.lanes.submit(_measured, c) for _, _, c in run if c is not None]
             continue
-        progress.add(ENCODING, 1)
-        job.append((part, path))
         # several parts to one encoder process: docs/performance.md, "Session 9"
-        if _words(p for p, _ in job) >= JOB_MIN_WORDS:
-            submit_job()
-    submit_job()
+        for unit in units([(part, path) for part, path, _ in run]):
+            waits = [wait for part, _ in unit for wait in _chunk_jobs(part, rendering)]
+            future = encoders.lanes.submit(_encode, unit, spoken, waits, settings.bitrate_kbps,
+                                           chain, progress, runner, encoders.meter)  # fmt: skip
+            encoded.extend(_each(future, len(unit)))
     return Encoding(tuple(parts), tuple(encoded), level, clock.seconds)
 
 
@@ -378,20 +372,31 @@ def reencode(
 ) -> list[assemble.EncodedPart]:
     """Every part again with a corrected loudness chain (only when the first pass missed)."""
     chain = (*settings.filters, *level.filters())
-    jobs: list[list[int]] = [[]]
-    for number in range(len(parts)):
-        if _words(parts[n] for n in jobs[-1]) >= JOB_MIN_WORDS:
-            jobs.append([])
-        jobs[-1].append(number)
 
-    def encode(numbers: list[int]) -> list[assemble.EncodedPart]:
-        wavs = [[i.wav_path for i in spoken[parts[n].span]] for n in numbers]
-        targets = [work / "reencoded" / f"{n}.part" for n in numbers]
-        some = [parts[n] for n in numbers]
+    def encode(unit: list[tuple[assemble.Part, int]]) -> list[assemble.EncodedPart]:
+        wavs = [[i.wav_path for i in spoken[part.span]] for part, _ in unit]
+        targets = [work / "reencoded" / f"{number}.part" for _, number in unit]
+        some = [part for part, _ in unit]
         return encode_units(some, wavs, targets, settings.bitrate_kbps, chain)
 
+    numbered = [(part, number) for number, part in enumerate(parts)]
     with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
-        return [part for job in pool.map(encode, [j for j in jobs if j]) for part in job]
+        return [part for unit in pool.map(encode, units(numbered)) for part in unit]
+
+
+def units(parts: Iterable[tuple[assemble.Part, T]]) -> list[list[tuple[assemble.Part, T]]]:
+    """Consecutive ``parts`` (each with what goes with it) in units for one encoder process:
+    each closed once it holds ``JOB_MIN_WORDS`` words (the last may hold fewer)."""
+    out: list[list[tuple[assemble.Part, T]]] = []
+    unit: list[tuple[assemble.Part, T]] = []
+    words = 0
+    for item in parts:
+        unit.append(item)
+        words += _words([item[0]])
+        if words >= JOB_MIN_WORDS:
+            out.append(unit)
+            unit, words = [], 0
+    return [*out, unit] if unit else out
 
 
 def _words(parts: Iterable[assemble.Part]) -> int:
