@@ -59,7 +59,10 @@ def test_loudness_is_minus_16_lufs_dual_mono_and_true_peak_below_minus_1(built: 
     recorded = built["manifest"]["loudness"]
     assert recorded["within_spec"] is True
     assert abs(recorded["integrated_lufs"] - measured["I"]) <= 0.1 + 1e-9
-    assert abs(recorded["true_peak_dbtp"] - measured["TP"]) <= 0.1 + 1e-9  # both read to 0.1
+    if recorded["read_from"] == "the decoded MP3":
+        assert abs(recorded["true_peak_dbtp"] - measured["TP"]) <= 0.1 + 1e-9  # both to 0.1
+    else:  # the encoder's input's true peak: a bound, 0.25-0.4 dB over the MP3's
+        assert measured["TP"] <= recorded["true_peak_dbtp"] <= measured["TP"] + 0.5
     # LRA (informative, not in the spec) is combined from the parts' 3 s readings; readings
     # whose window spans a join are approximated, so it may differ by a few tenths
     assert abs(recorded["lra_lu"] - measured["LRA"]) <= 0.5

@@ -138,7 +138,8 @@ def test_cluster_build_matches_local_build(
     for folder in (shared, tmp_path / "client-cache"):
         parts = sorted((folder / "parts").rglob("*.part"))
         assert parts and all(cache.read_entry(part) for part in parts)
-        assert all(part.with_suffix(encode.PART_LOUDNESS_MEMO).exists() for part in parts)
+        assert all(part.with_suffix(encode.PART_INPUT_MEMO).exists() for part in parts)
+        assert not [p for p in folder.rglob("*") if ".tmp" in p.name]  # every tap was read
     # the same chunks (content addresses), each whole (sealed), as long in all as here: espeak-ng
     # carries its pitch flutter's phase from one utterance to the next (a static in wavegen.c),
     # so a chunk's length depends on what its process spoke before (about +-20 ms a chunk, on a

@@ -137,6 +137,49 @@ def encode_args(
             *output_args(out_path, bitrate_kbps, filters, fmt)]  # fmt: skip
 
 
+def tapped_args(
+    index: int, out_path: Path, tap: Path, bitrate_kbps: int, filters: Sequence[str],
+    fmt: OutputFormat,
+) -> tuple[str, list[str]]:  # fmt: skip
+    """The filtergraph and output arguments of input ``index`` encoded into ``out_path`` as
+    ``output_args`` would (the same bytes), and tapped: what the encoder is given before its
+    resampling (``filters`` applied: the loudness chain's gain and limiter) is also written
+    to ``tap`` as 32-bit float PCM at the speech's rate, for the meter (``build.encode``)."""
+    chain = ",".join([*filters, "asplit=2"])
+    graph = (
+        f"[{index}:a]{chain}[encode{index}][tap{index}];"
+        f"[encode{index}]aresample={fmt.sample_rate}[out{index}]"
+    )
+    return graph, [
+        "-map", f"[out{index}]", "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
+        *fmt.encoder_args(bitrate_kbps), str(out_path),
+        "-map", f"[tap{index}]", "-c:a", "pcm_f32le", "-f", "f32le", str(tap),
+    ]  # fmt: skip
+
+
+def _streams_args(
+    inputs: Sequence[Sequence[str]],
+    out_paths: Sequence[Path],
+    taps: Sequence[Path] | None,
+    bitrate_kbps: int,
+    filters: Sequence[str],
+    fmt: OutputFormat,
+) -> list[str]:
+    """ffmpeg's arguments for ``inputs`` (each an input's options and ``-i``), each encoded
+    into its own ``out_paths`` entry, and tapped into ``taps`` (``tapped_args``) if given."""
+    args = ["-y", *(arg for each in inputs for arg in each)]
+    if taps is None:
+        for index, target in enumerate(out_paths):
+            args += ["-map", f"{index}:a", *output_args(target, bitrate_kbps, filters, fmt)]
+        return args
+    graphs, outputs = [], []
+    for index, (target, tap) in enumerate(zip(out_paths, taps, strict=True)):
+        graph, output = tapped_args(index, target, tap, bitrate_kbps, filters, fmt)
+        graphs.append(graph)
+        outputs += output
+    return [*args, "-filter_complex", ";".join(graphs), *outputs]
+
+
 def output_args(
     out_path: Path, bitrate_kbps: int, filters: Sequence[str], fmt: OutputFormat
 ) -> list[str]:
@@ -179,10 +222,17 @@ class Encoder:
         bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
         filters: Sequence[str] = (),
         output_format: OutputFormat | None = None,
+        tap: Path | None = None,
     ) -> None:
         self.out_path = out_path
+        if tap is None:
+            args = encode_args(out_path, bitrate_kbps, filters, output_format)
+        else:  # the PCM it encodes also written to ``tap`` (``tapped_args``)
+            fmt = output_format or formats.default()
+            source = [*pcm.FFMPEG_INPUT, "-i", "pipe:0"]
+            args = _streams_args([source], [out_path], [tap], bitrate_kbps, filters, fmt)
         self._process = ffmpeg.Process(
-            encode_args(out_path, bitrate_kbps, filters, output_format),
+            args,
             doing=f"write in {_cache_folder(out_path)}",
             hint=_WRITE_HINT,
             feed=True,
@@ -335,17 +385,19 @@ def encode_part(
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
     output_format: OutputFormat | None = None,
+    tap: Path | None = None,
 ) -> EncodedPart:
-    """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``.
+    """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``; with
+    ``tap``, also write the PCM the encoder is given there (``tapped_args``).
 
     The chunks are streamed into the encoder one by one. The file holds a small header (where
     each chunk's speech is) and the encoded stream; it is written to a temporary name and moved
     into place, so concurrent builds are safe.
     """
     fmt = output_format or formats.default()
-    tmp = _temporary(out_path, f".tmp{fmt.suffix}")
+    tmp = temporary(out_path, f".tmp{fmt.suffix}")
     try:
-        encoder = Encoder(tmp, bitrate_kbps, filters, fmt)
+        encoder = Encoder(tmp, bitrate_kbps, filters, fmt, tap)
         layout = _Layout()
         try:
             for piece in _part_audio(part, wav_paths, layout):
@@ -367,10 +419,12 @@ def encode_parts(
     bitrate_kbps: int = DEFAULT_BITRATE_KBPS,
     filters: Sequence[str] = (),
     output_format: OutputFormat | None = None,
+    taps: Sequence[Path] | None = None,
 ) -> list[EncodedPart]:
     """Encode several parts (each with its chunks' WAVs, into its own ``out_paths`` entry) with
     one encoder process: one input and one output stream per part, each encoded on its own
-    as ``encode_part`` would (the same filters and encoder settings, a stream of its own).
+    as ``encode_part`` would (the same filters and encoder settings, a stream of its own; with
+    ``taps``, each tapped into its own, as ``encode_part``'s ``tap``).
 
     A system ffmpeg of 215 shared libraries costs 0.08-0.13 CPU-s to start: small parts (what a
     rebuild after an edit encodes again) need not cost a cold build one process each. Every
@@ -379,15 +433,15 @@ def encode_parts(
     """
     if len(parts) == 1:
         return [encode_part(parts[0], wav_paths[0], out_paths[0], bitrate_kbps, filters,
-                            output_format)]  # fmt: skip
+                            output_format, taps[0] if taps else None)]  # fmt: skip
     fmt = output_format or formats.default()
     sources: list[Path] = []
     targets: list[Path] = []
     layouts: list[_Layout] = []
     try:
         for part, wavs, out_path in zip(parts, wav_paths, out_paths, strict=True):
-            sources.append(_temporary(out_path, ".tmp.pcm"))
-            targets.append(_temporary(out_path, f".tmp{fmt.suffix}"))
+            sources.append(temporary(out_path, ".tmp.pcm"))
+            targets.append(temporary(out_path, f".tmp{fmt.suffix}"))
             layouts.append(_Layout())
             try:
                 with sources[-1].open("wb") as fh:
@@ -398,11 +452,8 @@ def encode_parts(
                     f"cannot write in {_cache_folder(out_path)} ({exc.strerror or exc}); "
                     f"{_WRITE_HINT}"
                 ) from exc
-        args = ["-y"]
-        for source in sources:
-            args += [*pcm.FFMPEG_INPUT, "-i", str(source)]
-        for index, target in enumerate(targets):
-            args += ["-map", f"{index}:a", *output_args(target, bitrate_kbps, filters, fmt)]
+        inputs = [[*pcm.FFMPEG_INPUT, "-i", str(source)] for source in sources]
+        args = _streams_args(inputs, targets, taps, bitrate_kbps, filters, fmt)
         ffmpeg.run(args, doing=f"write in {_cache_folder(out_paths[0])}", hint=_WRITE_HINT)
         return [
             _publish(target, out_path, layout, fmt)
@@ -413,7 +464,7 @@ def encode_parts(
             path.unlink(missing_ok=True)
 
 
-def _temporary(beside: Path, suffix: str) -> Path:
+def temporary(beside: Path, suffix: str) -> Path:
     """A new empty file beside ``beside`` (hidden, ``.tmp`` in its name: a killed build's are
     swept by ``cache.remove_stale_temporaries``)."""
     beside.parent.mkdir(parents=True, exist_ok=True)

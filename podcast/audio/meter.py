@@ -3,7 +3,9 @@
 It reads what ffmpeg's ``ebur128`` filter logs, without an ffmpeg process: the K-weighted
 (dual-mono) energy of every 100 ms of audio, from which the momentary (400 ms) and short-term
 (3 s) readings follow, 100 ms apart, and the true peak. The pre-pass reads each chunk's speech
-with it, and every encoded part is decoded (``formats``: MP3 in this process) and read with it.
+with it, and what each part's encoder was given (``loudness.measure_tap``); an encoded part
+is decoded (``formats``: MP3 in this process) and read with it when the build needs the
+MP3's own readings (``build.finish.verify``).
 
 - The K-weighting filter and the energy of each 100 ms are libebur128's (the reference
   implementation of the standard, through pyebur128). A reading is the mean of its 4 (or 30)

@@ -2,8 +2,10 @@
 
 The gain comes from the opening minute of speech (``opening``), so encoding starts while the
 engines render the rest; every part gets the same gain + limiter chain, each encoder waits for
-its own part's chunks, and parts already in the cache with that chain are reused. Each part's
-loudness is measured as it is encoded and kept beside it in the cache. Encoding a part and
+its own part's chunks, and parts already in the cache with that chain are reused. What each
+part's encoder is given (after the gain and the limiter) is read as it is encoded
+(``input_loudness``) and kept beside it in the cache; the part itself is decoded and read only
+when the build needs its exact readings (``part_loudness``, ``build.finish.verify``). Encoding a part and
 measuring it is one unit of work (``encode_unit``), run where the build's work runs (``Runner``:
 the ``Synthesizer``'s backend, this machine or the Dask cluster of ``--cluster``); the client
 waits for a part's chunks, then hands the unit out.
@@ -41,6 +43,8 @@ JOB_MIN_WORDS = 150
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
+# readings of what the encoder was given for a part (its tap: ``input_loudness``)
+PART_INPUT_MEMO = f".input-v{loudness.READINGS_VERSION}.json"
 R = TypeVar("R")
 T = TypeVar("T")
 
@@ -286,10 +290,13 @@ def _encode(
     wavs = [[i.wav_path for i in spoken[part.span]] for part, _ in job]
     paths = [path for _, path in job]
     if runner.runs_here:
-        encoded = assemble.encode_parts([p for p, _ in job], wavs, paths, bitrate_kbps, filters)
-        for _ in job:
-            progress.advance(ENCODING)
-        return meter.submit(_all_measured, encoded)
+        with _tapped(paths) as taps:
+            encoded = assemble.encode_parts(
+                [p for p, _ in job], wavs, paths, bitrate_kbps, filters, taps=taps
+            )
+            for _ in job:
+                progress.advance(ENCODING)
+            return meter.submit(_all_measured, encoded, taps)
     first = spoken[job[0][0].span][0]
     label = f"encoding the part that begins {first.chunk.text[:60]!r}"
     if len(job) == 1:
@@ -315,9 +322,9 @@ def encode_unit(
     """One unit of work: encode ``part`` from its chunks' WAVs into the cache entry ``path``
     and measure its loudness (kept beside it: ``part_loudness``). Runs on this machine or on a
     cluster's worker; what it returns is small."""
-    result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters)
-    part_loudness(result)  # measured now, in parallel, and cached with the part
-    return result
+    with _tapped([path]) as (tap,):
+        result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, tap=tap)
+        return _measured(result, tap)  # measured now, in parallel, and cached with the part
 
 
 def encode_units(
@@ -328,39 +335,86 @@ def encode_units(
     filters: Sequence[str],
 ) -> list[assemble.EncodedPart]:
     """``encode_unit`` for consecutive parts, with one encoder process (``encode_parts``)."""
-    results = assemble.encode_parts(parts, wavs, paths, bitrate_kbps, filters)
-    for result in results:
-        part_loudness(result)
-    return results
+    with _tapped(paths) as taps:
+        results = assemble.encode_parts(parts, wavs, paths, bitrate_kbps, filters, taps=taps)
+        return _all_measured(results, taps)
 
 
-def _measured(part: assemble.EncodedPart) -> assemble.EncodedPart:
-    part_loudness(part)
+@contextlib.contextmanager
+def _tapped(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """A tap file (``assemble.tapped_args``) beside each of ``paths``' entries, for the
+    encoder to write and the meter to read; removed once read (``input_loudness``) or when the
+    encoding fails."""
+    taps: list[Path] = []
+    try:
+        taps += [assemble.temporary(path, ".tmp.tap") for path in paths]
+        yield taps
+    except BaseException:
+        for tap in taps:
+            tap.unlink(missing_ok=True)
+        raise
+
+
+def _measured(part: assemble.EncodedPart, tap: Path | None = None) -> assemble.EncodedPart:
+    """``part`` with its readings in the cache: from its ``tap`` (just encoded), else those
+    kept; a part kept without them (encoded by an older version) is measured exactly."""
+    if input_loudness(part, tap) is None:
+        part_loudness(part)
     return part
 
 
-def _all_measured(parts: list[assemble.EncodedPart]) -> list[assemble.EncodedPart]:
-    return [_measured(part) for part in parts]
+def _all_measured(
+    parts: list[assemble.EncodedPart], taps: Sequence[Path]
+) -> list[assemble.EncodedPart]:
+    try:
+        return [_measured(part, tap) for part, tap in zip(parts, taps, strict=True)]
+    finally:
+        for tap in taps:  # those not read: a part failed
+            tap.unlink(missing_ok=True)
+
+
+def input_loudness(part: assemble.EncodedPart, tap: Path | None = None) -> loudness.Blocks | None:
+    """The readings of what the encoder was given for ``part``: read from its ``tap`` (then
+    removed) and kept beside the part; without a tap, those kept (None if there are none).
+    ``loudness.verify`` says when they stand for the part's own (``part_loudness``)."""
+    memo = part.path.with_suffix(PART_INPUT_MEMO)
+    of = cache.digest_of(part.path)
+    if tap is None:
+        return _blocks(memo, read_memo(memo, of))
+    try:
+        blocks = loudness.measure_tap(tap)
+    finally:
+        tap.unlink(missing_ok=True)
+    write_memo(memo, of, dataclasses.asdict(blocks))
+    return blocks
 
 
 def part_loudness(part: assemble.EncodedPart) -> loudness.Blocks:
-    """The part's loudness blocks and true peak, measured once and kept beside the part."""
+    """The part's loudness blocks and true peak (decoded as players decode it), measured once
+    and kept beside the part."""
     memo = part.path.with_suffix(PART_LOUDNESS_MEMO)
     of = cache.digest_of(part.path)
-    data = read_memo(memo, of)
-    if data is not None:
-        try:
-            return loudness.Blocks(
-                tuple(float(v) for v in data["momentary"]),
-                tuple(float(v) for v in data["short_term"]),
-                float(data["true_peak_dbtp"]),
-            )
-        except (ValueError, KeyError, TypeError):
-            cache.report_damaged(memo)
-            memo.unlink(missing_ok=True)
-    blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
-    write_memo(memo, of, dataclasses.asdict(blocks))
+    blocks = _blocks(memo, read_memo(memo, of))
+    if blocks is None:
+        blocks = loudness.measure_blocks(assemble.part_stream(part), part.output_format)
+        write_memo(memo, of, dataclasses.asdict(blocks))
     return blocks
+
+
+def _blocks(memo: Path, data: Any) -> loudness.Blocks | None:
+    """The blocks kept in ``memo`` (``data``: its readings), None if none or damaged."""
+    if data is None:
+        return None
+    try:
+        return loudness.Blocks(
+            tuple(float(v) for v in data["momentary"]),
+            tuple(float(v) for v in data["short_term"]),
+            float(data["true_peak_dbtp"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        cache.report_damaged(memo)
+        memo.unlink(missing_ok=True)
+        return None
 
 
 def reencode(

@@ -41,6 +41,7 @@ class Verified:
     reading: loudness.Loudness
     encodes: int
     seconds: float
+    exact: bool  # read from the decoded MP3, not estimated from the encoder's input
 
 
 def join_and_verify(
@@ -56,12 +57,11 @@ def join_and_verify(
     while True:
         assemble.join_parts(encoded, mp3)
         encodes += 1
-        with loudness.Stopwatch() as clock:
-            # the MP3 is its parts' frames, so its blocks are theirs (see loudness.combine)
-            verified = loudness.combine(encode.part_loudness(part) for part in encoded)
-        seconds += clock.seconds
         # the first encode (a predicted gain) must land closer than the spec demands
         first = loudness.FIRST_ENCODE_TOLERANCE_LU if encodes == 1 else None
+        with loudness.Stopwatch() as clock:
+            verified, exact = verify(encoded, first)
+        seconds += clock.seconds
         if verified.within_spec(first) or encodes == MAX_ENCODES:
             break
         level = loudness.corrected(level, verified)
@@ -71,7 +71,26 @@ def join_and_verify(
     warning = loudness.require_spec(mp3.stem, verified, encodes, settings.accept_loudness)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    return Verified(encoded, level, verified, encodes, seconds)
+    return Verified(encoded, level, verified, encodes, seconds, exact)
+
+
+def verify(
+    encoded: Sequence[assemble.EncodedPart], tolerance_lu: float | None
+) -> tuple[loudness.Loudness, bool]:
+    """The joined parts' loudness, and whether it was read from the MP3 itself.
+
+    The MP3 is its parts' frames, so its blocks are theirs (``loudness.combine``). Each part's
+    encoder input was read as it was encoded (``encode.input_loudness``); when those readings
+    show the MP3 inside the spec with room to spare (``loudness.input_clears_spec``), the MP3
+    need not be decoded. Otherwise, or when a part has none (one kept by an older version, or
+    whose readings were damaged), every part is decoded and read.
+    """
+    given = [encode.input_loudness(part) for part in encoded]
+    if all(blocks is not None for blocks in given):
+        estimate = loudness.combine(blocks for blocks in given if blocks is not None)
+        if loudness.input_clears_spec(estimate, tolerance_lu):
+            return loudness.from_input(estimate), False
+    return loudness.combine(encode.part_loudness(part) for part in encoded), True
 
 
 def finish(
@@ -140,7 +159,7 @@ def finish(
         "source_url": script.url,
         "bitrate_kbps": settings.bitrate_kbps,
         "loudness": loudness.report(
-            verified.level, verified.reading, verified.seconds, verified.encodes
+            verified.level, verified.reading, verified.seconds, verified.encodes, verified.exact
         ),
     }
     files.append(
