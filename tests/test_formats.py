@@ -389,6 +389,38 @@ def test_the_wrapper_feeds_stdin_and_reads_stdout() -> None:
     assert decoded == bytes(8000)
 
 
+def test_the_wrapper_streams_through_ffmpeg_in_pieces_and_fails_on_one_line() -> None:
+    tone = struct.pack("<4h", 1000, -1000, 1000, -1000) * 22050  # 4 s at 22.05 kHz
+    pieces: list[bytes] = []
+    ffmpeg.stream(
+        ["-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0", "-af", "volume=2",
+         "-f", "s16le", "-"],
+        doing="double it", hint="h", feed=[tone[:5000], tone[5000:]], read=pieces.append,
+        piece_bytes=4096,
+    )  # fmt: skip
+    assert len(pieces) > 2 and max(map(len, pieces)) <= 4096  # handed on as it came
+    assert b"".join(pieces) == struct.pack("<4h", 2000, -2000, 2000, -2000) * 22050
+    # ffmpeg that fails: one clear line, and the feeding thread does not hang on a full pipe
+    with pytest.raises(ffmpeg.FfmpegError) as failed:
+        ffmpeg.stream(
+            ["-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0", "-af", "nosuchfilter",
+             "-f", "s16le", "-"],
+            doing="filter it", hint="check it", feed=[tone] * 50, read=pieces.append,
+        )  # fmt: skip
+    assert str(failed.value).startswith("ffmpeg could not filter it (")
+    assert "\n" not in str(failed.value)
+
+    def broken() -> Iterator[bytes]:  # what feeds it fails: that error, ffmpeg stopped
+        yield tone
+        raise OSError("the chunk could not be read")
+
+    with pytest.raises(OSError, match="could not be read"):
+        ffmpeg.stream(
+            ["-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0", "-f", "s16le", "-"],
+            doing="copy it", hint="h", feed=broken(), read=pieces.append,
+        )  # fmt: skip
+
+
 def test_a_small_ffmpeg_binary_is_asked_its_version_without_running_it(tmp_path: Path) -> None:
     """A distribution's ffmpeg (a small program on shared libraries) costs 0.1-0.3 CPU-s to
     start; its banner literal gives the same version as running ``ffmpeg -version``."""

@@ -86,7 +86,43 @@ def test_the_encoders_input_bounds_the_mp3_espeak(tmp_path, monkeypatch, article
 @pytest.mark.slow
 @NEEDS_PIPER
 def test_the_encoders_input_bounds_the_mp3_natural_voice(tmp_path, monkeypatch) -> None:
-    _check_bound(_built(tmp_path, monkeypatch, README, "natural"))
+    episode = _built(tmp_path, monkeypatch, README, "natural")
+    _check_bound(episode)
+    # its gain allowed for what the limiter takes off its speech: one encode lands it
+    assert episode["report"]["encodes"] == 1, episode["report"]
+
+
+@pytest.mark.slow
+def test_a_gain_read_through_the_limiter_lands_the_encoders_input_on_target(
+    tmp_path, monkeypatch
+) -> None:
+    """A gain far too high for the speech (the limiter flattens it, 12 dB over): read through
+    the limiter, it is brought back to where the encoder's input reads the target plus the
+    encoder's loss, as a varying voice's gain is (``encode.through_limiter``)."""
+    from podcast.models import Chunk, SpokenChunk
+
+    _built(tmp_path, monkeypatch, README)  # real speech: its chunks, in the cache
+    wavs = sorted((tmp_path / "cache").rglob("chunks/*/*.wav"))
+    assert len(wavs) > 5
+    chunks = [Chunk(text=w.stem, spoken=w.stem, voice="default", sentence_id=0) for w in wavs]
+    part = assemble.Part(0, 0, tuple(chunks), (300,) * len(chunks))
+    spoken = [SpokenChunk(chunk, wav) for chunk, wav in zip(chunks, wavs, strict=True)]
+    speech = [assemble.load_speech(w) for w in wavs]
+    level = loudness.plan(loudness.speech_loudness(loudness.measure_speech(speech)))
+    loud = dataclasses.replace(level, gain_db=level.gain_db + 12)
+    read: list[float] = []
+    limited_loudness = loudness.limited_loudness
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        read.append(limited_loudness(*args))
+        return read[-1]
+
+    monkeypatch.setattr(loudness, "limited_loudness", counted)
+    corrected = encode.through_limiter(loud, [part], spoken, ())
+    # one reading is not enough for a gain this far off (the limiter hides most of it)
+    assert corrected.gain_db < loud.gain_db - 6 and 1 < len(read) <= encode.LIMITER_READS
+    landed = limited_loudness(assemble.part_audio(part, wavs), corrected.filters())
+    assert abs(landed - (loudness.TARGET_LUFS + loudness.CODEC_LOSS_LU)) <= 0.4
 
 
 @pytest.mark.slow

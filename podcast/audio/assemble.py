@@ -400,7 +400,7 @@ def encode_part(
         encoder = Encoder(tmp, bitrate_kbps, filters, fmt, tap)
         layout = _Layout()
         try:
-            for piece in _part_audio(part, wav_paths, layout):
+            for piece in part_audio(part, wav_paths, layout):
                 encoder.write(piece)
             encoder.close()
         except BaseException:
@@ -445,7 +445,7 @@ def encode_parts(
             layouts.append(_Layout())
             try:
                 with sources[-1].open("wb") as fh:
-                    for piece in _part_audio(part, wavs, layouts[-1]):
+                    for piece in part_audio(part, wavs, layouts[-1]):
                         fh.write(piece)
             except OSError as exc:
                 raise OutputError(
@@ -481,9 +481,12 @@ class _Layout:
     samples: int = 0
 
 
-def _part_audio(part: Part, wav_paths: Sequence[Path], layout: _Layout) -> Iterator[bytes]:
-    """The part's PCM in pieces: each chunk's trimmed speech, then its pause; ``layout``
-    follows what was read."""
+def part_audio(
+    part: Part, wav_paths: Sequence[Path], layout: _Layout | None = None
+) -> Iterator[bytes]:
+    """The part's PCM in pieces, as it is encoded: each chunk's trimmed speech, then its pause;
+    ``layout`` follows what was read."""
+    layout = layout if layout is not None else _Layout()
     for wav, pause_ms in zip(wav_paths, part.pauses_ms, strict=True):
         audio = load_speech(wav)
         length = len(audio) // SAMPLE_WIDTH

@@ -22,7 +22,8 @@ import re
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
 from podcast import toolchain
@@ -94,15 +95,20 @@ class Process:
         feed: bool = False,
         log_level: str = "error",
         capture: bool = False,
+        piped: bool = False,
     ) -> None:
         self.doing, self.hint = doing, hint
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or kill()
         self._out: IO[bytes] | None = tempfile.TemporaryFile() if capture else None  # noqa: SIM115
+        if self._out is not None:
+            stdout: IO[bytes] | int = self._out
+        else:  # piped: read as it comes (``stdout``)
+            stdout = subprocess.PIPE if piped else subprocess.DEVNULL
         try:
             self._proc = subprocess.Popen(
                 command(args, log_level),
                 stdin=subprocess.PIPE if feed else subprocess.DEVNULL,
-                stdout=self._out if self._out is not None else subprocess.DEVNULL,
+                stdout=stdout,
                 stderr=self._log,
                 start_new_session=True,
             )
@@ -120,11 +126,15 @@ class Process:
             self.close()
             raise FfmpegError(self.doing, "it stopped reading its input", self.hint) from None
 
-    def close(self, timeout_s: float | None = None) -> str:
-        """Wait for ffmpeg to finish; return its log. A failed run raises ``FfmpegError``."""
+    def close_input(self) -> None:
+        """No more input: ffmpeg finishes what it was given."""
         if self._proc.stdin is not None and not self._proc.stdin.closed:
             with contextlib.suppress(BrokenPipeError):
                 self._proc.stdin.close()
+
+    def close(self, timeout_s: float | None = None) -> str:
+        """Wait for ffmpeg to finish; return its log. A failed run raises ``FfmpegError``."""
+        self.close_input()
         try:
             status = self._proc.wait(timeout_s)
         except subprocess.TimeoutExpired:
@@ -145,6 +155,12 @@ class Process:
         """What the finished run wrote to stdout (``capture=True``)."""
         return self._output
 
+    @property
+    def stdout(self) -> IO[bytes]:
+        """What ffmpeg writes, as it writes it (``piped=True``)."""
+        assert self._proc.stdout is not None
+        return self._proc.stdout
+
     def kill(self) -> None:
         self._proc.kill()
         self._proc.wait()
@@ -154,6 +170,9 @@ class Process:
         self._log.close()
         if self._out is not None:
             self._out.close()
+        proc = getattr(self, "_proc", None)  # None: it never started
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
 
 
 def run(
@@ -178,6 +197,47 @@ def read_output(args: Sequence[str], *, doing: str, hint: str,
     process = Process(args, doing=doing, hint=hint, feed=feed is not None, capture=True)
     _to_the_end(process, feed, timeout_s)
     return process.output()
+
+
+def stream(
+    args: Sequence[str],
+    *,
+    doing: str,
+    hint: str,
+    feed: Iterable[bytes],
+    read: Callable[[bytes], None],
+    piece_bytes: int = 1 << 20,
+) -> str:
+    """Run ffmpeg on ``feed`` (its stdin, written from a thread) and hand what it writes to
+    stdout to ``read`` in pieces as they come, so neither is ever held whole; return its log
+    (``args`` end in ``-``)."""
+    process = Process(args, doing=doing, hint=hint, feed=True, piped=True)
+    failed: list[BaseException] = []
+
+    def feeder() -> None:
+        try:
+            for data in feed:
+                process.write(data)
+        except BaseException as exc:  # raised in the caller's thread, below
+            failed.append(exc)
+        finally:
+            with contextlib.suppress(OSError):
+                process.close_input()
+
+    thread = threading.Thread(target=feeder, name="ffmpeg-feed", daemon=True)
+    thread.start()
+    try:
+        while piece := process.stdout.read(piece_bytes):
+            read(piece)
+        thread.join()
+        if failed:
+            raise failed[0]
+        return process.close()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            process.kill()
+        thread.join()
+        raise
 
 
 def _to_the_end(process: Process, feed: Iterable[bytes] | None, timeout_s: float | None) -> str:
