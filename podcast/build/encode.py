@@ -261,17 +261,20 @@ def start_encoding(
     chain = (*settings.filters, *level.filters())
     version = assemble.encoder_version()
     parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
-    planned: list[tuple[assemble.Part, Path, assemble.EncodedPart | None]] = []
-    for part in parts:
-        items = spoken[part.span]
-        keys = [item.wav_path.stem for item in items]
-        key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
-        path = parts_dir / key[:2] / f"{key}.part"
-        cached = assemble.load_part(path) if settings.use_cache else None
-        planned.append((part, path, cached))
-        progress.add(ENCODING, 1, done=int(cached is not None))
+
+    def planned() -> Iterator[tuple[assemble.Part, Path, assemble.EncodedPart | None]]:
+        # looked up as the parts are queued: a part to encode (a rebuild's edit) starts once
+        # the part after it is looked up, not after all of them (reading a part checks its seal)
+        for part in parts:
+            keys = [item.wav_path.stem for item in spoken[part.span]]
+            key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
+            path = parts_dir / key[:2] / f"{key}.part"
+            cached = assemble.load_part(path) if settings.use_cache else None
+            progress.add(ENCODING, 1, done=int(cached is not None))
+            yield part, path, cached
+
     encoded: list[Future[assemble.EncodedPart]] = []
-    for in_cache, run in itertools.groupby(planned, key=lambda each: each[2] is not None):
+    for in_cache, run in itertools.groupby(planned(), key=lambda each: each[2] is not None):
         if in_cache:  # usually already measured
             encoded += [encoders.lanes.submit(_measured, c) for _, _, c in run if c is not None]
             continue
