@@ -484,8 +484,8 @@ def test_a_mispredicted_gain_is_corrected_by_a_second_encode(tmp_path, monkeypat
 
     predicted = loudness.plan
 
-    def too_quiet(measured: loudness.SpeechLoudness):
-        level = predicted(measured)
+    def too_quiet(measured: loudness.SpeechLoudness, codec=loudness.LAME_96K):
+        level = predicted(measured, codec)
         return loudness.LoudnessPlan(level.measured, level.gain_db - 4.0)
 
     monkeypatch.setattr(loudness, "plan", too_quiet)

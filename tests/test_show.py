@@ -116,7 +116,7 @@ def test_ebur128_summary_is_parsed() -> None:
 def test_gain_plan_targets_minus_16_and_limits_peaks() -> None:
     measured = loudness.SpeechLoudness(-20.0, -3.0, 2.0)
     level = loudness.plan(measured)
-    assert level.gain_db == pytest.approx(4.0 + loudness.CODEC_LOSS_LU)
+    assert level.gain_db == pytest.approx(4.0 + loudness.LAME_96K.loss_lu)
     chain = ",".join(level.filters())
     assert "volume=+4.50dB" in chain and "alimiter=limit=0.8414" in chain
     assert "latency=1" in chain and "loudnorm" not in chain

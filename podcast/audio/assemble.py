@@ -17,12 +17,15 @@ frame at 44.1 kHz), so the chapter marks and cues match the joined file exactly.
 
 from __future__ import annotations
 
+import array
 import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import struct
+import sys
 import tempfile
 import warnings
 import wave
@@ -201,6 +204,39 @@ def encoder_version(output_format: OutputFormat | None = None) -> str:
     found = toolchain.find_ffmpeg()
     fmt = output_format or formats.default()
     return f"ffmpeg {found.version} ({found.origin}); {fmt.encoder_id}; parts v{PART_FORMAT}"
+
+
+_TONE_PERIOD = 21  # samples: a 1050 Hz tone at 22.05 kHz, each period the same samples
+_TONE_PEAK = 3277  # -20 dBFS: no encoder clips it
+
+
+def tone_scale_db(bitrate_kbps: int, output_format: OutputFormat | None = None) -> float:
+    """How much quieter (dB) the encoder's output plays than what it was given: 2 s of a 1 kHz
+    tone encoded as a part's PCM is (``encode_args``), decoded as players decode it, and the
+    RMS of the middle second of each compared (``loudness.Codec``)."""
+    fmt = output_format or formats.default()
+    rate = SAMPLE_RATE
+    period = [round(_TONE_PEAK * math.sin(2 * math.pi * i / _TONE_PERIOD)) for i in range(21)]
+    tone = array.array("h", period * (2 * rate // _TONE_PERIOD))
+    if tone.itemsize != SAMPLE_WIDTH or sys.byteorder != "little":
+        raise OutputError(
+            "this machine's 16-bit samples are not little-endian; run 'podcast doctor'"
+        )
+    encoded: list[bytes] = []  # through a pipe, never on disk
+    ffmpeg.stream(
+        encode_args(Path("-"), bitrate_kbps, (), fmt), doing="encode a test tone",
+        hint="run 'podcast doctor'", feed=[tone.tobytes()], read=encoded.append,
+    )  # fmt: skip
+    decoded = array.array("f", b"".join(formats.decode(fmt, b"".join(encoded))))
+    given = [v / 32768 for v in tone[rate // 2 : 3 * rate // 2]]
+    made = decoded[fmt.sample_rate // 2 : 3 * fmt.sample_rate // 2]
+    if len(made) < fmt.sample_rate:
+        raise OutputError("the encoder's test tone decodes too short; run 'podcast doctor'")
+
+    def rms(values: Sequence[float]) -> float:
+        return math.sqrt(sum(v * v for v in values) / len(values))
+
+    return round(20 * math.log10(rms(given) / rms(made)), 2) + 0.0  # not -0.0
 
 
 _WRITE_HINT = "free some disk space there (or choose another --out, or another PODCAST_CACHE_DIR)"

@@ -320,34 +320,60 @@ def speech_loudness(levels: Iterable[SpeechLevel]) -> SpeechLoudness:
 
 
 # What the encoder was given (``measure_tap``: the speech after gain and limiter, at 22.05 kHz)
-# stands for the MP3 it made. LAME's MP3 plays 0.45 dB quieter than its input (a pure 1 kHz
-# tone too: the encoder's own scaling, the same with LAME 3.100 in Debian's ffmpeg and in the
-# wheel's) and the resampling to 44.1 kHz takes 0.05 LU more, so the MP3 reads 0.49 LU under its
-# input, whatever the speech: 0.48-0.49 in every part of 9 episodes (espeak-ng and Piper
-# voices; English, French and German; 2 to 225 parts). Its true peak reads 0.25-0.4 dB under the
-# input's in each of those parts. tests/test_loudness_bound.py reads both on real episodes. An
-# input reading is accepted when the MP3 it predicts clears the spec by ``INPUT_MARGIN_LU``;
-# otherwise every part is decoded and read (``build.finish.verify``).
-CODEC_LOSS_LU = 0.5
+# stands for the MP3 it made once the encoder's own scaling is known. LAME plays its MP3 quieter
+# than its input by an amount that depends on the bitrate and not on the sound (a 1 kHz tone and
+# speech alike: 0.45 dB up to 160 kbps, 0.27 at 192, 0.18 at 224, none from 256; the same with
+# LAME 3.100 in Debian's ffmpeg and in the wheel's), which ``Codec`` holds, measured once per
+# encoder and bitrate (``build.encode.codec``); the resampling to 44.1 kHz takes 0.05 LU more
+# off speech. At 96 kbps every part of 9 episodes (espeak-ng and Piper; English, French and
+# German; 2 to 225 parts) read 0.48-0.49 LU under its input, and the MP3's true peak is its
+# input's, less the scaling, plus at most 0.2 dB of the encoder's overshoot (0.1 at 192 and 320
+# kbps). tests/test_loudness_bound.py reads both on real episodes. An input reading is accepted
+# when the MP3 it predicts clears the spec by ``INPUT_MARGIN_LU``; otherwise every part is
+# decoded and read (``build.finish.verify``).
+RESAMPLING_LOSS_LU = 0.05
+OVERSHOOT_DB = 0.3  # bounds the encoder's overshoot of its input's true peak (0.2 measured)
 INPUT_MARGIN_LU = 0.2
 
 
-def from_input(reading: Loudness) -> Loudness:
-    """What the MP3 reads, estimated from what its encoder was given (``CODEC_LOSS_LU``)."""
+@dataclass(frozen=True)
+class Codec:
+    """What the encoder does to the level of what it is given, at one bitrate."""
+
+    scale_db: float  # how much quieter its output plays (a tone encoded and decoded)
+
+    @property
+    def loss_lu(self) -> float:
+        """How much lower the MP3 of our speech reads than the encoder's input."""
+        return self.scale_db + RESAMPLING_LOSS_LU
+
+
+LAME_96K = Codec(0.45)  # LAME 3.100 at 96 kbps, for callers that do not measure it
+
+
+def from_input(reading: Loudness, codec: Codec = LAME_96K) -> Loudness:
+    """What the MP3 reads, estimated from what its encoder was given: the loudness less the
+    codec's loss, and a bound on the true peak."""
     return Loudness(
-        round(reading.integrated_lufs - CODEC_LOSS_LU, 1), reading.true_peak_dbtp, reading.lra_lu
+        round(reading.integrated_lufs - codec.loss_lu, 1),
+        round(reading.true_peak_dbtp - codec.scale_db + OVERSHOOT_DB, 1),
+        reading.lra_lu,
     )
 
 
-def input_clears_spec(reading: Loudness, tolerance_lu: float | None = None) -> bool:
+def input_clears_spec(
+    reading: Loudness, tolerance_lu: float | None = None, codec: Codec = LAME_96K
+) -> bool:
     """The input's reading ``reading`` shows the MP3 within the spec (``Loudness.within_spec``
     with ``tolerance_lu``) by ``INPUT_MARGIN_LU``, so the MP3 need not be decoded to tell."""
     tolerance = TOLERANCE_LU if tolerance_lu is None else tolerance_lu
-    return from_input(reading).within_spec(tolerance - INPUT_MARGIN_LU)
+    return from_input(reading, codec).within_spec(tolerance - INPUT_MARGIN_LU)
 
 
-def gain_for(measured: SpeechLoudness, target_lufs: float = TARGET_LUFS) -> float:
-    """The static gain (dB) that brings ``measured`` to ``target_lufs``."""
+def gain_for(
+    measured: SpeechLoudness, target_lufs: float = TARGET_LUFS, codec: Codec = LAME_96K
+) -> float:
+    """The static gain (dB) that brings ``measured`` to ``target_lufs`` in the MP3."""
     if math.isinf(measured.integrated_lufs):
         raise OutputError("the episode is silent (no measurable loudness); check the voice")
     # a steady voice's speech as encoded reads as its speech alone (the gate drops the pauses;
@@ -355,7 +381,7 @@ def gain_for(measured: SpeechLoudness, target_lufs: float = TARGET_LUFS) -> floa
     # the treasury report and 4 corpus texts, for -15.5 planned and a gain in 0.5 dB steps),
     # so the gain allows only for the encoder's loss; a varying voice's is then corrected by
     # reading its speech through the limiter (``through_limiter``)
-    gain = target_lufs - measured.integrated_lufs + CODEC_LOSS_LU
+    gain = target_lufs - measured.integrated_lufs + codec.loss_lu
     # whole steps: a small edit to an article keeps its gain, so its cached parts stay valid
     return min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
 
@@ -368,26 +394,28 @@ def limited_loudness(speech: Iterable[bytes], filters: Sequence[str]) -> float:
     ffmpeg.stream(
         [*pcm.FFMPEG_INPUT, "-i", "pipe:0", "-af", ",".join(filters),
          "-f", "s16le", "-ac", str(pcm.CHANNELS), "-ar", str(pcm.SAMPLE_RATE), "-"],
-        doing="read the speech through the encoder's limiter", hint=LOUDNESS_HINT,
+        doing="read the speech through the encoder's limiter", hint="run 'podcast doctor'",
         feed=speech, read=reader.add_pcm16,
     )  # fmt: skip
     integrated, _ = _gated_mean(list(reader.readings().momentary[3:]), -10.0)
     return integrated
 
 
-def through_limiter(level: LoudnessPlan, input_lufs: float) -> LoudnessPlan:
-    """``level`` with its gain moved so that the encoder's input reads ``CODEC_LOSS_LU`` over
+def through_limiter(
+    level: LoudnessPlan, input_lufs: float, codec: Codec = LAME_96K
+) -> LoudnessPlan:
+    """``level`` with its gain moved so that the encoder's input reads the codec's loss over
     the target, given that with ``level`` it reads ``input_lufs`` (``limited_loudness``)."""
     if math.isinf(input_lufs):
         return level
-    gain = level.gain_db + TARGET_LUFS + CODEC_LOSS_LU - input_lufs
+    gain = level.gain_db + TARGET_LUFS + codec.loss_lu - input_lufs
     stepped = min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
     return replace(level, gain_db=stepped)
 
 
-def plan(measured: SpeechLoudness) -> LoudnessPlan:
-    """Gain and limiter for speech measured with ``speech_loudness``."""
-    return LoudnessPlan(measured, gain_for(measured))
+def plan(measured: SpeechLoudness, codec: Codec = LAME_96K) -> LoudnessPlan:
+    """Gain and limiter for speech measured with ``speech_loudness``, encoded by ``codec``."""
+    return LoudnessPlan(measured, gain_for(measured, codec=codec))
 
 
 def corrected(previous: LoudnessPlan, verified: Loudness) -> LoudnessPlan:
@@ -444,7 +472,7 @@ def report(
 ) -> dict[str, Any]:
     """The ``loudness`` section of episode.json (``exact``: ``verified`` was read from the
     decoded MP3; else estimated from its encoder's input, see ``from_input``)."""
-    estimated = f"the encoder's input, less {CODEC_LOSS_LU:g} LU (its true peak bounds the MP3's)"
+    estimated = "the encoder's input, less the encoder's loss (the true peak: a bound on the MP3's)"
     return {
         "target_lufs": TARGET_LUFS,
         "measurement": "ITU BS.1770-4 / EBU R128, dual-mono (libebur128; true peak per Annex 2)",

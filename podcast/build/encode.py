@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import hashlib
 import itertools
 import json
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,6 +48,7 @@ SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
 # readings of what the encoder was given for a part (its tap: ``input_loudness``)
 PART_INPUT_MEMO = f".input-v{loudness.READINGS_VERSION}.json"
+CODEC_MEMO = ".codec-v1.json"  # the encoder's scaling at one bitrate (``codec``)
 # a varying voice's speech read through its limiter (``through_limiter``): at most this often,
 # until the gain moves by no more than this
 LIMITER_READS = 4
@@ -141,6 +145,7 @@ class Encoding:
     encoded: tuple[Future[assemble.EncodedPart], ...]  # one per part, in order
     level: loudness.LoudnessPlan  # the gain they are encoded with
     loudness_seconds: float  # spent predicting it
+    codec: loudness.Codec = loudness.LAME_96K  # how the encoder scales what it is given
 
 
 def opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[SpokenChunk]:
@@ -166,6 +171,50 @@ def opening(spoken: Sequence[SpokenChunk], voices: Iterable[Voice]) -> list[Spok
     return list(spoken)
 
 
+def codec(bitrate_kbps: int, use_cache: bool = True) -> loudness.Codec:
+    """How this build's encoder scales what it is given at ``bitrate_kbps`` (``loudness.Codec``):
+    measured with a test tone (``assemble.tone_scale_db``) once per encoder and bitrate, and
+    kept in the cache (bound to both)."""
+    return _codec_in(cache_root() if use_cache else None, bitrate_kbps)
+
+
+def _codec_in(root: Path | None, bitrate_kbps: int) -> loudness.Codec:
+    with _CODEC_LOCK:  # one measurement, whoever asks first (``warm_up_codec``)
+        return _codec(assemble.encoder_version(), bitrate_kbps, root)
+
+
+def warm_up_codec(bitrate_kbps: int, use_cache: bool) -> None:
+    """Have ``codec`` ready in the background (a build starts it before its text stages: the
+    first build with an encoder measures it, 0.1 s, which the gain then need not wait for)."""
+    root = cache_root() if use_cache else None  # this build's, whenever the thread runs
+
+    def measure() -> None:
+        with contextlib.suppress(Exception):  # a failure is the build's to report, when asked
+            _codec_in(root, bitrate_kbps)
+
+    threading.Thread(target=measure, name="codec", daemon=True).start()
+
+
+_CODEC_LOCK = threading.Lock()
+
+
+@functools.cache
+def _codec(version: str, bitrate_kbps: int, root: Path | None) -> loudness.Codec:
+    about = f"{version}; {bitrate_kbps} kbps; {CODEC_MEMO}"
+    of = hashlib.sha256(about.encode("utf-8")).hexdigest()
+    memo = (root or Path()) / "codec" / f"{of[:32]}{CODEC_MEMO}"
+    kept = read_memo(memo, of) if root is not None else None
+    if isinstance(kept, int | float) and not isinstance(kept, bool):
+        return loudness.Codec(float(kept))
+    if kept is not None:  # sealed, of this encoder, yet not a number: another version's
+        cache.report_damaged(memo)
+        memo.unlink(missing_ok=True)
+    scale = assemble.tone_scale_db(bitrate_kbps)
+    if root is not None:
+        write_memo(memo, of, scale)
+    return loudness.Codec(scale)
+
+
 def steady(voices: Iterable[Voice]) -> bool:
     """Every voice's engine keeps its level (``Engine.steady``)."""
     return all(engines.get(voice.engine).steady for voice in voices)
@@ -176,6 +225,7 @@ def through_limiter(
     parts: Sequence[assemble.Part],
     spoken: Sequence[SpokenChunk],
     filters: Sequence[str],
+    scaling: loudness.Codec = loudness.LAME_96K,
 ) -> loudness.LoudnessPlan:
     """``level`` corrected for what the limiter and the pauses take off a varying voice: all of
     its speech, laid out as it will be encoded, read through the gain and the limiter.
@@ -193,7 +243,7 @@ def through_limiter(
 
     for _ in range(LIMITER_READS):
         read = loudness.limited_loudness(laid_out(), [*filters, *level.filters()])
-        corrected = loudness.through_limiter(level, read)
+        corrected = loudness.through_limiter(level, read, scaling)
         # a small move is one the limiter follows; after a large one (a voice far too peaky
         # for its gain), what the limiter takes off at the new gain is read again
         if abs(corrected.gain_db - level.gain_db) <= LIMITER_FOLLOWS_DB:
@@ -255,9 +305,10 @@ def start_encoding(
     with loudness.Stopwatch() as clock:
         # the episode's opening speech predicts its loudness; the encoded parts are verified
         sample = opening(spoken, voices.values())
-        level = loudness.plan(loudness.speech_loudness(speech_levels(sample, jobs)))
+        scaling = codec(settings.bitrate_kbps, settings.use_cache)
+        level = loudness.plan(loudness.speech_loudness(speech_levels(sample, jobs)), scaling)
         if not steady(voices.values()):  # all of its speech is rendered by now
-            level = through_limiter(level, parts, spoken, settings.filters)
+            level = through_limiter(level, parts, spoken, settings.filters, scaling)
     chain = (*settings.filters, *level.filters())
     version = assemble.encoder_version()
     parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
@@ -284,7 +335,7 @@ def start_encoding(
             future = encoders.lanes.submit(_encode, unit, spoken, waits, settings.bitrate_kbps,
                                            chain, progress, runner, encoders.meter)  # fmt: skip
             encoded.extend(_each(future, len(unit)))
-    return Encoding(tuple(parts), tuple(encoded), level, clock.seconds)
+    return Encoding(tuple(parts), tuple(encoded), level, clock.seconds, scaling)
 
 
 def _chunk_jobs(part: assemble.Part, rendering: Rendering) -> list[Future[Any]]:

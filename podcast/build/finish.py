@@ -60,7 +60,7 @@ def join_and_verify(
         # the first encode (a predicted gain) must land closer than the spec demands
         first = loudness.FIRST_ENCODE_TOLERANCE_LU if encodes == 1 else None
         with loudness.Stopwatch() as clock:
-            verified, exact = verify(encoded, first)
+            verified, exact = verify(encoded, first, started.codec)
         seconds += clock.seconds
         if verified.within_spec(first) or encodes == MAX_ENCODES:
             break
@@ -75,7 +75,9 @@ def join_and_verify(
 
 
 def verify(
-    encoded: Sequence[assemble.EncodedPart], tolerance_lu: float | None
+    encoded: Sequence[assemble.EncodedPart],
+    tolerance_lu: float | None,
+    codec: loudness.Codec = loudness.LAME_96K,
 ) -> tuple[loudness.Loudness, bool]:
     """The joined parts' loudness, and whether it was read from the MP3 itself.
 
@@ -88,8 +90,8 @@ def verify(
     given = [encode.input_loudness(part) for part in encoded]
     if all(blocks is not None for blocks in given):
         estimate = loudness.combine(blocks for blocks in given if blocks is not None)
-        if loudness.input_clears_spec(estimate, tolerance_lu):
-            return loudness.from_input(estimate), False
+        if loudness.input_clears_spec(estimate, tolerance_lu, codec):
+            return loudness.from_input(estimate, codec), False
     return loudness.combine(encode.part_loudness(part) for part in encoded), True
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from podcast.audio import structure
-from podcast.build import workspace
+from podcast.build import encode, workspace
 from podcast.build.encode import Encoders, EncodeSettings, Encoding, encoders, start_encoding
 from podcast.build.finish import finish
 from podcast.build.plan import (
@@ -177,6 +177,7 @@ def build(
             ) as synthesizer,
         ):
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
+            encode.warm_up_codec(settings.bitrate_kbps, settings.use_cache)
             planned = distinct_slugs(
                 [plan_episode(source, plan, options.language) for source in targets]
             )
