@@ -183,7 +183,7 @@ def measure_blocks(stream: bytes, output_format: OutputFormat | None = None) -> 
     return Blocks(read.momentary, read.short_term, read.true_peak_db)
 
 
-_TAP_READ_BYTES = 1 << 22  # a tap is read in pieces of 4 MB (about 48 s of speech)
+_TAP_READ_BYTES = 1 << 18  # a tap is read in pieces of 256 KB (3 s of speech), as MP3 is decoded
 
 
 def measure_tap(path: Path, sample_rate: int = pcm.SAMPLE_RATE) -> Blocks:
