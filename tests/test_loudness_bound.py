@@ -58,7 +58,7 @@ def _built(
 
 def _integrated(blocks: list[loudness.Blocks]) -> float:
     """As ``loudness.combine`` reads it, not rounded."""
-    return loudness._gated_mean([m for b in blocks for m in b.momentary[3:]], -10.0)[0]
+    return loudness.integrated_of(b.momentary for b in blocks)
 
 
 def _check_bound(episode: dict) -> None:

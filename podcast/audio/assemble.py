@@ -154,8 +154,7 @@ def tapped_args(
         f"[encode{index}]aresample={fmt.sample_rate}[out{index}]"
     )
     return graph, [
-        "-map", f"[out{index}]", "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
-        *fmt.encoder_args(bitrate_kbps), str(out_path),
+        "-map", f"[out{index}]", *_encoded(out_path, bitrate_kbps, fmt),
         "-map", f"[tap{index}]", "-c:a", "pcm_f32le", "-f", "f32le", str(tap),
     ]  # fmt: skip
 
@@ -193,8 +192,13 @@ def output_args(
     encoder's options (MP3: CBR 44.1 kHz mono, no ID3 tag, an Info header).
     """
     chain = [*filters, f"aresample={fmt.sample_rate}"]
+    return ["-af", ",".join(chain), *_encoded(out_path, bitrate_kbps, fmt)]
+
+
+def _encoded(out_path: Path, bitrate_kbps: int, fmt: OutputFormat) -> list[str]:
+    """The options of an output stream in ``fmt`` at the format's rate, and its path."""
     return [
-        "-af", ",".join(chain), "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
+        "-ar", str(fmt.sample_rate), "-ac", str(pcm.CHANNELS),
         *fmt.encoder_args(bitrate_kbps), str(out_path),
     ]  # fmt: skip
 
@@ -211,12 +215,14 @@ _TONE_PEAK = 3277  # -20 dBFS: no encoder clips it
 
 
 def tone_scale_db(bitrate_kbps: int, output_format: OutputFormat | None = None) -> float:
-    """How much quieter (dB) the encoder's output plays than what it was given: 2 s of a 1 kHz
+    """How much quieter (dB) the encoder's output plays than what it was given: 2 s of a 1050 Hz
     tone encoded as a part's PCM is (``encode_args``), decoded as players decode it, and the
     RMS of the middle second of each compared (``loudness.Codec``)."""
     fmt = output_format or formats.default()
     rate = SAMPLE_RATE
-    period = [round(_TONE_PEAK * math.sin(2 * math.pi * i / _TONE_PERIOD)) for i in range(21)]
+    period = [
+        round(_TONE_PEAK * math.sin(2 * math.pi * i / _TONE_PERIOD)) for i in range(_TONE_PERIOD)
+    ]
     tone = array.array("h", period * (2 * rate // _TONE_PERIOD))
     if tone.itemsize != SAMPLE_WIDTH or sys.byteorder != "little":
         raise OutputError(

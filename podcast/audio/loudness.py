@@ -32,6 +32,7 @@ plan for one re-encode.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -172,14 +173,18 @@ def measure_blocks(stream: bytes, output_format: OutputFormat | None = None) -> 
     ``output_format``, default ``formats.default()``): decoded as a player decodes it
     (``formats.decode``: MP3 in this process), then read by ``meter.Meter``."""
     fmt = output_format or formats.default()
-    reader = meter.Meter(fmt.sample_rate)
-    for samples in formats.decode(fmt, stream):
-        reader.add(samples)
+    return _read(formats.decode(fmt, stream), fmt.sample_rate, "decodes to")
+
+
+def _read(pieces: Iterable[bytes], sample_rate: int, what: str) -> Blocks:
+    """``pieces`` (32-bit float PCM at ``sample_rate``) read by ``meter.Meter``; a part that
+    ``what`` (decodes to, holds) less than one reading is an encoder fault."""
+    reader = meter.Meter(sample_rate)
+    for piece in pieces:
+        reader.add(piece)
     read = reader.readings()
     if not read.momentary:
-        raise OutputError(
-            "an encoded part decodes to less than 100 ms of audio; run 'podcast doctor'"
-        )
+        raise OutputError(f"an encoded part {what} less than 100 ms of audio; run 'podcast doctor'")
     return Blocks(read.momentary, read.short_term, read.true_peak_db)
 
 
@@ -189,15 +194,10 @@ _TAP_READ_BYTES = 1 << 18  # a tap is read in pieces of 256 KB (3 s of speech), 
 def measure_tap(path: Path, sample_rate: int = pcm.SAMPLE_RATE) -> Blocks:
     """Blocks and true peak of what an encoder was given (``assemble.tapped_args``: 32-bit
     float PCM at the speech's rate, after the gain and the limiter): read in pieces by
-    ``meter.Meter``, with no decoding. ``verify`` says when they stand for the MP3's."""
-    reader = meter.Meter(sample_rate)
+    ``meter.Meter``, with no decoding. ``build.finish.verify`` says when they stand for the
+    MP3's."""
     with path.open("rb") as fh:
-        while piece := fh.read(_TAP_READ_BYTES):
-            reader.add(piece)
-    read = reader.readings()
-    if not read.momentary:
-        raise OutputError("an encoded part holds less than 100 ms of audio; run 'podcast doctor'")
-    return Blocks(read.momentary, read.short_term, read.true_peak_db)
+        return _read(iter(functools.partial(fh.read, _TAP_READ_BYTES), b""), sample_rate, "holds")
 
 
 def _energy(lufs: float) -> float:
@@ -217,13 +217,18 @@ def _gated_mean(values: list[float], relative_lu: float) -> tuple[float, list[fl
     return (_lufs(sum(map(_energy, kept)) / len(kept)) if kept else ungated), kept
 
 
+def integrated_of(stretches: Iterable[Sequence[float]]) -> float:
+    """The integrated loudness (not rounded) of stretches of audio played back to back, from
+    each one's momentary readings: a reading counts once its 400 ms window is full (the
+    first 3 do not), as in ffmpeg; gated as BS.1770 says."""
+    return _gated_mean([m for momentary in stretches for m in momentary[3:]], -10.0)[0]
+
+
 def combine(parts: Iterable[Blocks]) -> Loudness:
     """The loudness of the parts played back to back (BS.1770 / EBU R128 gating)."""
     items = list(parts)
-    # a reading counts once its window is full (400 ms = 4 readings, 3 s = 30), as in ffmpeg
-    momentary = [m for part in items for m in part.momentary[3:]]
+    integrated = integrated_of(part.momentary for part in items)
     short_term = [s for part in items for s in part.short_term[29:]]
-    integrated, _ = _gated_mean(momentary, -10.0)
     _, kept = _gated_mean(short_term, -20.0)
     kept.sort()
     lra = kept[round(0.95 * (len(kept) - 1))] - kept[round(0.10 * (len(kept) - 1))] if kept else 0
@@ -382,8 +387,13 @@ def gain_for(
     # so the gain allows only for the encoder's loss; a varying voice's is then corrected by
     # reading its speech through the limiter (``through_limiter``)
     gain = target_lufs - measured.integrated_lufs + codec.loss_lu
-    # whole steps: a small edit to an article keeps its gain, so its cached parts stay valid
-    return min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
+    return _stepped(gain)
+
+
+def _stepped(gain_db: float) -> float:
+    """``gain_db`` in whole steps (a small edit to an article keeps its gain, so its cached
+    parts stay valid), and never over ``MAX_GAIN_DB``."""
+    return min(MAX_GAIN_DB, round(gain_db / GAIN_STEP_DB) * GAIN_STEP_DB)
 
 
 def limited_loudness(speech: Iterable[bytes], filters: Sequence[str]) -> float:
@@ -397,8 +407,7 @@ def limited_loudness(speech: Iterable[bytes], filters: Sequence[str]) -> float:
         doing="read the speech through the encoder's limiter", hint="run 'podcast doctor'",
         feed=speech, read=reader.add_pcm16,
     )  # fmt: skip
-    integrated, _ = _gated_mean(list(reader.readings().momentary[3:]), -10.0)
-    return integrated
+    return integrated_of([reader.readings().momentary])
 
 
 def through_limiter(
@@ -408,9 +417,9 @@ def through_limiter(
     the target, given that with ``level`` it reads ``input_lufs`` (``limited_loudness``)."""
     if math.isinf(input_lufs):
         return level
-    gain = level.gain_db + TARGET_LUFS + codec.loss_lu - input_lufs
-    stepped = min(MAX_GAIN_DB, round(gain / GAIN_STEP_DB) * GAIN_STEP_DB)
-    return replace(level, gain_db=stepped)
+    return replace(
+        level, gain_db=_stepped(level.gain_db + TARGET_LUFS + codec.loss_lu - input_lufs)
+    )
 
 
 def plan(measured: SpeechLoudness, codec: Codec = LAME_96K) -> LoudnessPlan:

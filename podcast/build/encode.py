@@ -472,7 +472,7 @@ def _all_measured(
 def input_loudness(part: assemble.EncodedPart, tap: Path | None = None) -> loudness.Blocks | None:
     """The readings of what the encoder was given for ``part``: read from its ``tap`` (then
     removed) and kept beside the part; without a tap, those kept (None if there are none).
-    ``loudness.verify`` says when they stand for the part's own (``part_loudness``)."""
+    ``build.finish.verify`` says when they stand for the part's own (``part_loudness``)."""
     memo = part.path.with_suffix(PART_INPUT_MEMO)
     of = cache.digest_of(part.path)
     if tap is None:
