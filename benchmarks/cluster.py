@@ -137,8 +137,7 @@ def _task_costs(wav_bytes: int, tasks: int = 200) -> tuple[float, float]:
 
 KINDS = {
     "run_on_worker": "render a batch of chunks (150 words)",
-    "encode_unit": "encode + measure one part (shared cache)",
-    "encode_units": "encode + measure parts of 150+ words (shared)",
+    "encode_units": "encode + measure a unit of parts (shared cache)",
     "run_remote": "encode + measure parts (data through Dask)",
 }
 

@@ -130,8 +130,8 @@ def test_cluster_build_matches_local_build(
     # no shared cache: the audio travels back and this machine's cache keeps it
     monkeypatch.setenv("PODCAST_CACHE_DIR", str(tmp_path / "client-cache"))
     travelled = build(articles, BuildOptions(out_dir=tmp_path / "travelled", cluster=address))
-    # the parts were encoded and measured on the cluster: in the shared cache (encode_unit, and
-    # consecutive parts together: encode_units), and without one (run_remote: the parts and
+    # the parts were encoded and measured on the cluster: in the shared cache (encode_units:
+    # consecutive parts together, or a part alone), and without one (run_remote: the parts and
     # their loudness travelled back, each to its own folder)
     ran = cluster.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
     assert {"run_on_worker", "encode_units", "run_remote"} <= set(ran), ran

@@ -6,7 +6,7 @@ its own part's chunks, and parts already in the cache with that chain are reused
 part's encoder is given (after the gain and the limiter) is read as it is encoded
 (``input_loudness``) and kept beside it in the cache; the part itself is decoded and read only
 when the build needs its exact readings (``part_loudness``, ``build.finish.verify``). Encoding a part and
-measuring it is one unit of work (``encode_unit``), run where the build's work runs (``Runner``:
+measuring it is one unit of work (``encode_units``), run where the build's work runs (``Runner``:
 the ``Synthesizer``'s backend, this machine or the Dask cluster of ``--cluster``); the client
 waits for a part's chunks, then hands the unit out.
 
@@ -380,7 +380,7 @@ def _encode(
 ) -> list[assemble.EncodedPart] | Future[list[assemble.EncodedPart]]:
     """Encode ``job``'s parts once their chunks are rendered. Here: with one encoder process,
     then measured by the ``meter`` thread (the future of that); on a cluster: one unit that
-    encodes and measures there (``encode_unit``, ``encode_units``)."""
+    encodes and measures there (``encode_units``)."""
     for chunk_job in chunk_jobs:
         chunk_job.result()
     wavs = [[i.wav_path for i in spoken[part.span]] for part, _ in job]
@@ -395,32 +395,12 @@ def _encode(
             return meter.submit(_all_measured, encoded, taps)
     first = spoken[job[0][0].span][0]
     label = f"encoding the part that begins {first.chunk.text[:60]!r}"
-    if len(job) == 1:
-        (part, path), (inputs,) = job[0], wavs
-        args: tuple[Any, ...] = (part, inputs, path, bitrate_kbps, tuple(filters))
-        results = [runner.run(encode_unit, args, label, inputs=inputs, outputs=[path])]
-    else:
-        args = ([p for p, _ in job], wavs, paths, bitrate_kbps, tuple(filters))
-        inputs = [w for ws in wavs for w in ws]
-        results = runner.run(encode_units, args, label, inputs=inputs, outputs=paths)
+    args = ([p for p, _ in job], wavs, paths, bitrate_kbps, tuple(filters))
+    inputs = [w for ws in wavs for w in ws]
+    results = runner.run(encode_units, args, label, inputs=inputs, outputs=paths)
     for _ in job:
         progress.advance(ENCODING)
     return results
-
-
-def encode_unit(
-    part: assemble.Part,
-    wavs: Sequence[Path],
-    path: Path,
-    bitrate_kbps: int,
-    filters: Sequence[str],
-) -> assemble.EncodedPart:
-    """One unit of work: encode ``part`` from its chunks' WAVs into the cache entry ``path``
-    and measure its loudness (kept beside it: ``part_loudness``). Runs on this machine or on a
-    cluster's worker; what it returns is small."""
-    with _tapped([path]) as (tap,):
-        result = assemble.encode_part(part, wavs, path, bitrate_kbps, filters, tap=tap)
-        return _measured(result, tap)  # measured now, in parallel, and cached with the part
 
 
 def encode_units(
@@ -430,7 +410,10 @@ def encode_units(
     bitrate_kbps: int,
     filters: Sequence[str],
 ) -> list[assemble.EncodedPart]:
-    """``encode_unit`` for consecutive parts, with one encoder process (``encode_parts``)."""
+    """One unit of work: encode consecutive ``parts`` (each from its chunks' WAVs, into its
+    cache entry in ``paths``) with one encoder process (``encode_parts``), and measure each
+    (kept beside it: ``input_loudness``). Runs on this machine or on a cluster's worker; what
+    it returns is small."""
     with _tapped(paths) as taps:
         results = assemble.encode_parts(parts, wavs, paths, bitrate_kbps, filters, taps=taps)
         return _all_measured(results, taps)

@@ -4,7 +4,7 @@ The ``Synthesizer`` hands every engine's unit of work (render a chunk, list an e
 to an ``Executor``: ``submit(kind, args, label)`` returns a ``concurrent.futures.Future``,
 whoever runs it. A ``Backend`` makes one executor per engine (engines never share a process),
 checks, before any work, that the engine can run where the work will run, and runs the build's
-other units (encode a part and measure its loudness: ``build.encode.encode_unit``) with
+other units (encode parts and measure their loudness: ``build.encode.encode_units``) with
 ``run(fn, args, label, inputs, outputs)``: one function, called here or on a cluster's worker.
 
 Two backends: ``LocalBackend`` (the local ``WorkerPool``, the default: nothing more is imported;
