@@ -200,18 +200,19 @@ _CODEC_LOCK = threading.Lock()
 
 @functools.cache
 def _codec(version: str, bitrate_kbps: int, root: Path | None) -> loudness.Codec:
+    if root is None:  # no cache (--no-cache): measured for this build only
+        return loudness.Codec(assemble.tone_scale_db(bitrate_kbps))
     about = f"{version}; {bitrate_kbps} kbps; {CODEC_MEMO}"
     of = hashlib.sha256(about.encode("utf-8")).hexdigest()
-    memo = (root or Path()) / "codec" / f"{of[:32]}{CODEC_MEMO}"
-    kept = read_memo(memo, of) if root is not None else None
+    memo = root / "codec" / f"{of[:32]}{CODEC_MEMO}"
+    kept = read_memo(memo, of)
     if isinstance(kept, int | float) and not isinstance(kept, bool):
         return loudness.Codec(float(kept))
     if kept is not None:  # sealed, of this encoder, yet not a number: another version's
         cache.report_damaged(memo)
         memo.unlink(missing_ok=True)
     scale = assemble.tone_scale_db(bitrate_kbps)
-    if root is not None:
-        write_memo(memo, of, scale)
+    write_memo(memo, of, scale)
     return loudness.Codec(scale)
 
 
