@@ -160,6 +160,13 @@ def read_entry(path: Path) -> bytes | None:
     return content
 
 
+def may_hold(path: Path) -> bool:
+    """Whether the cache entry ``path`` may be there to read (here, or a store behind the cache
+    may have it); False: surely absent, so what it holds can be built at once, before the
+    entries that are there are read and their seals checked."""
+    return _store is not None or os.path.lexists(path)
+
+
 def check(path: Path) -> bool:
     """Whether the cache entry ``path`` is there and whole; a damaged one is reported, deleted,
     and False returned (build it again)."""

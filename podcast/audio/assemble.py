@@ -27,12 +27,13 @@ import os
 import struct
 import sys
 import tempfile
+import threading
 import warnings
 import wave
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 with warnings.catch_warnings():  # deprecated in 3.12; the audioop-lts wheel replaces it later
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -71,6 +72,12 @@ _PART_CUTS = (PAUSE_SENTENCE, PAUSE_PARAGRAPH, PAUSE_CHAPTER)  # where a part ma
 # padding (26 ms) inside the pause, which a pause a voice shortened to nothing would not hide
 PART_CUT_MIN_PAUSE_MS = 100
 _PART_MAGIC = b"PODPART1"
+
+
+class Waitable(Protocol):
+    """What is awaited before a chunk's WAV is read: its rendering (a ``Future``)."""
+
+    def result(self, timeout: float | None = None) -> Any: ...
 
 
 @functools.cache
@@ -265,12 +272,19 @@ class Encoder:
         filters: Sequence[str] = (),
         output_format: OutputFormat | None = None,
         tap: Path | None = None,
+        spare: SpareEncoder | None = None,
     ) -> None:
         self.out_path = out_path
+        self._moves: list[tuple[Path, Path]] = []  # the spare's outputs, to their names
+        fmt = output_format or formats.default()
+        taken = spare.take(bitrate_kbps, filters, fmt) if spare and tap else None
+        if spare is not None and tap is not None and taken is not None:
+            self._process = taken
+            self._moves = [(spare.out, out_path), (spare.tap, tap)]
+            return
         if tap is None:
             args = encode_args(out_path, bitrate_kbps, filters, output_format)
         else:  # the PCM it encodes also written to ``tap`` (``tapped_args``)
-            fmt = output_format or formats.default()
             source = [*pcm.FFMPEG_INPUT, "-i", "pipe:0"]
             args = _streams_args([source], [out_path], [tap], bitrate_kbps, filters, fmt)
         self._process = ffmpeg.Process(
@@ -285,10 +299,100 @@ class Encoder:
 
     def close(self) -> str:
         """Wait for ffmpeg to finish; return what it logged (errors raise ``FfmpegError``)."""
-        return self._process.close()
+        log = self._process.close()
+        for written, target in self._moves:
+            os.replace(written, target)
+        return log
 
     def kill(self) -> None:
         self._process.kill()
+        for written, _ in self._moves:
+            written.unlink(missing_ok=True)
+
+
+class SpareEncoder:
+    """An encoder process started before it is known what it will encode.
+
+    A system ffmpeg spends 0.08 CPU-s loading its 215 libraries before it reads an option, and
+    a rebuild's edited part waited for that. This one starts with the build, its input (our
+    PCM on stdin) and outputs (a part and its tap, as ``tapped_args`` names them, at temporary
+    names in ``folder``) fixed, and waits for its filtergraph on a pipe it reads as a file
+    (``ffmpeg.graph_from_file``). The first ``Encoder`` with a tap at its bitrate takes it
+    (``take``) and moves its outputs to its own names. ``close`` ends one nobody took; if
+    this process dies first, the pipe and stdin close and it exits without writing.
+    """
+
+    def __init__(self, folder: Path, bitrate_kbps: int, option: str) -> None:
+        fmt = formats.default()
+        self.bitrate_kbps = bitrate_kbps
+        self.out = temporary(folder / "spare", f".tmp{fmt.suffix}")
+        self.tap = temporary(folder / "spare", ".tmp.f32")
+        self._lock = threading.Lock()
+        self._taken = False
+        read, self._graph = os.pipe()
+        try:
+            _, outputs = tapped_args(0, self.out, self.tap, bitrate_kbps, (), fmt)
+            self._process = ffmpeg.Process(
+                ["-y", *pcm.FFMPEG_INPUT, "-i", "pipe:0", option, f"/dev/fd/{read}", *outputs],
+                doing=f"write in {_cache_folder(self.out)}",
+                hint=_WRITE_HINT,
+                feed=True,
+                pass_fds=(read,),
+            )
+        except BaseException:
+            os.close(self._graph)
+            self._remove()
+            raise
+        finally:
+            os.close(read)
+
+    @classmethod
+    def start(cls, folder: Path, bitrate_kbps: int) -> SpareEncoder | None:
+        """One for parts encoded at ``bitrate_kbps`` into ``folder``'s entries (None where an
+        ffmpeg cannot read its graph from a pipe: a git build, or not a POSIX system)."""
+        option = ffmpeg.graph_from_file()
+        if option is None or os.name != "posix":
+            return None
+        cache.remove_stale_temporaries(folder)  # a killed build's spare files
+        return cls(folder, bitrate_kbps, option)
+
+    @property
+    def pid(self) -> int:
+        """Its process id (taken or not)."""
+        return self._process.pid
+
+    def take(
+        self, bitrate_kbps: int, filters: Sequence[str], fmt: OutputFormat
+    ) -> ffmpeg.Process | None:
+        """The process, given ``filters`` and encoding from now on, for the first caller it
+        can encode for (the default format at its bitrate); None for any other."""
+        if fmt is not formats.default() or bitrate_kbps != self.bitrate_kbps:
+            return None
+        with self._lock:
+            if self._taken:
+                return None
+            self._taken = True
+        graph, _ = tapped_args(0, self.out, self.tap, bitrate_kbps, filters, fmt)
+        try:  # a few hundred bytes: within the pipe's buffer, written at once
+            os.write(self._graph, graph.encode("utf-8"))
+        except OSError:
+            pass  # it has stopped: writing its input says why
+        finally:
+            os.close(self._graph)
+        return self._process
+
+    def close(self) -> None:
+        """End it if nobody took it (the encoder that did has moved or removed its files)."""
+        with self._lock:
+            taken, self._taken = self._taken, True
+        if not taken:
+            os.close(self._graph)
+            self._process.kill()
+            self._remove()
+
+    def _remove(self) -> None:
+        for path in (self.out, self.tap):
+            path.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,21 +532,25 @@ def encode_part(
     filters: Sequence[str] = (),
     output_format: OutputFormat | None = None,
     tap: Path | None = None,
+    rendered: Sequence[Waitable | None] = (),
+    spare: SpareEncoder | None = None,
 ) -> EncodedPart:
     """Encode ``part`` (its chunks' WAVs, trimmed, with its pauses) into ``out_path``; with
     ``tap``, also write the PCM the encoder is given there (``tapped_args``).
 
-    The chunks are streamed into the encoder one by one. The file holds a small header (where
-    each chunk's speech is) and the encoded stream; it is written to a temporary name and moved
-    into place, so concurrent builds are safe.
+    The chunks are streamed into the encoder one by one, each once it is ``rendered`` (see
+    ``part_audio``): the encoder starts first (a system ffmpeg takes 0.08 s to start; with a
+    tap, the ``spare`` started ahead, if it is still there to take). The
+    file holds a small header (where each chunk's speech is) and the encoded stream; it is
+    written to a temporary name and moved into place, so concurrent builds are safe.
     """
     fmt = output_format or formats.default()
     tmp = temporary(out_path, f".tmp{fmt.suffix}")
     try:
-        encoder = Encoder(tmp, bitrate_kbps, filters, fmt, tap)
+        encoder = Encoder(tmp, bitrate_kbps, filters, fmt, tap, spare)
         layout = _Layout()
         try:
-            for piece in part_audio(part, wav_paths, layout):
+            for piece in part_audio(part, wav_paths, layout, rendered):
                 encoder.write(piece)
             encoder.close()
         except BaseException:
@@ -462,32 +570,39 @@ def encode_parts(
     filters: Sequence[str] = (),
     output_format: OutputFormat | None = None,
     taps: Sequence[Path] | None = None,
+    rendered: Sequence[Sequence[Waitable | None]] = (),
+    spare: SpareEncoder | None = None,
 ) -> list[EncodedPart]:
     """Encode several parts (each with its chunks' WAVs, into its own ``out_paths`` entry) with
     one encoder process: one input and one output stream per part, each encoded on its own
     as ``encode_part`` would (the same filters and encoder settings, a stream of its own; with
-    ``taps``, each tapped into its own, as ``encode_part``'s ``tap``).
+    ``taps``, each tapped into its own, as ``encode_part``'s ``tap``). One part alone is
+    ``encode_part``'s (which may take the ``spare``).
 
     A system ffmpeg of 215 shared libraries costs 0.08-0.13 CPU-s to start: small parts (what a
     rebuild after an edit encodes again) need not cost a cold build one process each. Every
-    part's PCM is written to a temporary file beside its entry first: all its chunks are
-    rendered by then, and ffmpeg reads several inputs in turn.
+    part's PCM is written to a temporary file beside its entry first (each chunk once it is
+    ``rendered``, as ``part_audio`` reads them), and ffmpeg reads several inputs in turn.
     """
     if len(parts) == 1:
         return [encode_part(parts[0], wav_paths[0], out_paths[0], bitrate_kbps, filters,
-                            output_format, taps[0] if taps else None)]  # fmt: skip
+                            output_format, taps[0] if taps else None,
+                            rendered[0] if rendered else (), spare)]  # fmt: skip
     fmt = output_format or formats.default()
     sources: list[Path] = []
     targets: list[Path] = []
     layouts: list[_Layout] = []
     try:
-        for part, wavs, out_path in zip(parts, wav_paths, out_paths, strict=True):
+        for number, (part, wavs, out_path) in enumerate(
+            zip(parts, wav_paths, out_paths, strict=True)
+        ):
             sources.append(temporary(out_path, ".tmp.pcm"))
             targets.append(temporary(out_path, f".tmp{fmt.suffix}"))
             layouts.append(_Layout())
             try:
                 with sources[-1].open("wb") as fh:
-                    for piece in part_audio(part, wavs, layouts[-1]):
+                    ready = rendered[number] if rendered else ()
+                    for piece in part_audio(part, wavs, layouts[-1], ready):
                         fh.write(piece)
             except OSError as exc:
                 raise OutputError(
@@ -524,12 +639,18 @@ class _Layout:
 
 
 def part_audio(
-    part: Part, wav_paths: Sequence[Path], layout: _Layout | None = None
+    part: Part,
+    wav_paths: Sequence[Path],
+    layout: _Layout | None = None,
+    rendered: Sequence[Waitable | None] = (),
 ) -> Iterator[bytes]:
     """The part's PCM in pieces, as it is encoded: each chunk's trimmed speech, then its pause;
-    ``layout`` follows what was read."""
+    ``layout`` follows what was read. ``rendered``: each WAV's rendering (None: there already),
+    waited for just before the WAV is read."""
     layout = layout if layout is not None else _Layout()
-    for wav, pause_ms in zip(wav_paths, part.pauses_ms, strict=True):
+    for number, (wav, pause_ms) in enumerate(zip(wav_paths, part.pauses_ms, strict=True)):
+        if number < len(rendered) and (waitable := rendered[number]) is not None:
+            waitable.result()
         audio = load_speech(wav)
         length = len(audio) // SAMPLE_WIDTH
         layout.speech.append((layout.samples, layout.samples + length))

@@ -53,6 +53,16 @@ def command(args: Sequence[str], log_level: str = "error") -> list[str]:
             "-loglevel", f"level+{log_level}", *args]  # fmt: skip
 
 
+def graph_from_file() -> str | None:
+    """The option that reads ``-filter_complex``'s graph from a file, in this ffmpeg: from 7.0
+    ``-/filter_complex`` (``-filter_complex_script`` is deprecated there), before it
+    ``-filter_complex_script``; None when its version is no release number (a git build)."""
+    found = re.match(r"n?(\d+)\.", toolchain.find_ffmpeg().version)
+    if found is None:
+        return None
+    return "-/filter_complex" if int(found.group(1)) >= 7 else "-filter_complex_script"
+
+
 def error_lines(log: str) -> str:
     """The lines ffmpeg logged as errors, without their prefixes, on one line."""
     return " ".join(
@@ -83,7 +93,8 @@ class Process:
 
     ``doing`` and ``hint`` make its error message: "ffmpeg could not <doing> (<why>); <hint>".
     ``write`` feeds stdin (``feed=True``); ``close`` waits and returns the log; ``kill`` stops
-    it. With ``capture=True`` what ffmpeg writes to stdout is kept (``output()``).
+    it. With ``capture=True`` what ffmpeg writes to stdout is kept (``output()``);
+    ``pass_fds`` are file descriptors it inherits (a pipe it reads as ``/dev/fd/N``).
     """
 
     def __init__(
@@ -96,6 +107,7 @@ class Process:
         log_level: str = "error",
         capture: bool = False,
         piped: bool = False,
+        pass_fds: Sequence[int] = (),
     ) -> None:
         self.doing, self.hint = doing, hint
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close() or kill()
@@ -111,6 +123,7 @@ class Process:
                 stdout=stdout,
                 stderr=self._log,
                 start_new_session=True,
+                pass_fds=tuple(pass_fds),
             )
         except OSError as exc:
             self._close_files()
@@ -154,6 +167,10 @@ class Process:
     def output(self) -> bytes:
         """What the finished run wrote to stdout (``capture=True``)."""
         return self._output
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
 
     @property
     def stdout(self) -> IO[bytes]:

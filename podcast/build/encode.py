@@ -36,6 +36,7 @@ from podcast.audio import assemble, loudness, meter
 from podcast.build.render import Rendering
 from podcast.cache import cache_root
 from podcast.config.voices import Voice
+from podcast.errors import ToolchainError
 from podcast.models import Script, SpokenChunk
 from podcast.progress import ENCODING, Progress
 
@@ -120,6 +121,7 @@ class Encoders:
 
     lanes: ThreadPoolExecutor
     meter: ThreadPoolExecutor
+    spare: assemble.SpareEncoder | None = None  # the first part encoded alone may take it
 
     def cancel(self) -> None:
         """Nothing queued runs after this (a failed or interrupted build)."""
@@ -128,13 +130,32 @@ class Encoders:
 
 
 @contextlib.contextmanager
-def encoders(slots: int) -> Iterator[Encoders]:
+def encoders(slots: int, spare: assemble.SpareEncoder | None = None) -> Iterator[Encoders]:
     """``slots`` lanes and one meter thread, stopped in that order when the build ends."""
     with (
         ThreadPoolExecutor(1, thread_name_prefix="meter") as meter,
         ThreadPoolExecutor(slots, thread_name_prefix="encode") as lanes,
     ):
-        yield Encoders(lanes, meter)
+        yield Encoders(lanes, meter, spare)
+
+
+@contextlib.contextmanager
+def spare_encoder(
+    settings: EncodeSettings, runs_here: bool
+) -> Iterator[assemble.SpareEncoder | None]:
+    """An encoder started now, for the build's first part encoded alone (a rebuild's edit:
+    ``assemble.SpareEncoder``), ended with the build if nobody took it. Only with the cache (its
+    files are temporaries in the cache's parts folder) and with the encoders on this machine."""
+    spare = None
+    if settings.use_cache and runs_here:
+        # if ffmpeg is missing or the cache cannot be written, the build's first encode says so
+        with contextlib.suppress(OSError, ToolchainError):
+            spare = assemble.SpareEncoder.start(cache_root() / "parts", settings.bitrate_kbps)
+    try:
+        yield spare
+    finally:
+        if spare is not None:
+            spare.close()
 
 
 @dataclass(frozen=True)
@@ -314,37 +335,49 @@ def start_encoding(
     version = assemble.encoder_version()
     parts_dir = cache_root() / "parts" if settings.use_cache else work / "parts"
 
-    def planned() -> Iterator[tuple[assemble.Part, Path, assemble.EncodedPart | None]]:
-        # looked up as the parts are queued: a part to encode (a rebuild's edit) starts once
-        # the part after it is looked up, not after all of them (reading a part checks its seal)
-        for part in parts:
-            keys = [item.wav_path.stem for item in spoken[part.span]]
-            key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
-            path = parts_dir / key[:2] / f"{key}.part"
-            cached = assemble.load_part(path) if settings.use_cache else None
-            progress.add(ENCODING, 1, done=int(cached is not None))
-            yield part, path, cached
+    paths = []
+    for part in parts:
+        keys = [item.wav_path.stem for item in spoken[part.span]]
+        key = assemble.part_key(part, keys, settings.bitrate_kbps, chain, version)
+        paths.append(parts_dir / key[:2] / f"{key}.part")
+    encoded: dict[int, Future[assemble.EncodedPart]] = {}
 
-    encoded: list[Future[assemble.EncodedPart]] = []
-    for in_cache, run in itertools.groupby(planned(), key=lambda each: each[2] is not None):
-        if in_cache:  # usually already measured
-            encoded += [encoders.lanes.submit(_measured, c) for _, _, c in run if c is not None]
-            continue
-        # several parts to one encoder process: docs/performance.md, "Session 9"
-        for unit in units([(part, path) for part, path, _ in run]):
-            waits = [wait for part, _ in unit for wait in _chunk_jobs(part, rendering)]
-            future = encoders.lanes.submit(_encode, unit, spoken, waits, settings.bitrate_kbps,
-                                           chain, progress, runner, encoders.meter)  # fmt: skip
-            encoded.extend(_each(future, len(unit)))
-    return Encoding(tuple(parts), tuple(encoded), level, clock.seconds, scaling)
+    def queue(numbers: list[int], first_alone: bool = False) -> None:
+        # several consecutive parts to one encoder process: docs/performance.md, "Session 9"
+        for _, run in itertools.groupby(enumerate(numbers), lambda each: each[1] - each[0]):
+            for unit in units([(parts[n], n) for _, n in run], first_alone):
+                first_alone = False
+                waits = [_chunk_jobs(part, rendering) for part, _ in unit]
+                future = encoders.lanes.submit(_encode, [(p, paths[n]) for p, n in unit], spoken,
+                                               waits, settings.bitrate_kbps, chain, progress,
+                                               runner, encoders.meter, encoders.spare)  # fmt: skip
+                for (_, n), each in zip(unit, _each(future, len(unit)), strict=True):
+                    encoded[n] = each
+
+    # the parts not in the cache are queued first (a rebuild's edit), then those there are
+    # read (which checks their seals; a damaged one is queued then)
+    kept = [n for n, path in enumerate(paths) if settings.use_cache and cache.may_hold(path)]
+    if runner.runs_here and len(kept) < len(parts):
+        meter.warm_up()  # (a rebuild's edited speech may be rendered by now)
+    progress.add(ENCODING, len(parts) - len(kept))
+    # the first part to encode takes the encoder started ahead (``spare_encoder``) on its own
+    queue(sorted(set(range(len(parts))) - set(kept)), first_alone=encoders.spare is not None)
+    damaged = []
+    for n in kept:
+        cached = assemble.load_part(paths[n])
+        progress.add(ENCODING, 1, done=int(cached is not None))
+        if cached is None:
+            damaged.append(n)
+        else:  # usually already measured
+            encoded[n] = encoders.lanes.submit(_measured, cached)
+    queue(damaged)
+    in_order = tuple(encoded[n] for n in range(len(parts)))
+    return Encoding(tuple(parts), in_order, level, clock.seconds, scaling)
 
 
-def _chunk_jobs(part: assemble.Part, rendering: Rendering) -> list[Future[Any]]:
-    return [
-        rendering.jobs[item.wav_path]
-        for item in rendering.spoken[part.span]
-        if item.wav_path in rendering.jobs
-    ]
+def _chunk_jobs(part: assemble.Part, rendering: Rendering) -> list[Future[Any] | None]:
+    """The rendering of each of ``part``'s chunks (None: a produced part's, mixed already)."""
+    return [rendering.jobs.get(item.wav_path) for item in rendering.spoken[part.span]]
 
 
 def _each(unit: Future[Any], count: int) -> list[Future[Any]]:
@@ -372,28 +405,31 @@ def _each(unit: Future[Any], count: int) -> list[Future[Any]]:
 def _encode(
     job: Sequence[tuple[assemble.Part, Path]],
     spoken: Sequence[SpokenChunk],
-    chunk_jobs: Sequence[Future[Any]],
+    rendered: Sequence[Sequence[Future[Any] | None]],
     bitrate_kbps: int,
     filters: Sequence[str],
     progress: Progress,
     runner: Runner,
     meter: ThreadPoolExecutor,
+    spare: assemble.SpareEncoder | None = None,
 ) -> list[assemble.EncodedPart] | Future[list[assemble.EncodedPart]]:
-    """Encode ``job``'s parts once their chunks are rendered. Here: with one encoder process,
-    then measured by the ``meter`` thread (the future of that); on a cluster: one unit that
-    encodes and measures there (``encode_units``)."""
-    for chunk_job in chunk_jobs:
-        chunk_job.result()
+    """Encode ``job``'s parts as their chunks are ``rendered`` (each part's, in order). Here:
+    with one encoder process, each chunk read once it is rendered (``assemble.part_audio``),
+    then measured by the ``meter`` thread (the future of that); on a cluster: once all are,
+    one unit that encodes and measures there (``encode_units``)."""
     wavs = [[i.wav_path for i in spoken[part.span]] for part, _ in job]
     paths = [path for _, path in job]
     if runner.runs_here:
         with _tapped(paths) as taps:
             encoded = assemble.encode_parts(
-                [p for p, _ in job], wavs, paths, bitrate_kbps, filters, taps=taps
-            )
+                [p for p, _ in job], wavs, paths, bitrate_kbps, filters, taps=taps,
+                rendered=rendered, spare=spare,
+            )  # fmt: skip
             for _ in job:
                 progress.advance(ENCODING)
             return meter.submit(_all_measured, encoded, taps)
+    for chunk_job in (each for part in rendered for each in part if each is not None):
+        chunk_job.result()
     first = spoken[job[0][0].span][0]
     label = f"encoding the part that begins {first.chunk.text[:60]!r}"
     args = ([p for p, _ in job], wavs, paths, bitrate_kbps, tuple(filters))
@@ -518,16 +554,19 @@ def reencode(
         return [part for unit in pool.map(encode, units(numbered)) for part in unit]
 
 
-def units(parts: Iterable[tuple[assemble.Part, T]]) -> list[list[tuple[assemble.Part, T]]]:
+def units(
+    parts: Iterable[tuple[assemble.Part, T]], first_alone: bool = False
+) -> list[list[tuple[assemble.Part, T]]]:
     """Consecutive ``parts`` (each with what goes with it) in units for one encoder process:
-    each closed once it holds ``JOB_MIN_WORDS`` words (the last may hold fewer)."""
+    each closed once it holds ``JOB_MIN_WORDS`` words (the last may hold fewer); with
+    ``first_alone``, the first part is a unit of its own (for the encoder started ahead)."""
     out: list[list[tuple[assemble.Part, T]]] = []
     unit: list[tuple[assemble.Part, T]] = []
     words = 0
     for item in parts:
         unit.append(item)
         words += _words([item[0]])
-        if words >= JOB_MIN_WORDS:
+        if words >= JOB_MIN_WORDS or (first_alone and not out):
             out.append(unit)
             unit, words = [], 0
     return [*out, unit] if unit else out

@@ -175,6 +175,8 @@ def build(
                 cluster=options.cluster,
                 shared_cache=options.cache_dir is not None and options.use_cache,
             ) as synthesizer,
+            # an encoder, for the first part encoded alone, starts while articles are read
+            encode.spare_encoder(settings, runs_here=options.cluster is None) as spare,
         ):
             synthesizer.warm_up(plan.narrator.engine)  # the engine starts while articles are read
             encode.warm_up_codec(settings.bitrate_kbps, settings.use_cache)
@@ -186,7 +188,7 @@ def build(
                 (v.engine, v.settings): v for v in [*plan.voices.values(), *speakers]
             }.values():
                 synthesizer.prepare(each)  # an unknown engine voice fails before any work
-            with encoders(synthesizer.slots) as lanes:
+            with encoders(synthesizer.slots, spare) as lanes:
                 started: list[Started] = []
                 try:
                     for produced, speaker in planned:

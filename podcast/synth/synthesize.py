@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
@@ -278,25 +278,41 @@ class Synthesizer:
         """Start rendering every item whose audio is missing; one future per item, in order.
 
         A chunk already rendered (cache) or already under way is not rendered again; a cached
-        chunk is checked first (``cache.check``: a damaged one is reported and rendered again).
-        ``urgent``: before every chunk queued (the build waits for these now). The chunks to
-        render go to their engine's executor in batches (``batches``: about a part's chunks),
-        which a cluster runs as one task each.
+        chunk is checked (``cache.check``: a damaged one is reported and rendered again) after
+        the chunks not in the cache are queued, so that a rebuild's edited chunk is rendered
+        while the rest are checked. ``urgent``: before every chunk queued (the build waits for
+        these now). The chunks to render go to their engine's executor in batches
+        (``batches``: about a part's chunks), which a cluster runs as one task each.
         """
-        missing: dict[Path, SpokenChunk] = {}  # in order, each chunk once
+        cached: dict[Path, SpokenChunk] = {}  # in order, each chunk once
+        missing: dict[Path, SpokenChunk] = {}
         for item in items:
             path = item.wav_path
-            if path in self._jobs or path in missing:
-                continue
-            if self.use_cache and cache.check(path):
+            if path not in self._jobs and path not in missing:
+                kept = self.use_cache and cache.may_hold(path)
+                (cached if kept else missing)[path] = item
+        self._queue(self._missing(missing.values()), urgent)
+        self._queue(self._missing(cached.values(), checked=True), urgent)
+        return [self._jobs[item.wav_path] for item in items]
+
+    def _missing(self, items: Iterable[SpokenChunk], checked: bool = False) -> list[SpokenChunk]:
+        """Those of ``items`` to render: not in the cache (with ``checked``: after a look), and
+        with something to say (those without are written at once)."""
+        missing = []
+        for item in items:
+            path = item.wav_path
+            if checked and cache.check(path):
                 self._jobs[path] = _done()
                 self.reused += 1
             elif not item.chunk.spoken.strip():  # nothing to say (e.g. a scene break)
                 write_empty(path)
                 self._jobs[path] = _done()
             else:
-                missing[path] = item
-        for batch in batches(list(missing.values()), lambda item: self._plans[item.wav_path][0]):
+                missing.append(item)
+        return missing
+
+    def _queue(self, missing: list[SpokenChunk], urgent: bool) -> None:
+        for batch in batches(missing, lambda item: self._plans[item.wav_path][0]):
             engine = self._plans[batch[0].wav_path][0]
             units = [
                 ((item.chunk.spoken, self._plans[item.wav_path][1], str(item.wav_path)),
@@ -309,7 +325,6 @@ class Synthesizer:
                 self.rendered += 1
                 if self.on_rendered is not None:
                     job.add_done_callback(self._report)
-        return [self._jobs[item.wav_path] for item in items]
 
     def _report(self, _future: Future[Any]) -> None:
         if self.on_rendered is not None:
