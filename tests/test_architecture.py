@@ -24,6 +24,7 @@ LAYERS = [
         "project",
         "cache",
         "object_store",
+        "compiled",
         "toolchain",
         "timecode",
         "locking",

@@ -123,6 +123,9 @@ class WavFormat:
             _header(self.sample_rate, size, len(tag)) + data[start : start + size] + tag
         )
 
+    def warm_up(self) -> None:
+        """Nothing to load: its tags are a chunk of JSON."""
+
     def read_tags(self, path: Path) -> ReadTags:
         data, chunks = self._layout(path)
         start, size = chunks.get(b"json", (0, 0))

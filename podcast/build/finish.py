@@ -52,6 +52,8 @@ def join_and_verify(
     work: Path,
 ) -> Verified:
     """Join the parts into ``mp3``; encode them once more if the predicted gain missed."""
+    if not all(future.done() for future in started.encoded):
+        formats.default().warm_up()  # while the last parts are encoded
     encoded = [future.result() for future in started.encoded]
     level, encodes, seconds = started.level, 0, started.loudness_seconds
     while True:

@@ -71,7 +71,7 @@ def start_episode(
     voices = {**voices, **produced.voices, voice.name: voice}
     # on a failure, the workers may still be writing chunks into work/ (--no-cache): stop them
     with workspace.discarded_on_failure(work, stop=synthesizer.close):
-        rendering = start_rendering(produced, voices, synthesizer, work, progress)
+        rendering = start_rendering(produced, voices, synthesizer, work)
         encoding = start_encoding(
             script, rendering, voices, settings, lanes, work, progress, synthesizer
         )
@@ -172,6 +172,7 @@ def build(
                 workers=options.workers,
                 use_cache=options.use_cache,
                 on_rendered=lambda: progress.advance(SYNTHESIS),
+                on_queued=lambda count: progress.add(SYNTHESIS, count),
                 cluster=options.cluster,
                 shared_cache=options.cache_dir is not None and options.use_cache,
             ) as synthesizer,

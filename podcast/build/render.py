@@ -19,7 +19,6 @@ from podcast.cache import CACHE_ENV, cache_root, use_store
 from podcast.config.voices import Voice
 from podcast.errors import ConfigError
 from podcast.models import SpokenChunk
-from podcast.progress import SYNTHESIS, Progress
 from podcast.synth.synthesize import Synthesizer
 
 
@@ -40,20 +39,17 @@ def start_rendering(
     voices: dict[str, Voice],
     synthesizer: Synthesizer,
     work: Path,
-    progress: Progress,
 ) -> Rendering:
     """Start rendering ``produced``'s speech with ``voices`` (by name).
 
     The show's produced parts (intro, outro) are mixed from their lines, so those lines are
     rendered first and the parts mixed before this returns.
     """
-    before = synthesizer.rendered
     located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
     lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
     first = synthesizer.render([item for item in located if item.chunk in lines], urgent=True)
     paths = [item.wav_path for item in located]
     jobs = dict(zip(paths, synthesizer.render(located), strict=True))
-    progress.add(SYNTHESIS, synthesizer.rendered - before)
     for job in first:
         job.result()
     produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"

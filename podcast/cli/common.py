@@ -13,12 +13,15 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from podcast.controls import CONTROL, escape_controls
 from podcast.errors import PodcastError
+
+if TYPE_CHECKING:
+    from podcast.compiled import Memo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,12 +50,16 @@ def interrupted_code(exc: KeyboardInterrupt) -> int:
     return 128 + signal.SIGTERM if isinstance(exc, Terminated) else 130
 
 
-def before_threads() -> None:
+def before_threads(cache: str | None = None, use_cache: bool = True) -> Memo | None:
     """What the command's process (ours, not a library caller's) sets before a build starts
-    its threads: one malloc arena (``toolchain.one_malloc_arena``)."""
+    its threads: one malloc arena (``toolchain.one_malloc_arena``), and, unless the build uses
+    no cache, the patterns it compiles kept in the cache its ``--cache`` names (returned:
+    ``save`` it once the build is done; ``podcast.compiled``)."""
+    from podcast import compiled
     from podcast.toolchain import one_malloc_arena
 
     one_malloc_arena()
+    return compiled.remember(compiled.cache_folder(cache)) if use_cache else None
 
 
 def echo(text: str, err: bool = False) -> None:

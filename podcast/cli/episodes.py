@@ -130,7 +130,7 @@ def build(
             echo(line)
         return
 
-    before_threads()
+    regexes = before_threads(cache, use_cache=not no_cache)
     if cluster:  # a local:N cluster's workers start while the build is imported
         from podcast.synth.executor import prepare_cluster
 
@@ -156,6 +156,8 @@ def build(
     )
     with for_stderr() as progress:
         episodes = run_build(sources or [], options, progress)
+    if regexes is not None:
+        regexes.save()
     lines = []
     for episode in episodes:
         minutes, seconds = divmod(round(episode.duration_ms / 1000), 60)

@@ -121,6 +121,9 @@ class MadeFromAnother:
     def scan(self, data: bytes, base: int = 0) -> EncodedStream:
         raise not_joinable(self.name)
 
+    def warm_up(self) -> None:
+        """Nothing to load: ffmpeg writes the tags."""
+
     def join(
         self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int
     ) -> None:

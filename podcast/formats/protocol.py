@@ -128,5 +128,8 @@ class OutputFormat(Protocol):
     def write_tags(self, path: Path, tags: Tags, chapters: tuple[ChapterMark, ...]) -> None:
         """Replace the file's tags with ``tags`` and ``chapters``."""
 
+    def warm_up(self) -> None:
+        """Load what ``write_tags`` needs (a build does it while it waits for its encoders)."""
+
     def read_tags(self, path: Path) -> ReadTags:
         """The file's tags, chapters and stream facts; raises ``OutputError``."""

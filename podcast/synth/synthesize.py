@@ -15,7 +15,7 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,6 +55,53 @@ def _done() -> Future[Any]:
     return job
 
 
+class _Kept(Future[Any]):
+    """The future of a chunk the cache holds: settled once its seal is checked (``settle``),
+    by whoever gets to it first: the background sweep (``_sweep``, in order) or the first
+    caller of ``result`` (an encoder waiting for the chunk checks it itself, at once)."""
+
+    def __init__(
+        self, settle: Callable[[SpokenChunk, Future[Any], bool], None], item: SpokenChunk,
+        urgent: bool,
+    ) -> None:  # fmt: skip
+        super().__init__()
+        self._settle, self._item, self._urgent = settle, item, urgent
+        self._claim = threading.Lock()
+        self._claimed = False
+
+    def check(self) -> None:
+        """Check the chunk now, unless it is (being) checked already."""
+        with self._claim:
+            if self._claimed:
+                return
+            self._claimed = True
+        self._settle(self._item, self, self._urgent)
+
+    def result(self, timeout: float | None = None) -> Any:
+        if not self.done():
+            self.check()
+        return super().result(timeout)
+
+
+def _sweep(kept: list[_Kept]) -> None:
+    for future in kept:
+        future.check()
+
+
+def _follow(source: Future[Any], target: Future[Any]) -> None:
+    """Settle ``target`` as ``source`` settles."""
+
+    def copy(done: Future[Any]) -> None:
+        if done.cancelled():
+            target.cancel()
+        elif (error := done.exception()) is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
+
+
 def batches(
     items: Sequence[SpokenChunk], engine_of: Callable[[SpokenChunk], str]
 ) -> Iterator[list[SpokenChunk]]:
@@ -89,11 +136,13 @@ class Synthesizer:
         on_rendered: Callable[[], None] | None = None,
         cluster: str | None = None,
         shared_cache: bool = False,
+        on_queued: Callable[[int], None] | None = None,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.use_cache = use_cache
         self.timeout_s = timeout_s or float(os.environ.get(TIMEOUT_ENV) or CHUNK_TIMEOUT_S)
         self.on_rendered = on_rendered
+        self.on_queued = on_queued  # how many more chunks are to be rendered (progress)
         # where rendering runs: the local pool, or a Dask cluster (connected in the background
         # while the articles are read; ``prepare`` waits for it, before any work)
         self._connection: Future[Backend] = Future()
@@ -112,6 +161,7 @@ class Synthesizer:
         self._prepared: dict[tuple[Any, ...], Any] = {}
         self._plans: dict[Path, tuple[str, Any]] = {}  # a chunk's path -> (engine, settings)
         self._jobs: dict[Path, Future[Any]] = {}
+        self._checks: ThreadPoolExecutor | None = None  # reads cached chunks (``render``)
         self.rendered = 0
         self.reused = 0
 
@@ -146,6 +196,8 @@ class Synthesizer:
             self._stopping.append(stopping)
 
     def close(self) -> None:
+        if self._checks is not None:
+            self._checks.shutdown(cancel_futures=True)
         self.stop_engines()
         for stopping in self._stopping:
             stopping.join()
@@ -277,10 +329,11 @@ class Synthesizer:
     def render(self, items: Sequence[SpokenChunk], urgent: bool = False) -> list[Future[Any]]:
         """Start rendering every item whose audio is missing; one future per item, in order.
 
-        A chunk already rendered (cache) or already under way is not rendered again; a cached
-        chunk is checked (``cache.check``: a damaged one is reported and rendered again) after
-        the chunks not in the cache are queued, so that a rebuild's edited chunk is rendered
-        while the rest are checked. ``urgent``: before every chunk queued (the build waits for
+        A chunk already rendered (cache) or already under way is not rendered again. The chunks
+        not in the cache are queued first; those in it are then checked in the background, in
+        order (``cache.check``: a damaged one is reported and rendered again), each future
+        settled as its chunk is: a rebuild's edited chunk is rendered, and its part encoded,
+        while the cache is read. ``urgent``: before every chunk queued (the build waits for
         these now). The chunks to render go to their engine's executor in batches
         (``batches``: about a part's chunks), which a cluster runs as one task each.
         """
@@ -291,27 +344,45 @@ class Synthesizer:
             if path not in self._jobs and path not in missing:
                 kept = self.use_cache and cache.may_hold(path)
                 (cached if kept else missing)[path] = item
-        self._queue(self._missing(missing.values()), urgent)
-        self._queue(self._missing(cached.values(), checked=True), urgent)
+        self._queue(self._to_render(missing.values()), urgent)
+        if cached:
+            kept_chunks = [(item, _Kept(self._settle, item, urgent)) for item in cached.values()]
+            self._jobs.update((item.wav_path, future) for item, future in kept_chunks)
+            if self._checks is None:
+                self._checks = ThreadPoolExecutor(1, thread_name_prefix="cache-checks")
+            self._checks.submit(_sweep, [future for _, future in kept_chunks])
         return [self._jobs[item.wav_path] for item in items]
 
-    def _missing(self, items: Iterable[SpokenChunk], checked: bool = False) -> list[SpokenChunk]:
-        """Those of ``items`` to render: not in the cache (with ``checked``: after a look), and
-        with something to say (those without are written at once)."""
+    def _settle(self, item: SpokenChunk, future: Future[Any], urgent: bool) -> None:
+        """Check the cached chunk ``item`` and settle its ``future``: at once if it is whole
+        (or says nothing: written then), else once it is rendered again."""
+        try:
+            if cache.check(item.wav_path):
+                with self._lock:
+                    self.reused += 1
+                future.set_result(None)
+            elif self._to_render([item]):
+                self._queue([item], urgent)
+                _follow(self._jobs[item.wav_path], future)
+            else:
+                future.set_result(None)
+        except BaseException as exc:  # whoever waits on the chunk learns why
+            future.set_exception(exc)
+
+    def _to_render(self, items: Iterable[SpokenChunk]) -> list[SpokenChunk]:
+        """Those of ``items`` with something to say (those without are written at once)."""
         missing = []
         for item in items:
-            path = item.wav_path
-            if checked and cache.check(path):
-                self._jobs[path] = _done()
-                self.reused += 1
-            elif not item.chunk.spoken.strip():  # nothing to say (e.g. a scene break)
-                write_empty(path)
-                self._jobs[path] = _done()
-            else:
+            if item.chunk.spoken.strip():
                 missing.append(item)
+            else:  # nothing to say (e.g. a scene break)
+                write_empty(item.wav_path)
+                self._jobs.setdefault(item.wav_path, _done())
         return missing
 
     def _queue(self, missing: list[SpokenChunk], urgent: bool) -> None:
+        if missing and self.on_queued is not None:
+            self.on_queued(len(missing))
         for batch in batches(missing, lambda item: self._plans[item.wav_path][0]):
             engine = self._plans[batch[0].wav_path][0]
             units = [
@@ -320,9 +391,10 @@ class Synthesizer:
                 for item in batch
             ]  # fmt: skip
             jobs = self._workers(engine).submit_batch("render", units, urgent)
+            with self._lock:  # a damaged cached chunk is queued by whoever checked it
+                self.rendered += len(jobs)
             for item, job in zip(batch, jobs, strict=True):
                 self._jobs[item.wav_path] = job
-                self.rendered += 1
                 if self.on_rendered is not None:
                     job.add_done_callback(self._report)
 

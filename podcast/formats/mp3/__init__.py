@@ -100,6 +100,11 @@ class Mp3Format:
 
         id3.write_tags(path, tags, chapters)
 
+    def warm_up(self) -> None:
+        from podcast.formats.mp3 import id3  # mutagen: 20 ms
+
+        del id3
+
     def read_tags(self, path: Path) -> ReadTags:
         """Tags as mutagen reads them, with the duration gapless players compute (mutagen
         ignores the delay and padding ffmpeg records in the Info header)."""
