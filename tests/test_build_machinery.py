@@ -375,6 +375,24 @@ def test_parts_encoded_together_are_the_bytes_of_parts_encoded_alone(tmp_path) -
     assert sorted(p.name for p in (tmp_path / "together").iterdir()) == ["0.part", "1.part"]
 
 
+def test_a_part_read_back_from_the_cache_is_the_part_its_encoder_wrote(tmp_path) -> None:
+    """A sealed part is read by its Info frame (every frame was checked when it was written):
+    the same stream as a walk over every frame finds, and a part whose stream is not MP3 is
+    still refused (reported, deleted: encoded again)."""
+    from podcast import cache
+
+    parts, wavs = _two_parts(tmp_path)
+    written = assemble.encode_part(parts[1], wavs[1], tmp_path / "p.part", 96, CHAIN)
+    read = assemble.load_part(written.path)
+    assert read == written
+    data = cache.read_entry(written.path)
+    assert data is not None
+    at = written.stream.audio_start - len(written.stream.header)
+    assert mpeg.scan(data[at:], at) == read.stream  # every frame walked
+    cache.write_entry(written.path, data[:at] + b"ID3" + data[at + 3 :])  # sealed, not MP3
+    assert assemble.load_part(written.path) is None and not written.path.exists()
+
+
 def test_a_failed_joint_encode_names_the_folder_and_leaves_nothing(tmp_path) -> None:
     from podcast.errors import OutputError
 

@@ -80,7 +80,7 @@ class WavFormat:
     def decoder_args(self) -> list[str]:
         return ["-f", "wav"]
 
-    def scan(self, data: bytes, base: int = 0) -> WavStream:
+    def scan(self, data: bytes, base: int = 0, sealed: bool = False) -> WavStream:
         for chunk_id, start, size in _chunks(data):
             if chunk_id == b"data":
                 if start + size > len(data):

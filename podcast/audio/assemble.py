@@ -514,7 +514,7 @@ def load_part(path: Path, output_format: OutputFormat | None = None) -> EncodedP
         size = struct.unpack(">I", data[len(_PART_MAGIC) : len(_PART_MAGIC) + 4])[0]
         start = len(_PART_MAGIC) + 4
         meta = json.loads(data[start : start + size])
-        stream = fmt.scan(data[start + size :], base=start + size)
+        stream = fmt.scan(data[start + size :], base=start + size, sealed=True)
         speech = tuple((int(a), int(b)) for a, b in meta["speech"])
     except (FormatError, ValueError, KeyError, TypeError, struct.error):
         # sealed, yet not a part of this format: written by another version; encode it again

@@ -118,7 +118,7 @@ class MadeFromAnother:
 
     name: str
 
-    def scan(self, data: bytes, base: int = 0) -> EncodedStream:
+    def scan(self, data: bytes, base: int = 0, sealed: bool = False) -> EncodedStream:
         raise not_joinable(self.name)
 
     def warm_up(self) -> None:

@@ -112,9 +112,10 @@ class OutputFormat(Protocol):
     def decoder_args(self) -> list[str]:
         """ffmpeg input options that read one stream of this format from a pipe."""
 
-    def scan(self, data: bytes, base: int = 0) -> EncodedStream:
+    def scan(self, data: bytes, base: int = 0, sealed: bool = False) -> EncodedStream:
         """Check a stream the encoder wrote (``data``, found at ``base`` in its file);
-        raises ``FormatError``."""
+        raises ``FormatError``. ``sealed``: bytes read back from a sealed cache entry, checked
+        whole when they were written: their header is read, not every frame again."""
 
     def join(
         self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int

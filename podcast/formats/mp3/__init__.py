@@ -71,8 +71,8 @@ class Mp3Format:
         finally:
             lib.ma_decoder_uninit(decoder)
 
-    def scan(self, data: bytes, base: int = 0) -> frames.Stream:
-        return frames.scan(data, base)
+    def scan(self, data: bytes, base: int = 0, sealed: bool = False) -> frames.Stream:
+        return frames.scan(data, base, every_frame=not sealed)
 
     def join(
         self, parts: Sequence[tuple[Path, EncodedStream]], out: BinaryIO, content_samples: int

@@ -162,8 +162,9 @@ def frames_present(path: Path) -> tuple[int, int]:
     return count, info.frames
 
 
-def scan(data: bytes, base: int = 0) -> Stream:
-    """Check every frame header of ``data`` (an ffmpeg/LAME CBR MP3 without ID3 tags).
+def scan(data: bytes, base: int = 0, every_frame: bool = True) -> Stream:
+    """Check every frame header of ``data`` (an ffmpeg/LAME CBR MP3 without ID3 tags); without
+    ``every_frame`` (bytes checked so when written, and sealed since), only the Info frame's.
 
     ``base`` is where ``data`` starts in its file; ``Stream.audio_start`` counts from there.
     """
@@ -172,6 +173,8 @@ def scan(data: bytes, base: int = 0) -> Stream:
     size = frame_size(struct.unpack(">I", data[:4])[0])
     info_frame = data[:size]
     info = read_info(info_frame)
+    if not every_frame:
+        return Stream(info_frame, info, base + size, len(data) - size, info.frames)
     pos, frames = size, 0
     while pos < len(data):
         if pos + 4 > len(data):
