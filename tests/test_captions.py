@@ -183,17 +183,23 @@ def test_any_words_any_timing(chunks: list[tuple[list[str], int]]) -> None:
 @given(
     st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=25),
     st.sampled_from([0, 5, 9, 14]),
+    st.data(),
 )
-def test_the_fit_check_agrees_with_wrapping(sizes: list[int], reserve: int) -> None:
-    """The cue cutter asks whether words fit without wrapping them; the answer must be what
-    wrapping them and counting the lines would say."""
-    words = [transcript._Word("x" * size, 0, 0, 0.0) for size in sizes]
-    lines = transcript.wrap(" ".join(w.text for w in words), reserve)
+def test_the_fit_check_agrees_with_wrapping(
+    sizes: list[int], reserve: int, data: st.DataObject
+) -> None:
+    """The cue cutter asks whether a run of a sentence's words fits without wrapping them; the
+    answer must be what wrapping them and counting the lines would say."""
+    start = data.draw(st.integers(min_value=0, max_value=len(sizes) - 1))
+    end = data.draw(st.integers(min_value=start + 1, max_value=len(sizes)))
+    texts = ["x" * size for size in sizes]
+    lines = transcript.wrap(" ".join(texts[start:end]), reserve)
     fits = len(lines) <= MAX_LINES and all(
         len(line) + (reserve if number == 0 else 0) <= MAX_LINE_CHARS
         for number, line in enumerate(lines)
     )
-    assert transcript._fits_words(words, 0, len(words), reserve) is fits
+    offsets = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
+    assert transcript._fits_words(offsets, start, end, reserve) is fits
 
 
 def test_titles_are_nameparsers_own() -> None:

@@ -14,7 +14,9 @@ nobody was named for, a title ("Secretary") and a name the text never gives as a
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -191,23 +193,23 @@ def wrap(text: str, reserve: int = 0) -> list[str]:
     return lines
 
 
-def _fits_words(words: Sequence[_Word], start: int, end: int, reserve: int) -> bool:
-    """Whether ``words[start:end]`` wrap into at most ``MAX_LINES`` lines (the first
+def _fits_words(offsets: Sequence[int], start: int, end: int, reserve: int) -> bool:
+    """Whether words ``start`` to ``end`` wrap into at most ``MAX_LINES`` lines (the first
     ``reserve`` shorter), as ``wrap`` would, without building the lines. Filling each line as
-    full as it goes needs the fewest lines, so it fits exactly when ``wrap``'s lines do."""
-    lines, used, width = 1, -1, MAX_LINE_CHARS - reserve
-    for word in words[start:end]:
-        size = len(word.text)
-        if used >= 0 and used + 1 + size <= width:
-            used += 1 + size
-            continue
-        if used >= 0:
-            lines, width = lines + 1, MAX_LINE_CHARS
-            if lines > MAX_LINES:
-                return False
-        if size > width:
+    full as it goes needs the fewest lines, so it fits exactly when ``wrap``'s lines do.
+    ``offsets[i]``: the characters of the first ``i`` words, a space after each, so each line's
+    last word is found by bisection (``_cut`` asks this of every run it weighs)."""
+    lines, at, width = 0, start, MAX_LINE_CHARS - reserve
+    while at < end:
+        lines += 1
+        if lines > MAX_LINES:
             return False
-        used = size
+        # the most words from ``at`` on this line: words[at:last] joined take
+        # offsets[last] - offsets[at] - 1 characters
+        last = bisect.bisect_right(offsets, offsets[at] + 1 + width, at + 1, end + 1) - 1
+        if last == at:  # a word longer than the line
+            return False
+        at, width = last, MAX_LINE_CHARS
     return True
 
 
@@ -234,6 +236,7 @@ def _cut(words: Sequence[_Word], speaker: str) -> list[Cue]:
     """The cheapest cuts of one sentence's ``words`` into cues that fit (dynamic programming)."""
     reserve = _label_chars(speaker)
     capacity = MAX_LINES * MAX_LINE_CHARS - reserve
+    offsets = [0, *itertools.accumulate(len(word.text) + 1 for word in words)]
     best: list[tuple[float, int]] = [(0.0, 0)]  # best[j]: (cost of words[:j], where it starts)
     for end in range(1, len(words) + 1):
         choice: tuple[float, int] | None = None
@@ -246,7 +249,8 @@ def _cut(words: Sequence[_Word], speaker: str) -> list[Cue]:
                 or words[end - 1].end_ms - words[start].start_ms > MAX_CUE_MS
                 # on one line it fits; only a longer run has to be wrapped to know
                 or (
-                    chars > MAX_LINE_CHARS - reserve and not _fits_words(words, start, end, reserve)
+                    chars > MAX_LINE_CHARS - reserve
+                    and not _fits_words(offsets, start, end, reserve)
                 )
             ):
                 break
