@@ -31,7 +31,10 @@ from typing import Any
 from podcast import cache
 
 FORMAT = 1
-MAX_KEPT = 4000  # pysbd compiles patterns of the abbreviations a text holds: bounded
+# A pattern no build has used for more than this many builds is dropped (those made of a process id or
+# of the abbreviations one text holds would pile up), and no more than MAX_KEPT are kept.
+MAX_IDLE_BUILDS = 10
+MAX_KEPT = 4000
 _CODE = "I"  # the matcher's code words (``_sre.CODESIZE`` bytes each)
 
 # (bytes?, pattern, flags) -> the matcher's arguments after the pattern
@@ -68,13 +71,16 @@ class _Recording:
 
 
 class Memo:
-    """The compiled patterns kept in ``path`` (a cache entry), and those learned this run."""
+    """The compiled patterns kept in ``path`` (a cache entry), and those learned this run;
+    with them, facts read from patterns (``fact``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.known: dict[Key, Args] = _read(path)
+        self.known, self.idle, self.facts = _read(path)
         self.used: set[Key] = set()
+        self.facts_read: set[str] = set()
         self.learned: dict[Key, Args] = {}
+        self.new_facts: dict[str, bool] = {}
 
     def compile(
         self, pattern: Any, flags: int, compile: Callable[[Any, int], Any], recording: _Recording
@@ -103,15 +109,21 @@ class Memo:
 
     def save(self) -> None:
         """Keep what was compiled this run (first) and before, if it learned anything."""
-        if not self.learned:
+        if not self.learned and not self.new_facts:
             return
         keep = {**self.learned, **{k: self.known[k] for k in self.used if k in self.known}}
+        idle = dict.fromkeys(keep, 0)
         for key, args in self.known.items():
             if len(keep) >= MAX_KEPT:
                 break
-            keep.setdefault(key, args)
-        entries = [_entry(key, args) for key, args in keep.items()]
-        data = json.dumps({"format": FORMAT, "patterns": entries}, separators=(",", ":"))
+            if key not in keep and self.idle.get(key, 0) < MAX_IDLE_BUILDS:
+                keep[key], idle[key] = args, self.idle.get(key, 0) + 1
+        entries = [[*_entry(key, args), idle[key]] for key, args in keep.items()]
+        facts = {name: value for name, value in {**self.facts, **self.new_facts}.items()
+                 if name in self.facts_read}  # fmt: skip
+        data = json.dumps(
+            {"format": FORMAT, "patterns": entries, "facts": facts}, separators=(",", ":")
+        )
         with contextlib.suppress(OSError):  # a cache that cannot be written: compile next time
             cache.write_entry(self.path, data.encode("utf-8"))
 
@@ -124,26 +136,31 @@ def _entry(key: Key, args: Args) -> list[Any]:
     return [int(is_bytes), text, flags, final_flags, packed, groups, groupindex, indexgroup]
 
 
-def _read(path: Path) -> dict[Key, Args]:
+def _read(path: Path) -> tuple[dict[Key, Args], dict[Key, int], dict[str, bool]]:
+    """The patterns kept in ``path``, how many builds each has gone unused, and the facts."""
     data = cache.read_entry(path)  # None if absent; a damaged one is reported and deleted
     if data is None:
-        return {}
+        return {}, {}, {}
     known: dict[Key, Args] = {}
+    idle: dict[Key, int] = {}
     try:
         kept = json.loads(data)
         if kept.get("format") != FORMAT:
-            return {}
-        for is_bytes, text, flags, final, packed, groups, groupindex, indexgroup in kept[
+            return {}, {}, {}
+        facts = {str(name): value for name, value in kept.get("facts", {}).items()}
+        if not all(isinstance(value, bool) for value in facts.values()):
+            return {}, {}, {}
+        for is_bytes, text, flags, final, packed, groups, groupindex, indexgroup, unused in kept[
             "patterns"
         ]:
             pattern = text.encode("latin-1") if is_bytes else text
             code = array.array(_CODE, base64.b64decode(packed)).tolist()
-            known[(bool(is_bytes), pattern, int(flags))] = (
-                int(final), code, int(groups), dict(groupindex), tuple(indexgroup)
-            )  # fmt: skip
+            key = (bool(is_bytes), pattern, int(flags))
+            known[key] = (int(final), code, int(groups), dict(groupindex), tuple(indexgroup))
+            idle[key] = int(unused)
     except (ValueError, TypeError, KeyError, AttributeError):
-        return {}  # sealed, yet not ours: compile as usual, and replace it
-    return known
+        return {}, {}, {}  # sealed, yet not ours: compile as usual, and replace it
+    return known, idle, facts
 
 
 def cache_folder(given: str | None) -> Path:
@@ -180,6 +197,20 @@ def _through_memo(pattern: Any, flags: int = 0) -> Any:
     if memo is None:
         return compile(pattern, flags)
     return memo.compile(pattern, flags, compile, _recording)
+
+
+def fact(name: str, compute: Callable[[], bool]) -> bool:
+    """A yes-or-no fact read from this build's patterns (``name`` says which fact of which
+    pattern, and the version of the code that reads it), kept with them: read once per
+    interpreter build (``text.normalize.needs_digit`` parses 99 rules again, 15-20 ms)."""
+    memo = _memo
+    if memo is None:
+        return compute()
+    memo.facts_read.add(name)
+    known = memo.facts.get(name, memo.new_facts.get(name))
+    if known is None:
+        known = memo.new_facts[name] = compute()
+    return known
 
 
 def remember(root: Path) -> Memo | None:

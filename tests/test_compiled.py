@@ -73,7 +73,9 @@ def test_a_pattern_from_the_memo_is_the_pattern_re_compiles(tmp_path: Path) -> N
 
 def test_a_damaged_or_foreign_memo_is_not_used(tmp_path: Path, capsys) -> None:
     path = compiled.memo_path(tmp_path)
-    cache.write_entry(path, b'{"format": 1, "patterns": [[0, "a+", 0, 32, "//8AAA==", 0, {}, []]]}')
+    cache.write_entry(
+        path, b'{"format": 1, "patterns": [[0, "a+", 0, 32, "//8AAA==", 0, {}, [], 0]]}'
+    )
     # sealed, but its code is not code the matcher takes: compiled as usual instead
     memo = compiled.Memo(path)
     assert list(memo.known) == [(False, "a+", 0)]
@@ -105,3 +107,32 @@ def test_a_build_keeps_its_patterns_in_its_cache_and_not_without_one(tmp_path: P
     (kept,) = (env_cache / "regex").iterdir()
     memo = compiled.Memo(kept)
     assert len(memo.known) > 300  # the normalizer's rules, pysbd's, the readers'
+
+
+def test_patterns_no_build_uses_are_dropped_and_facts_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Patterns made of a process id (fnmatch's, of a temporary name) or of one text's words
+    would pile up: one unused for more than ``MAX_IDLE_BUILDS`` builds is dropped. Facts read from
+    patterns (``fact``) are kept with them, and computed again only when not kept."""
+    path = compiled.memo_path(tmp_path)
+    compile, recording = compiled.original_compile(), compiled._Recording()
+    monkeypatch.setattr(re._compiler, "_sre", recording)  # type: ignore[attr-defined]
+    first = compiled.Memo(path)
+    for source in ("a+b", "c+d", "e+f"):
+        first.compile(source, 0, compile, recording)
+    first.new_facts["a fact"] = True
+    first.facts_read.add("a fact")
+    first.save()
+    for build in range(compiled.MAX_IDLE_BUILDS + 1):
+        memo = compiled.Memo(path)
+        assert memo.facts == {"a fact": True}
+        memo.facts_read.add("a fact")
+        memo.compile("a+b", 0, compile, recording)  # used by every build
+        memo.compile(f"pid{build}", 0, compile, recording)  # learned by one only
+        memo.save()
+        assert (False, "c+d", 0) in memo.known  # kept while idle builds are few
+    kept = compiled.Memo(path).known
+    assert (False, "a+b", 0) in kept and (False, "c+d", 0) not in kept
+    # c+d went unused for MAX_IDLE_BUILDS + 1 builds, pid0 (learned by the first) for one less
+    assert (False, "pid0", 0) in kept and (False, f"pid{compiled.MAX_IDLE_BUILDS}", 0) in kept

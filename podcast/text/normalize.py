@@ -18,6 +18,8 @@ from itertools import accumulate
 
 from num2words import num2words
 
+from podcast import compiled
+
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
 MONTHS = {
@@ -28,7 +30,7 @@ MONTHS = {
 WEEKDAYS = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
             "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}  # fmt: skip
 MONTH_NAMES = "|".join(
-    sorted({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}, key=len, reverse=True)
+    sorted({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}, key=lambda k: (-len(k), k))
 )
 
 TITLES = {
@@ -520,7 +522,7 @@ def _short_decade(match: re.Match[str]) -> str:
 # Dollars of other countries, written before the sign ("US$1,000", "A$5", "C$", "NZ$").
 DOLLAR_PREFIXES = {"US": "U S", "A": "Australian", "AU": "Australian", "C": "Canadian",
                    "CA": "Canadian", "NZ": "New Zealand", "HK": "Hong Kong", "S": "Singapore"}  # fmt: skip
-_PREFIX = "(?P<pre>(?-i:" + "|".join(sorted(DOLLAR_PREFIXES, key=len, reverse=True)) + "))?"
+_PREFIX = "(?P<pre>(?-i:" + "|".join(sorted(DOLLAR_PREFIXES, key=lambda k: (-len(k), k))) + "))?"
 
 
 def _currency(match: re.Match[str]) -> tuple[str, str, str, str]:
@@ -796,9 +798,9 @@ def _word_rules() -> list[Rule]:
     def lit(pattern: str, text: str, flags: int = 0) -> Rule:
         return re.compile(pattern, flags), lambda _m: text
 
-    titles = "|".join(re.escape(k) for k in sorted(TITLES, key=len, reverse=True))
-    states = "|".join(re.escape(k) for k in sorted(STATES, key=len, reverse=True))
-    units = "|".join(re.escape(k) for k in sorted(UNITS, key=len, reverse=True))
+    titles = "|".join(re.escape(k) for k in sorted(TITLES, key=lambda k: (-len(k), k)))
+    states = "|".join(re.escape(k) for k in sorted(STATES, key=lambda k: (-len(k), k)))
+    units = "|".join(re.escape(k) for k in sorted(UNITS, key=lambda k: (-len(k), k)))
     dash = "[-–—]"
     codes = "|".join(CURRENCY_CODES)
     versions = r"\d+(?:\.(?:\d+|[xX*]))"
@@ -1113,7 +1115,15 @@ def needs_digit(pattern: re.Pattern[str]) -> bool:
 
 RULES: list[Rule] = _word_rules()
 # The rules a sentence without digits needs (most sentences: the number rules are skipped).
-WORD_RULES: list[Rule] = [rule for rule in RULES if not needs_digit(rule[0])]
+NEEDS_DIGIT_VERSION = 1  # of ``needs_digit``: its answers are kept (``compiled.fact``)
+
+
+def _needs_digit_kept(pattern: re.Pattern[str]) -> bool:
+    about = f"needs_digit v{NEEDS_DIGIT_VERSION} {pattern.flags} {pattern.pattern}"
+    return compiled.fact(about, lambda: needs_digit(pattern))
+
+
+WORD_RULES: list[Rule] = [rule for rule in RULES if not _needs_digit_kept(rule[0])]
 _DIGIT = re.compile(r"\d")
 _SPACE_BEFORE_MARK = re.compile(r"\s+([,.;:!?])")
 _COMMAS = re.compile(r",(\s*,)+")
