@@ -6,6 +6,7 @@ when nobody takes it, and never outlive a build that dies."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -197,3 +198,22 @@ def test_a_rebuild_starts_on_its_edit_before_it_checks_what_the_cache_holds(
     encoded = events.index(("encode", 1))
     assert encoded < events.index(("read a part", 1)), "the edited part waited for the reads"
     assert events.count(("read a part", 1)) >= 3  # ... which still all happen
+
+
+def test_an_encoders_input_pipe_holds_a_parts_speech() -> None:
+    """The thread feeding an encoder writes a part's speech (about 1 MB) without waiting for
+    the encoder to read it, so a rebuild's other threads do not hold up the encoder's input."""
+    fcntl = pytest.importorskip("fcntl", reason="pipes have a fixed size outside POSIX")
+    if not hasattr(fcntl, "F_GETPIPE_SZ"):
+        pytest.skip("only Linux lets a pipe hold more than 64 KB")
+    if int(Path("/proc/sys/fs/pipe-max-size").read_text()) < ffmpeg.PIPE_BYTES:
+        pytest.skip("this system's pipes may not hold that much (/proc/sys/fs/pipe-max-size)")
+    read, write = os.pipe()
+    try:
+        before = fcntl.fcntl(write, fcntl.F_GETPIPE_SZ)
+        ffmpeg._widen(write)
+        after = fcntl.fcntl(write, fcntl.F_GETPIPE_SZ)
+    finally:
+        os.close(read)
+        os.close(write)
+    assert before < after == ffmpeg.PIPE_BYTES

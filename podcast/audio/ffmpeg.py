@@ -128,6 +128,8 @@ class Process:
         except OSError as exc:
             self._close_files()
             raise ToolchainError(f"cannot start ffmpeg ({exc}); run 'podcast doctor'") from exc
+        if self._proc.stdin is not None:
+            _widen(self._proc.stdin.fileno())
         self._output = b""
 
     def write(self, data: bytes) -> None:
@@ -190,6 +192,26 @@ class Process:
         proc = getattr(self, "_proc", None)  # None: it never started
         if proc is not None and proc.stdout is not None:
             proc.stdout.close()
+
+
+# What is written to ffmpeg's stdin waits in the pipe until ffmpeg reads it. A pipe holds 64 KB
+# (1.5 s of our PCM): the thread feeding an encoder then needs the interpreter's lock again
+# every few ms of encoding, and while a build's other threads hold it (a rebuild reads the
+# cache and imports numpy as its edited part is encoded) the encoder waits for input. Linux
+# lets a pipe hold more (up to /proc/sys/fs/pipe-max-size, 1 MB by default: a part's speech).
+PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe ``fd`` hold ``PIPE_BYTES`` where the system allows (else as it is)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        return
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setting is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setting, PIPE_BYTES)
 
 
 def run(
