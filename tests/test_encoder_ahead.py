@@ -217,3 +217,24 @@ def test_an_encoders_input_pipe_holds_a_parts_speech() -> None:
         os.close(read)
         os.close(write)
     assert before < after == ffmpeg.PIPE_BYTES
+
+
+@pytest.mark.slow
+def test_a_build_with_everything_in_the_cache_loads_no_meter(tmp_path: Path) -> None:
+    """The meter's libraries (numpy: 0.09 CPU-s) are loaded ahead only when speech is being
+    rendered; a build whose chunks and parts are all in the cache only checks them."""
+    article = tmp_path / "article.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from podcast.build.pipeline import BuildOptions, build\n"
+        f"build([{str(article)!r}], BuildOptions(out_dir=__import__('pathlib').Path(sys.argv[1])))\n"
+        "print('numpy' in sys.modules)\n"
+    )
+    env = {**os.environ, "PODCAST_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / out)], env=env,
+                       capture_output=True, text=True, check=True).stdout.split()[-1]
+        for out in ("first", "second")
+    ]  # fmt: skip
+    assert runs == ["True", "False"]

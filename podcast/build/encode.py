@@ -321,7 +321,7 @@ def start_encoding(
     ``encoders``' lanes wait for the chunks; ``runner`` runs each unit's encoder.
     """
     spoken, jobs = rendering.spoken, rendering.jobs
-    if runner.runs_here and any(not job.done() for job in jobs.values()):
+    if runner.runs_here and rendering.renders:
         meter.warm_up()  # speech to render, so parts to encode and measure in this process
     parts = assemble.plan_parts(script, voices)
     with loudness.Stopwatch() as clock:

@@ -27,7 +27,8 @@ class Rendering:
     """An episode's speech as it is being rendered."""
 
     spoken: tuple[SpokenChunk, ...]  # every chunk in order, the show's produced parts included
-    jobs: Mapping[Path, Future[Any]]  # each WAV's rendering (done at once if it was cached)
+    jobs: Mapping[Path, Future[Any]]  # each WAV's rendering, or the check of its cache entry
+    renders: bool = False  # some chunk is being rendered (not only checked): parts to encode
 
     def wait(self) -> None:
         for job in self.jobs.values():
@@ -45,6 +46,7 @@ def start_rendering(
     The show's produced parts (intro, outro) are mixed from their lines, so those lines are
     rendered first and the parts mixed before this returns.
     """
+    before = synthesizer.rendered
     located = synthesizer.locate(produced.speech_chunks(), voices, work / "chunks")
     lines = {line for audio in produced.produced_audio.values() for line in audio.lines}
     first = synthesizer.render([item for item in located if item.chunk in lines], urgent=True)
@@ -54,7 +56,7 @@ def start_rendering(
         job.result()
     produced_dir = cache_root() / "produced" if synthesizer.use_cache else work / "produced"
     spoken = tuple(structure.in_order(produced, located, produced_dir))
-    return Rendering(spoken, jobs)
+    return Rendering(spoken, jobs, synthesizer.rendered > before)
 
 
 @contextlib.contextmanager
