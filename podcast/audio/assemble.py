@@ -277,11 +277,12 @@ class Encoder:
         self.out_path = out_path
         self._moves: list[tuple[Path, Path]] = []  # the spare's outputs, to their names
         fmt = output_format or formats.default()
-        taken = spare.take(bitrate_kbps, filters, fmt) if spare and tap else None
-        if spare is not None and tap is not None and taken is not None:
-            self._process = taken
-            self._moves = [(spare.out, out_path), (spare.tap, tap)]
-            return
+        if spare is not None and tap is not None:
+            taken = spare.take(bitrate_kbps, filters, fmt)
+            if taken is not None:
+                self._process = taken
+                self._moves = [(spare.out, out_path), (spare.tap, tap)]
+                return
         if tap is None:
             args = encode_args(out_path, bitrate_kbps, filters, output_format)
         else:  # the PCM it encodes also written to ``tap`` (``tapped_args``)

@@ -29,9 +29,16 @@ MONTHS = {
 }  # fmt: skip
 WEEKDAYS = {"Mon": "Monday", "Tue": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
             "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday"}  # fmt: skip
-MONTH_NAMES = "|".join(
-    sorted({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}, key=lambda k: (-len(k), k))
-)
+
+
+def longest_first(names: Iterable[str]) -> list[str]:
+    """``names`` for a regex alternation: longer first (a name is not cut short by a shorter
+    one it starts with), then in alphabetical order, so the pattern is one string in every
+    process (a set's order changes with Python's hash seed; ``podcast.compiled`` keys by it)."""
+    return sorted(names, key=lambda name: (-len(name), name))
+
+
+MONTH_NAMES = "|".join(longest_first({*MONTHS.values(), *(k.capitalize() for k in MONTHS)}))
 
 TITLES = {
     "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Dr.": "Doctor", "Gov.": "Governor",
@@ -522,7 +529,7 @@ def _short_decade(match: re.Match[str]) -> str:
 # Dollars of other countries, written before the sign ("US$1,000", "A$5", "C$", "NZ$").
 DOLLAR_PREFIXES = {"US": "U S", "A": "Australian", "AU": "Australian", "C": "Canadian",
                    "CA": "Canadian", "NZ": "New Zealand", "HK": "Hong Kong", "S": "Singapore"}  # fmt: skip
-_PREFIX = "(?P<pre>(?-i:" + "|".join(sorted(DOLLAR_PREFIXES, key=lambda k: (-len(k), k))) + "))?"
+_PREFIX = "(?P<pre>(?-i:" + "|".join(longest_first(DOLLAR_PREFIXES)) + "))?"
 
 
 def _currency(match: re.Match[str]) -> tuple[str, str, str, str]:
@@ -798,9 +805,9 @@ def _word_rules() -> list[Rule]:
     def lit(pattern: str, text: str, flags: int = 0) -> Rule:
         return re.compile(pattern, flags), lambda _m: text
 
-    titles = "|".join(re.escape(k) for k in sorted(TITLES, key=lambda k: (-len(k), k)))
-    states = "|".join(re.escape(k) for k in sorted(STATES, key=lambda k: (-len(k), k)))
-    units = "|".join(re.escape(k) for k in sorted(UNITS, key=lambda k: (-len(k), k)))
+    titles = "|".join(re.escape(k) for k in longest_first(TITLES))
+    states = "|".join(re.escape(k) for k in longest_first(STATES))
+    units = "|".join(re.escape(k) for k in longest_first(UNITS))
     dash = "[-–—]"
     codes = "|".join(CURRENCY_CODES)
     versions = r"\d+(?:\.(?:\d+|[xX*]))"
