@@ -94,6 +94,9 @@ def main() -> None:
         if text:
             _print(text)
             return
+    from podcast.toolchain import fewer_collections
+
+    fewer_collections()
     if sys.argv[1:2] == ["build"]:
         try:
             lines = up_to_date_build(sys.argv[2:])

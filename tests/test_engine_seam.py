@@ -400,3 +400,58 @@ def test_a_build_process_allocates_from_one_malloc_arena(tmp_path: Path) -> None
         heaps[mode] = int(done.stdout)
     assert heaps["default"] > 1  # the probe can tell: four threads, more than one arena
     assert heaps["one"] == 1
+
+
+def test_engine_versions_are_read_as_importlib_metadata_reads_them(tmp_path: Path) -> None:
+    """``distribution_version`` (an engine's version, part of every chunk's key) reads the
+    ``.dist-info`` folder's name: the same answer as ``importlib.metadata`` for every installed
+    distribution, and ``importlib.metadata``'s own where a folder is not plain."""
+    import sys
+    from importlib.metadata import PackageNotFoundError, distributions
+    from importlib.metadata import version as metadata_version
+
+    from podcast.toolchain import distribution_version
+
+    names = {d.metadata["Name"] for d in distributions()}
+    assert {"pyttsx3", "typer", "numpy"} <= names
+    assert {n: distribution_version(n) for n in names} == {n: metadata_version(n) for n in names}
+    # a folder with two versions of one name, ahead of the installed one: metadata decides
+    for version in ("1.0", "2.0"):
+        info = tmp_path / f"pyttsx3-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Name: pyttsx3\nVersion: {version}\n", encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert distribution_version("pyttsx3") == metadata_version("pyttsx3")
+        assert distribution_version("pyttsx3") in ("1.0", "2.0")
+    finally:
+        sys.path.remove(str(tmp_path))
+    with pytest.raises(PackageNotFoundError):
+        distribution_version("no-such-distribution-here")
+
+
+def test_the_command_and_its_workers_collect_cycles_less_often(tmp_path: Path) -> None:
+    """``fewer_collections``: the ``podcast`` command's process and each synthesis worker's
+    (115 collections, 50-60 ms, in a cold build's main process by default)."""
+    import subprocess
+    import sys
+
+    from podcast.toolchain import GC_YOUNG_OBJECTS
+
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print(gc.get_threshold()[0], file=sys.stderr))\n"
+        "sys.argv = ['podcast', 'voices', 'list']\n"
+        "from podcast.launch import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)  # fmt: skip
+    assert done.stderr.split()[-1] == str(GC_YOUNG_OBJECTS), done.stderr
+    assert GC_YOUNG_OBJECTS > 700  # more than CPython's default
+    from podcast.synth.pool import worker_command
+
+    probe = worker_command(0)[-1].replace("_child_main(0)", "print(gc.get_threshold()[0])")
+    done = subprocess.run([sys.executable, "-c", f"import gc; {probe}"], capture_output=True,
+                          text=True, timeout=60, check=True)  # fmt: skip
+    assert done.stdout.split() == [str(GC_YOUNG_OBJECTS)]

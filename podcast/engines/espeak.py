@@ -106,10 +106,9 @@ class EspeakEngine(BaseEngine):
         return None
 
     def version(self) -> str:
-        from importlib.metadata import version
-
         espeak = toolchain.find_espeak()
-        return f"pyttsx3 {version('pyttsx3')}; espeak-ng {espeak.version} ({espeak.origin})"
+        pyttsx3 = toolchain.distribution_version("pyttsx3")
+        return f"pyttsx3 {pyttsx3}; espeak-ng {espeak.version} ({espeak.origin})"
 
     def voice_for(self, settings: EspeakSettings, language: str) -> EspeakSettings | None:
         ids = espeak_voice_ids(toolchain.find_espeak().data_dir)

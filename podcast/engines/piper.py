@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from podcast import toolchain
 from podcast.cache import put
 from podcast.engines.base import (
     BaseEngine,
@@ -186,9 +187,7 @@ def installed() -> bool:
 
 
 def version() -> str:
-    from importlib.metadata import version as dist_version
-
-    return f"piper-tts {dist_version('piper-tts')}"
+    return f"piper-tts {toolchain.distribution_version('piper-tts')}"
 
 
 def packaged_voices() -> dict[str, tuple[Path, Path]]:

@@ -147,6 +147,17 @@ def _child_main(fd: int) -> None:
     worker_main(conn, engine, store)
 
 
+def worker_command(fd: int) -> list[str]:
+    """This Python running ``_child_main`` on ``fd``, collecting cycles less often from its
+    first import on (``toolchain.fewer_collections``)."""
+    code = (
+        f"import sys; sys.path[:] = {sys.path!r}; "
+        "from podcast.toolchain import fewer_collections; fewer_collections(); "
+        f"from podcast.synth.pool import _child_main; _child_main({fd})"
+    )
+    return [sys.executable, "-c", code]
+
+
 class _Process:
     """A worker process: this Python running ``_child_main`` on one end of a socket pair.
 
@@ -161,12 +172,8 @@ class _Process:
         ours, theirs = socket.socketpair()
         ended_r, ended_w = os.pipe()
         try:
-            code = (
-                f"import sys; sys.path[:] = {sys.path!r}; "
-                f"from podcast.synth.pool import _child_main; _child_main({theirs.fileno()})"
-            )
             self._popen = subprocess.Popen(
-                [sys.executable, "-c", code],
+                worker_command(theirs.fileno()),
                 pass_fds=(theirs.fileno(), ended_w),
                 stdin=subprocess.DEVNULL,
             )
