@@ -70,9 +70,13 @@ def up_to_date_build(args: list[str]) -> list[str] | None:
         from podcast.build import uptodate
 
         found, out_dir = uptodate.targets(sources, Path(out) if out is not None else None)
-        return uptodate.up_to_date(
-            found, out_dir, uptodate.stamped_options(), uptodate.environment()
-        )
+        options = uptodate.stamped_options()
+        lines = uptodate.up_to_date(found, out_dir, options, uptodate.environment())
+        if lines is None and uptodate.first_build(found, out_dir, options):
+            from podcast.synth import pool  # its workers start while the CLI is imported
+
+            pool.start_spares(os.cpu_count() or 1)
+        return lines
     except Exception:  # the CLI does it again and reports what is wrong
         return None
 

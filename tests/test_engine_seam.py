@@ -355,6 +355,53 @@ def test_workers_start_without_multiprocessing_helpers(tmp_path: Path) -> None:
     assert done.stderr.count("the parent main ran") == 1  # the parent's, not the worker's
 
 
+SPARES_PROBE = """
+import os, sys
+from podcast import engines
+from podcast.engines.silent import SilentSettings
+from podcast.synth import pool
+pool.start_spares(2)
+spares = sorted(p.pid for p in pool._SPARES)
+if sys.argv[1] == "orphan":  # the parent goes first: the spares end quietly
+    os._exit(0)
+workers = pool.WorkerPool(1, 60, engines.get("silent"))
+ms = workers.submit("render", ("four words said here", SilentSettings(), sys.argv[2]), "x")
+print(ms.result(timeout=60), [w.process.pid for w in workers._workers][0] in spares)
+left = list(pool._SPARES)
+workers.close()
+print(len(left), pool._SPARES, [p.is_alive() for p in left])
+pool.start_spares(1)  # a spare started with another environment than the pool's is not used
+os.environ["PODCAST_SPARE_PROBE"] = "changed"
+stale = pool._SPARES[0]
+workers = pool.WorkerPool(1, 60, engines.get("silent"))
+workers.submit("render", ("four words said here", SilentSettings(), sys.argv[2]), "x").result()
+print([w.process.pid for w in workers._workers] != [stale.pid], pool._SPARES, stale.is_alive())
+workers.close()
+"""
+
+
+def test_a_pool_takes_the_workers_started_ahead(tmp_path: Path) -> None:
+    """``start_spares``: worker processes started before the engine is known; a pool takes
+    one before starting its own, and ends the rest when it closes. A spare whose parent ends
+    first exits without a word (no traceback on the user's terminal)."""
+    import subprocess
+    import sys
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(SPARES_PROBE, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(probe), "use", str(tmp_path / "a.wav")],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    rendered, left, stale = done.stdout.strip().splitlines()
+    assert rendered.split() == [rendered.split()[0], "True"] and int(rendered.split()[0]) > 1000
+    assert left == "1 [] [False]"  # one spare left over, ended by the pool's close
+    assert stale == "True [] False"
+    orphaned = subprocess.Popen([sys.executable, str(probe), "orphan", "-"],
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    _, errors = orphaned.communicate(timeout=120)  # ends when the spares close stderr too
+    assert orphaned.returncode == 0 and errors == "", errors
+
+
 ARENA_PROBE = """
 import ctypes, sys, threading, time
 if sys.argv[1] == "one":

@@ -66,6 +66,21 @@ def test_nothing_changed_answers_from_the_stamp(built: Path) -> None:
     assert gone.returncode == 1 and gone.stderr == "", gone.stderr
 
 
+def test_only_a_first_build_starts_its_workers_ahead(make_project) -> None:
+    """``launch`` starts synthesis workers before the CLI is imported (``pool.start_spares``)
+    only for a build that nothing was stamped for: it renders every chunk. A rebuild starts
+    its one worker as the build's own setup does (an edit renders one chunk, if any)."""
+    project = make_project(ARTICLE)
+    found, out_dir = uptodate.targets([str(project / "article.md")], project / "out")
+    options = uptodate.stamped_options()
+    assert uptodate.first_build(found, out_dir, options)
+    _build(project)
+    assert not uptodate.first_build(found, out_dir, options)
+    assert uptodate.first_build(found, project / "elsewhere", options)  # another folder
+    assert not uptodate.first_build([], out_dir, options)  # a build that will fail
+    assert not uptodate.first_build(found, out_dir, {**options, "use_cache": False})
+
+
 def test_the_quick_answer_assumes_the_commands_own_defaults() -> None:
     """``podcast build`` with no options is answered before the CLI is imported, with the
     stamp ``stamped_options()`` gives: its defaults must be the command's, and every option of

@@ -177,19 +177,9 @@ def up_to_date(
     """The lines the build of ``targets`` would print, when every episode's stamp still
     holds; None when anything changed (or was never stamped): build. ``started``: the
     command's ``environment()``."""
-    if not targets or not stampable(targets, options):
+    stamps = _stamps(targets, out_dir, options)
+    if stamps is None:
         return None
-    stamps = []
-    for target in targets:  # first whether there are any (a first build has none)
-        source = Path(target).resolve()
-        data = cache.read_entry(_key(source, out_dir, options))
-        try:
-            stamp = json.loads(data or b"null")
-        except ValueError:
-            return None
-        if not isinstance(stamp, dict) or stamp.get("version") != STAMP_VERSION:
-            return None
-        stamps.append((source, stamp))
     code, environment, lines = _code(), json.loads(json.dumps(started)), []
     for source, stamp in stamps:
         kept = stamp.get("inputs", {}), stamp.get("outputs", {})
@@ -204,6 +194,36 @@ def up_to_date(
             return None
         lines.append(str(stamp.get("line", "")))
     return lines
+
+
+def _stamps(
+    targets: Sequence[str], out_dir: Path, options: dict[str, Any]
+) -> list[tuple[Path, dict[str, Any]]] | None:
+    """Each target's source and stamp; None when one has none (or one that cannot be read)."""
+    if not targets or not stampable(targets, options):
+        return None
+    stamps = []
+    for target in targets:
+        source = Path(target).resolve()
+        data = cache.read_entry(_key(source, out_dir, options))
+        try:
+            stamp = json.loads(data or b"null")
+        except ValueError:
+            return None
+        if not isinstance(stamp, dict) or stamp.get("version") != STAMP_VERSION:
+            return None
+        stamps.append((source, stamp))
+    return stamps
+
+
+def first_build(targets: Sequence[str], out_dir: Path, options: dict[str, Any]) -> bool:
+    """Whether no target was built before into ``out_dir`` with ``options`` (as far as the
+    stamps tell): then every chunk will be rendered."""
+    return (
+        bool(targets)
+        and stampable(targets, options)
+        and not any(cache.read_entry(_key(Path(t).resolve(), out_dir, options)) for t in targets)
+    )
 
 
 def targets(sources: Sequence[str], out: Path | None) -> tuple[list[str], Path]:

@@ -134,16 +134,64 @@ def _kill_live_workers() -> None:
 
 _LIVE: weakref.WeakSet[_Process] = weakref.WeakSet()
 atexit.register(_kill_live_workers)
+_SPARES: list[_Process] = []
+_SPARES_ENVIRONMENT: dict[str, str] = {}  # what the spares were started with
+_SPARES_LOCK = threading.Lock()
+
+
+def start_spares(count: int) -> None:
+    """Start up to ``count`` worker processes before the build knows its engine, so that their
+    interpreters start on the core the CLI's imports and the text stages leave idle (the
+    command line calls this for a first build: ``podcast.launch``). A pool takes them before
+    starting any of its own (``WorkerPool._spawn``); the rest end at ``discard_spares`` (when a
+    pool closes) or with this process."""
+    with _SPARES_LOCK:
+        if _SPARES and os.environ != _SPARES_ENVIRONMENT:
+            return
+        _SPARES_ENVIRONMENT.clear()
+        _SPARES_ENVIRONMENT.update(os.environ)
+        while len(_SPARES) < count:
+            _SPARES.append(_Process(None))
+
+
+def _take_spare() -> _Process | None:
+    """A spare started with this process's environment as it is now (a worker inherits it:
+    the cache folder, the engines' settings), if any is left; the others are ended."""
+    if _SPARES and os.environ != _SPARES_ENVIRONMENT:
+        discard_spares()
+    with _SPARES_LOCK:
+        while _SPARES:
+            process = _SPARES.pop(0)
+            if process.is_alive():
+                return process
+            process.close()
+    return None
+
+
+def discard_spares() -> None:
+    """End the spares no pool took (``start_spares``)."""
+    with _SPARES_LOCK:
+        spares, _SPARES[:] = list(_SPARES), []
+    for process in spares:
+        process.close()  # its connection ends: it returns from ``_child_main``
+        process.join(timeout=1)
+        if process.is_alive():
+            process.kill()
 
 
 def _child_main(fd: int) -> None:
     """Entry point of a worker process started by ``_Process``: its engine and cache store
-    come first on the connection, then the tasks (``worker_main``)."""
+    come first on the connection, then the tasks (``worker_main``). A spare (``start_spares``)
+    waits here for them; it ends quietly when its parent goes first."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's (``worker_main``)
     from podcast.toolchain import one_malloc_arena
 
     one_malloc_arena()  # before the engine starts its thread
     conn = Connection(fd)
-    engine, store = conn.recv()
+    try:
+        engine, store = conn.recv()
+    except (EOFError, OSError):
+        return
     worker_main(conn, engine, store)
 
 
@@ -168,7 +216,7 @@ class _Process:
     ends (the write end of a pipe that only the child holds); ``conn`` is the parent's end.
     """
 
-    def __init__(self, first_message: tuple[Any, ...]) -> None:
+    def __init__(self, first_message: tuple[Any, ...] | None) -> None:
         ours, theirs = socket.socketpair()
         ended_r, ended_w = os.pipe()
         try:
@@ -188,6 +236,11 @@ class _Process:
         self.sentinel = ended_r
         self.pid = self._popen.pid
         _LIVE.add(self)
+        if first_message is not None:
+            self.begin(first_message)
+
+    def begin(self, first_message: tuple[Any, ...]) -> None:
+        """Send the worker its engine and store (``_child_main``)."""
         with contextlib.suppress(OSError):  # a child that died at once: its sentinel says so
             self.conn.send(first_message)
 
@@ -282,11 +335,17 @@ class WorkerPool:
         self._workers.clear()
         os.close(self._wake_r)
         os.close(self._wake_w)
+        discard_spares()  # this build renders nothing more
 
     # dispatcher thread ---------------------------------------------------------------------
 
     def _spawn(self) -> _Worker:
-        process = _Process((self.engine, cache.store()))
+        first_message = (self.engine, cache.store())
+        process = _take_spare()
+        if process is None:
+            process = _Process(first_message)
+        else:
+            process.begin(first_message)
         worker = _Worker(process, process.conn, spawned=time.monotonic())
         self._workers.append(worker)
         return worker
