@@ -173,6 +173,30 @@ def test_a_damaged_entry_is_reported_once_and_rebuilt(
     assert again == mp3
 
 
+@pytest.mark.slow
+def test_no_episode_is_put_in_place_before_every_cached_chunk_is_checked(
+    baseline, tmp_path, capsys, monkeypatch
+) -> None:
+    """A rebuild finishes its episode while the cache's chunks are still being checked, yet
+    swaps it into place only after: a damaged chunk that cannot be rendered again (here: an
+    engine that fails every time) fails the build, with nothing left in the output folder."""
+    from podcast.errors import SynthesisError
+    from podcast.synth.pool import FAULT_ENV
+
+    cache_dir = tmp_path / "cache"
+    _fresh_cache(baseline, cache_dir)
+    chunk = _kind(cache_dir, "chunk")[-1]
+    flip(chunk, cache_dir)
+    monkeypatch.setenv(FAULT_ENV, "fail-always:")  # every chunk rendered: only the damaged one
+    with pytest.raises(SynthesisError, match="twice"):
+        _rebuild(baseline, cache_dir, tmp_path / "out", capsys, monkeypatch)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    monkeypatch.delenv(FAULT_ENV)
+    mp3, lines = _rebuild(baseline, cache_dir, tmp_path / "out", capsys, monkeypatch)
+    assert lines == [] and mp3 == baseline["mp3"]  # reported by the first; its parts kept
+    assert cache.read_entry(chunk) is not None  # rendered again
+
+
 def test_seal_binds_the_entry_to_its_name_and_every_byte() -> None:
     content = b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(200))
     sealed = cache.seal(content, "a.wav")

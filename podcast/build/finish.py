@@ -9,7 +9,7 @@ swaps it into place.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,8 +50,10 @@ def join_and_verify(
     spoken: Sequence[SpokenChunk],
     settings: encode.EncodeSettings,
     work: Path,
+    rendered: Callable[[], object],
 ) -> Verified:
-    """Join the parts into ``mp3``; encode them once more if the predicted gain missed."""
+    """Join the parts into ``mp3``; encode them once more if the predicted gain missed (from
+    ``spoken``'s chunks, once ``rendered`` returns: every chunk rendered or its entry checked)."""
     if not all(future.done() for future in started.encoded):
         formats.default().warm_up()  # while the last parts are encoded
     encoded = [future.result() for future in started.encoded]
@@ -67,6 +69,7 @@ def join_and_verify(
         if verified.within_spec(first) or encodes == MAX_ENCODES:
             break
         level = loudness.corrected(level, verified)
+        rendered()
         encoded = encode.reencode(started.parts, spoken, level, settings, work)
     for folder in {part.path.parent for part in encoded}:  # what killed builds left behind
         remove_stale_temporaries(folder)
@@ -106,11 +109,13 @@ def finish(
     spoken: Sequence[SpokenChunk],
     settings: encode.EncodeSettings,
     work: Path,
+    rendered: Callable[[], object],
 ) -> Finished:
-    """Write the tagged MP3, chapters, transcripts, show notes and manifest into ``work``."""
+    """Write the tagged MP3, chapters, transcripts, show notes and manifest into ``work``
+    (``rendered``: as for ``join_and_verify``)."""
     output_format = formats.default()
     mp3 = work / f"{script.slug}{output_format.suffix}"
-    verified = join_and_verify(mp3, started, spoken, settings, work)
+    verified = join_and_verify(mp3, started, spoken, settings, work, rendered)
     timeline = assemble.timeline(script, started.parts, verified.encoded)
     # read back from the Info header (mutagen ignores ffmpeg's encoder delay and padding)
     duration_ms = output_format.duration_ms(mp3)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,14 +78,19 @@ def start_episode(
     return Started(produced, voice, show, out_dir / script.slug, work, rendering, encoding)
 
 
-def finish_episode(started: Started, settings: EncodeSettings) -> Episode:
-    """Finish ``started`` in its temporary folder and swap it into place."""
+def finish_episode(
+    started: Started, settings: EncodeSettings, rendered: Callable[[], object]
+) -> Episode:
+    """Finish ``started`` in its temporary folder and swap it into place once ``rendered``
+    returns (every chunk of the build rendered, or its cache entry checked: a damaged one is
+    rendered again, and one that cannot be fails the build before any episode is in place)."""
     script, work = started.produced.script, started.work
     with workspace.discarded_on_failure(work):
         done = finish(
             script, started.produced.article, started.voice.name, started.show,
-            started.encoding, started.rendering.spoken, settings, work,
+            started.encoding, started.rendering.spoken, settings, work, rendered,
         )  # fmt: skip
+        rendered()
         workspace.swap_into_place(work, started.final)
     return Episode(
         slug=script.slug,
@@ -124,7 +129,7 @@ def build_episode(
         started = start_episode(produced, voice, voices or {}, show, synthesizer, lanes,
                                 out_dir, settings, progress or Progress())  # fmt: skip
         try:
-            return finish_episode(started, settings)
+            return finish_episode(started, settings, started.rendering.wait)
         except BaseException:
             lanes.cancel()
             raise
@@ -197,12 +202,13 @@ def build(
                             start_episode(produced, speaker, plan.voices, plan.show,
                                           synthesizer, lanes, out_dir, settings, progress)
                         )  # fmt: skip
-                    # once every chunk is rendered, stop the engines, so their memory is free
-                    # while the last parts are encoded
-                    for episode in started:
-                        episode.rendering.wait()
-                    synthesizer.stop_engines()
-                    return [finish_episode(episode, settings) for episode in started]
+                    # once every chunk is rendered, the engines stop, so their memory is free
+                    # while the last parts are encoded; the episodes are finished meanwhile
+                    # (a rebuild's cached chunks are still being checked: ``Synthesizer.render``)
+                    rendered = synthesizer.stop_engines_after(
+                        [episode.rendering.wait for episode in started]
+                    )
+                    return [finish_episode(e, settings, rendered.result) for e in started]
                 except BaseException:
                     # stop everything queued (Ctrl-C, or one episode failed): no part is
                     # encoded after this, and only the encodes already running are waited for

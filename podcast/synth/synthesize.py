@@ -195,6 +195,26 @@ class Synthesizer:
             stopping.start()
             self._stopping.append(stopping)
 
+    def stop_engines_after(self, waits: Sequence[Callable[[], object]]) -> Future[None]:
+        """``stop_engines`` once each of ``waits`` has returned (every chunk rendered, or its
+        cache entry checked and, if damaged, rendered again), in the background; the future
+        says when, or what failed (the engines stop either way)."""
+        done: Future[None] = Future()
+
+        def wait_then_stop() -> None:
+            try:
+                for wait in waits:
+                    wait()
+            except BaseException as exc:
+                done.set_exception(exc)
+            else:
+                done.set_result(None)
+            finally:
+                self.stop_engines()
+
+        threading.Thread(target=wait_then_stop, name="rendered", daemon=True).start()
+        return done
+
     def close(self) -> None:
         if self._checks is not None:
             self._checks.shutdown(cancel_futures=True)
