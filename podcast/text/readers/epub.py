@@ -20,7 +20,6 @@ from __future__ import annotations
 import io
 import posixpath
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +31,8 @@ from podcast.text.readers.decode import STDIN_NAME
 from podcast.text.readers.registry import CERTAIN, NOT_MINE
 
 if TYPE_CHECKING:
+    import zipfile
+
     from lxml import etree
 
 MIMETYPE = b"application/epub+zip"
@@ -64,6 +65,8 @@ def sniff(head: bytes) -> int:
 
 def read(data: bytes, name: str) -> Article:
     """The book in ``data`` as an Article: metadata, then chapters in spine order."""
+    import zipfile  # here, not at import: every source is sniffed by every reader
+
     shown = "standard input" if name == STDIN_NAME else name
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
@@ -99,9 +102,11 @@ class _Book:
             raise self.error(f"it names {path}, which is not in the book") from None
         if info.file_size > MAX_ENTRY_BYTES:
             raise self.error(f"{path} is larger than {MAX_ENTRY_BYTES // (1024 * 1024)} MB")
+        from zipfile import BadZipFile
+
         try:
             return self.zip.read(info)
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+        except (BadZipFile, OSError, RuntimeError, ValueError) as exc:
             raise self.error(f"{path} cannot be unpacked ({exc})") from None
 
     def xml(self, path: str) -> etree._Element:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
 
 from podcast.errors import InputError
 from podcast.models import HEADING, PARAGRAPH, Article, Block, Removal
@@ -32,6 +31,8 @@ from podcast.text.readers.pictures import local_picture, with_pictures
 from podcast.text.readers.registry import CERTAIN, NOT_MINE
 
 if TYPE_CHECKING:  # lxml is imported when a page is read, not when a source is sniffed
+    from xml.etree import ElementTree
+
     from lxml import etree
 
 _SIGNATURE = re.compile(
@@ -429,6 +430,8 @@ def parse_html(text: str, name: str) -> Article:
     )
     if not xml:
         raise InputError(f"{name}: no article text found in this HTML page; give the article page")
+    from xml.etree import ElementTree  # here, not at import: every source is sniffed by it
+
     root = ElementTree.fromstring(xml)
     main = root.find("main")
     blocks: list[Block] = []
