@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(
+    code: str, cwd: Path | None = None, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``code`` run by this Python in a process of its own (what it imports, sets or prints
+    starts from nothing), its output captured as text."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, check=check)  # fmt: skip
+
+
 SEED = ROOT / "seeds" / "trump-musk-x-interview.txt"
 CORPUS = ROOT.parent / "shared" / "corpus"
 

@@ -33,6 +33,7 @@ from podcast.engines.base import (
     settings_table,
     tmp_path,
 )
+from tests.conftest import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_WORDS = ("pyttsx3", "piper", "espeak")  # the built-in engines and their library
@@ -480,9 +481,7 @@ def test_engine_versions_are_read_as_importlib_metadata_reads_them(tmp_path: Pat
 def test_the_command_and_its_workers_collect_cycles_less_often(tmp_path: Path) -> None:
     """``fewer_collections``: the ``podcast`` command's process and each synthesis worker's
     (115 collections, 50-60 ms, in a cold build's main process by default)."""
-    import subprocess
-    import sys
-
+    from podcast.synth.pool import worker_command
     from podcast.toolchain import GC_YOUNG_OBJECTS
 
     probe = (
@@ -492,13 +491,8 @@ def test_the_command_and_its_workers_collect_cycles_less_often(tmp_path: Path) -
         "from podcast.launch import main\n"
         "main()\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)  # fmt: skip
+    done = run_python(probe, cwd=tmp_path, check=False)
     assert done.stderr.split()[-1] == str(GC_YOUNG_OBJECTS), done.stderr
     assert GC_YOUNG_OBJECTS > 700  # more than CPython's default
-    from podcast.synth.pool import worker_command
-
-    probe = worker_command(0)[-1].replace("_child_main(0)", "print(gc.get_threshold()[0])")
-    done = subprocess.run([sys.executable, "-c", f"import gc; {probe}"], capture_output=True,
-                          text=True, timeout=60, check=True)  # fmt: skip
-    assert done.stdout.split() == [str(GC_YOUNG_OBJECTS)]
+    worker = worker_command(0)[-1].replace("_child_main(0)", "print(gc.get_threshold()[0])")
+    assert run_python(f"import gc; {worker}").stdout.split() == [str(GC_YOUNG_OBJECTS)]

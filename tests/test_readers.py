@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
@@ -33,6 +32,7 @@ from podcast.text.readers import (
     unregister,
 )
 from podcast.text.readers.decode import decode, peek
+from tests.conftest import run_python
 
 PAGE = """<!doctype html><html lang="fr"><head><title>Site | Story</title></head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a></nav>
@@ -267,9 +267,7 @@ def test_listing_the_inputs_imports_no_parser() -> None:
         "import sys, podcast.cli, podcast.text.readers as r; r.supported_inputs(); "
         "print(sorted(m for m in sys.modules if m.startswith('podcast.text.readers.')))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    result = run_python(code)
     assert result.stdout.split() == [
         "['podcast.text.readers.decode',",
         "'podcast.text.readers.registry']",
@@ -288,6 +286,4 @@ def test_sniffing_a_source_loads_no_parser() -> None:
         "print(sorted(m for m in ('zipfile', 'xml.etree.ElementTree', 'lxml', 'markdown_it')\n"
         "             if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
-    assert done.stdout.strip() == "[]"
+    assert run_python(probe).stdout.strip() == "[]"
