@@ -196,16 +196,26 @@ def up_to_date(
     return lines
 
 
+def _stamp_keys(
+    targets: Sequence[str], out_dir: Path, options: dict[str, Any]
+) -> list[tuple[Path, Path]] | None:
+    """Each target's source and where its stamp is kept; None for a build stamps do not cover."""
+    if not targets or not stampable(targets, options):
+        return None
+    sources = [Path(target).resolve() for target in targets]
+    return [(source, _key(source, out_dir, options)) for source in sources]
+
+
 def _stamps(
     targets: Sequence[str], out_dir: Path, options: dict[str, Any]
 ) -> list[tuple[Path, dict[str, Any]]] | None:
     """Each target's source and stamp; None when one has none (or one that cannot be read)."""
-    if not targets or not stampable(targets, options):
+    keys = _stamp_keys(targets, out_dir, options)
+    if keys is None:
         return None
     stamps = []
-    for target in targets:
-        source = Path(target).resolve()
-        data = cache.read_entry(_key(source, out_dir, options))
+    for source, key in keys:
+        data = cache.read_entry(key)
         try:
             stamp = json.loads(data or b"null")
         except ValueError:
@@ -217,13 +227,11 @@ def _stamps(
 
 
 def first_build(targets: Sequence[str], out_dir: Path, options: dict[str, Any]) -> bool:
-    """Whether no target was built before into ``out_dir`` with ``options`` (as far as the
-    stamps tell): then every chunk will be rendered."""
-    return (
-        bool(targets)
-        and stampable(targets, options)
-        and not any(cache.read_entry(_key(Path(t).resolve(), out_dir, options)) for t in targets)
-    )
+    """Whether no target was built before into ``out_dir`` with ``options`` (none has a stamp
+    there: a stat each, as ``launch`` asks after ``up_to_date`` has read them): then every
+    chunk will be rendered."""
+    keys = _stamp_keys(targets, out_dir, options)
+    return keys is not None and not any(cache.may_hold(key) for _, key in keys)
 
 
 def targets(sources: Sequence[str], out: Path | None) -> tuple[list[str], Path]:
