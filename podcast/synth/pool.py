@@ -69,9 +69,9 @@ def worker_main(conn: Connection, engine: Engine, store: cache.Store | None = No
     Receives ``(task_id, kind, args, attempt)``; sends back ``(task_id, ok, value)`` where
     value is the result or the error's message. ``kind`` is "render" (``engine.render``) or
     "voices" (``engine.voices``). ``None`` ends the worker. Ctrl-C is the parent's to handle:
-    the worker ignores it so that an interrupted build is not mistaken for dying workers.
+    the worker ignores it from its start (``_child_main``), so that an interrupted build is not
+    mistaken for dying workers.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cache.use_store(store)
     # an engine's chatter on stdout would land on the user's terminal (or their --json pipe)
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the worker
@@ -183,7 +183,7 @@ def _child_main(fd: int) -> None:
     """Entry point of a worker process started by ``_Process``: its engine and cache store
     come first on the connection, then the tasks (``worker_main``). A spare (``start_spares``)
     waits here for them; it ends quietly when its parent goes first."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's (``worker_main``)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's, even for a spare
     from podcast.toolchain import one_malloc_arena
 
     one_malloc_arena()  # before the engine starts its thread
