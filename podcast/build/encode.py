@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from podcast import cache, engines
+from podcast import cache, engines, toolchain
 from podcast.audio import assemble, loudness, meter
 from podcast.build.render import Rendering
 from podcast.cache import cache_root
@@ -42,8 +42,12 @@ from podcast.progress import ENCODING, Progress
 
 PREDICT_WORDS = 150  # the opening speech (about a minute) whose loudness sets the gain
 # consecutive parts to encode go to one encoder process (a unit) once they hold this many
-# words: about what one part was before parts were cut at sentences
+# words: about what one part was before parts were cut at sentences; twice as many with an
+# ffmpeg whose every start loads its shared libraries (``toolchain.Ffmpeg.linked``: a start
+# costs it 0.06-0.14 CPU-s, a static build 0.013; more parts to one process cost it a LAME
+# encoder's memory each: docs/performance.md, "Session 13")
 JOB_MIN_WORDS = 150
+JOB_MIN_WORDS_LINKED = 300
 # loudness readings kept in the cache beside a chunk's WAV and beside an encoded part
 SPEECH_LEVEL_MEMO = f".level-v{loudness.READINGS_VERSION}.json"
 PART_LOUDNESS_MEMO = f".loudness-v{loudness.READINGS_VERSION}.json"
@@ -342,10 +346,13 @@ def start_encoding(
         paths.append(parts_dir / key[:2] / f"{key}.part")
     encoded: dict[int, Future[assemble.EncodedPart]] = {}
 
+    # a cluster's workers find ffmpeg where they run: units of the size they were tuned with
+    min_words = unit_words() if runner.runs_here else JOB_MIN_WORDS
+
     def queue(numbers: list[int], first_alone: bool = False) -> None:
         # several consecutive parts to one encoder process: docs/performance.md, "Session 9"
         for _, run in itertools.groupby(enumerate(numbers), lambda each: each[1] - each[0]):
-            for unit in units([(parts[n], n) for _, n in run], first_alone):
+            for unit in units([(parts[n], n) for _, n in run], first_alone, min_words):
                 first_alone = False
                 waits = [_chunk_jobs(part, rendering) for part, _ in unit]
                 future = encoders.lanes.submit(_encode, [(p, paths[n]) for p, n in unit], spoken,
@@ -551,14 +558,22 @@ def reencode(
 
     numbered = [(part, number) for number, part in enumerate(parts)]
     with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
-        return [part for unit in pool.map(encode, units(numbered)) for part in unit]
+        return [part for unit in pool.map(encode, units(numbered, min_words=unit_words()))
+                for part in unit]  # fmt: skip
+
+
+def unit_words() -> int:
+    """How many words a unit of parts holds at least, for this machine's ffmpeg."""
+    return JOB_MIN_WORDS_LINKED if toolchain.find_ffmpeg().linked else JOB_MIN_WORDS
 
 
 def units(
-    parts: Iterable[tuple[assemble.Part, T]], first_alone: bool = False
+    parts: Iterable[tuple[assemble.Part, T]],
+    first_alone: bool = False,
+    min_words: int = JOB_MIN_WORDS,
 ) -> list[list[tuple[assemble.Part, T]]]:
     """Consecutive ``parts`` (each with what goes with it) in units for one encoder process:
-    each closed once it holds ``JOB_MIN_WORDS`` words (the last may hold fewer); with
+    each closed once it holds ``min_words`` words (the last may hold fewer); with
     ``first_alone``, the first part is a unit of its own (for the encoder started ahead)."""
     out: list[list[tuple[assemble.Part, T]]] = []
     unit: list[tuple[assemble.Part, T]] = []
@@ -566,7 +581,7 @@ def units(
     for item in parts:
         unit.append(item)
         words += _words([item[0]])
-        if words >= JOB_MIN_WORDS or (first_alone and not out):
+        if words >= min_words or (first_alone and not out):
             out.append(unit)
             unit, words = [], 0
     return [*out, unit] if unit else out
