@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 HELP_FILE = os.path.join(os.path.dirname(__file__), "cli", "help.txt")
 HELP_COLUMNS = 80  # Typer (click) wraps help to min(terminal width, 80)
@@ -114,4 +115,40 @@ def main() -> None:
             return
     from podcast.cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as done:
+        finish(done.code)
+    finish(0)
+
+
+def finish(code: object) -> NoReturn:
+    """End the process with ``code`` (as ``sys.exit`` takes it) the way the interpreter would,
+    without its teardown: a command that imported its build machinery (numpy, mutagen, the
+    text and audio modules) spends 0.06 s freeing module by module what the process's end frees
+    at once. First what the interpreter's end does that matters: the threads that are not
+    daemons finish (``threading._shutdown``, which also runs what ``concurrent.futures`` set up
+    there), the ``atexit`` functions run (a pool's workers stopped, temporary folders removed,
+    log handlers flushed), stdout and stderr are flushed; then ``os._exit``."""
+    import atexit
+    import threading
+
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    shutdown = getattr(threading, "_shutdown", None)  # CPython's, since 3.0
+    if shutdown is None:
+        sys.exit(status)
+    shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a reader gone (a broken pipe), or a closed stream
+            status = status or 1
+    os._exit(status)
