@@ -110,10 +110,10 @@ class Ffmpeg:
     def linked(self) -> bool:
         """Whether its code is in shared libraries that every start loads: then a start costs
         0.06-0.14 CPU-s (Debian's ffmpeg 5.1 is a 0.3 MB program and 215 libraries), against
-        0.013 for a static build (the wheel's, 170 MB). Told from the binary's size, as
-        ``_banner_version`` does; an unreadable one counts as linked, the costlier case."""
+        0.013 for a static build (the wheel's, 170 MB). Told from the binary's size
+        (``_small_program``); an unreadable one counts as linked, the costlier case."""
         try:
-            return os.path.getsize(self.path) <= _BANNER_READ_LIMIT
+            return _small_program(self.path)
         except OSError:
             return True
 
@@ -208,13 +208,19 @@ def _ffmpeg_version(path: str) -> str:
 # and starting it costs 0.1-0.3 CPU-s (the dynamic loader resolves 200 libraries). Reading the
 # literal costs a millisecond. A static build (the wheel's, 170 MB) starts in 0.03 s: run it.
 _BANNER = re.compile(rb"%s version ([0-9A-Za-z][\x21-\x7e]{0,80})[ \0]")
-_BANNER_READ_LIMIT = 4 * 1024 * 1024
+_SMALL_PROGRAM_BYTES = 4 * 1024 * 1024
+
+
+def _small_program(path: str) -> bool:
+    """Whether the binary at ``path`` is a small program whose code is in shared libraries
+    (a distribution's ffmpeg), not a static build (OSError if it cannot be read)."""
+    return os.path.getsize(path) <= _SMALL_PROGRAM_BYTES
 
 
 def _banner_version(path: str) -> str | None:
     """The version in a small ffmpeg binary's banner literal, without running it."""
     try:
-        if os.path.getsize(path) > _BANNER_READ_LIMIT:
+        if not _small_program(path):
             return None
         with open(path, "rb") as fh:
             found = _BANNER.search(fh.read())

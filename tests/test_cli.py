@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,10 +96,6 @@ def test_doctor_reports_engine_ffmpeg_and_voices() -> None:
 
 def _help_from(module: str, columns: str) -> tuple[str, str]:
     """What ``podcast --help`` prints through ``module``'s main, and whether Typer was loaded."""
-    import os
-    import subprocess
-    import sys
-
     code = (  # told at exit: ``launch.main`` ends the process itself (``launch.finish``)
         "import atexit, sys; sys.argv = ['podcast', '--help']\n"
         "atexit.register(lambda: print('typer' in sys.modules, file=sys.stderr))\n"
@@ -133,8 +130,6 @@ def test_the_kept_help_is_what_the_app_prints() -> None:
 def _ended(code: str) -> subprocess.CompletedProcess[str]:
     """``code`` run after importing ``podcast.launch``, in a Python of its own whose output is
     buffered (as in a shell without PYTHONUNBUFFERED)."""
-    import os
-
     env = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     return subprocess.run(
         [sys.executable, "-c", f"import sys, os, atexit, threading, time\n"

@@ -352,7 +352,7 @@ def start_encoding(
     def queue(numbers: list[int], first_alone: bool = False) -> None:
         # several consecutive parts to one encoder process: docs/performance.md, "Session 9"
         for _, run in itertools.groupby(enumerate(numbers), lambda each: each[1] - each[0]):
-            for unit in units([(parts[n], n) for _, n in run], first_alone, min_words):
+            for unit in units([(parts[n], n) for _, n in run], min_words, first_alone):
                 first_alone = False
                 waits = [_chunk_jobs(part, rendering) for part, _ in unit]
                 future = encoders.lanes.submit(_encode, [(p, paths[n]) for p, n in unit], spoken,
@@ -558,7 +558,7 @@ def reencode(
 
     numbered = [(part, number) for number, part in enumerate(parts)]
     with ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="reencode") as pool:
-        return [part for unit in pool.map(encode, units(numbered, min_words=unit_words()))
+        return [part for unit in pool.map(encode, units(numbered, unit_words()))
                 for part in unit]  # fmt: skip
 
 
@@ -569,8 +569,8 @@ def unit_words() -> int:
 
 def units(
     parts: Iterable[tuple[assemble.Part, T]],
+    min_words: int,
     first_alone: bool = False,
-    min_words: int = JOB_MIN_WORDS,
 ) -> list[list[tuple[assemble.Part, T]]]:
     """Consecutive ``parts`` (each with what goes with it) in units for one encoder process:
     each closed once it holds ``min_words`` words (the last may hold fewer); with
