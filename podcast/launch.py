@@ -99,9 +99,10 @@ def main() -> None:
         if text:
             _print(text)
             return
-    from podcast.toolchain import fewer_collections
+    from podcast.toolchain import fewer_collections, one_blas_thread
 
     fewer_collections()
+    one_blas_thread()  # before any numpy, here and in the workers started below
     if sys.argv[1:2] == ["build"]:
         try:
             lines = up_to_date_build(sys.argv[2:])

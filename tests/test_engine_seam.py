@@ -450,6 +450,48 @@ def test_a_build_process_allocates_from_one_malloc_arena(tmp_path: Path) -> None
     assert heaps["one"] == 1
 
 
+BLAS_PROBE = """
+import os, sys
+if sys.argv[1] == "command":  # as the podcast command starts: launch.main, then numpy
+    sys.argv = ["podcast", "--help"]  # at 60 columns answered by the app, not the kept text
+    import atexit
+    def report():
+        import numpy
+        print(os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task")))
+    atexit.register(report)
+    from podcast.launch import main
+    main()
+import numpy
+print(os.environ.get("OPENBLAS_NUM_THREADS"), len(os.listdir("/proc/self/task")))
+"""
+
+
+def test_the_command_imports_numpy_with_one_blas_thread(tmp_path: Path) -> None:
+    """OpenBLAS starts a spinning thread per core when numpy is imported (0.07 CPU-s of a
+    build's main process, more after each product); ``podcast`` (``launch.main``, whose
+    environment its workers inherit) asks for one, and a user's own setting is kept."""
+    import os
+    import subprocess
+    import sys
+
+    if not os.path.isdir("/proc/self/task") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs Linux's /proc and two cores to count OpenBLAS's threads")
+    probe = tmp_path / "probe.py"
+    probe.write_text(BLAS_PROBE, encoding="utf-8")
+    plain = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+
+    def threads(mode: str, env: dict[str, str]) -> tuple[str, int]:
+        done = subprocess.run([sys.executable, str(probe), mode], capture_output=True,
+                              text=True, timeout=60, check=True, env={**env, "COLUMNS": "60"})  # fmt: skip
+        setting, count = done.stdout.splitlines()[-1].split()  # past the help (60 columns:
+        return setting, int(count)  # the app's own, after launch.main's settings)
+
+    setting, count = threads("library", plain)
+    assert setting == "None" and count > 1  # the probe can tell: a library caller's numpy
+    assert threads("command", plain) == ("1", 1)
+    assert threads("command", {**plain, "OPENBLAS_NUM_THREADS": "2"}) == ("2", 2)
+
+
 def test_engine_versions_are_read_as_importlib_metadata_reads_them(tmp_path: Path) -> None:
     """``distribution_version`` (an engine's version, part of every chunk's key) reads the
     ``.dist-info`` folder's name: the same answer as ``importlib.metadata`` for every installed
