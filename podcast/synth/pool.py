@@ -190,10 +190,9 @@ def _child_main(fd: int) -> None:
     conn = Connection(fd)
     try:
         engine, store = conn.recv()
-    except (EOFError, OSError):
-        engine = None
-    if engine is not None:
-        worker_main(conn, engine, store)
+    except (EOFError, OSError):  # a spare whose parent went first
+        _end()
+    worker_main(conn, engine, store)
     _end()
 
 
